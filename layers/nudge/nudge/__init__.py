@@ -1,0 +1,1 @@
+"""Nudge: behavioral personalization for marketplaces and survey platforms."""

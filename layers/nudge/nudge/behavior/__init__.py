@@ -1,0 +1,1 @@
+"""Behavioral events and the per-user signal aggregates they feed."""

@@ -1,0 +1,50 @@
+"""Events a host platform publishes to EventBridge, ingested with the same logic as the API.
+
+The rule (see template.yaml) matches the event types by `detail-type`; `detail` carries the
+event's fields and the `user_id` it belongs to. An event that can never be valid is logged and
+counted, not raised: Lambda's async retries would only fail again. Anything else (DynamoDB
+unavailable, say) raises, so Lambda retries it and finally hands it to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from nudge.behavior.events import BehavioralEvent, Identifier
+from nudge.behavior.ingestion import ingest_events
+from nudge.behavior.store import BehaviorStore
+from nudge.observability import logger, metrics
+
+_event_adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
+_user_adapter: TypeAdapter[str] = TypeAdapter(Identifier)
+
+
+class BridgeIngestion(BaseModel):
+    status: Literal["ingested", "duplicate", "rejected"]
+    user_id: str | None = None
+    event_id: str | None = None
+    problems: list[str] = []
+
+
+def _parse(envelope: dict[str, Any]) -> tuple[str, BehavioralEvent]:
+    detail = dict(envelope.get("detail") or {})
+    user_id = _user_adapter.validate_python(detail.pop("user_id", None))
+    event = _event_adapter.validate_python({**detail, "type": envelope.get("detail-type")})
+    return user_id, event
+
+
+def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> BridgeIngestion:
+    try:
+        user_id, event = _parse(envelope)
+    except ValidationError as error:
+        problems = [f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors()]
+        logger.error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
+        metrics.add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
+        return BridgeIngestion(status="rejected", problems=problems)
+    result = ingest_events(store, user_id, [event])
+    status: Literal["ingested", "duplicate"] = "duplicate" if result.duplicate_event_ids else "ingested"
+    metrics.add_metric(name="BridgeEventsIngested", unit=MetricUnit.Count, value=1 if status == "ingested" else 0)
+    return BridgeIngestion(status=status, user_id=user_id, event_id=event.event_id)

@@ -1,0 +1,11 @@
+"""Reading a user's signals: one GetItem, no scan of their history."""
+
+from nudge.auth import Caller
+from nudge.behavior.signals import SignalAggregates, UserSignals, describe
+from nudge.behavior.store import BehaviorStore
+
+
+def signals_for_caller(store: BehaviorStore, caller: Caller, user_id: str) -> UserSignals:
+    """A user with no events yet has all-zero signals, not an error."""
+    caller.ensure_can_access(user_id)
+    return describe(user_id, store.get_signals(user_id) or SignalAggregates())

@@ -1,0 +1,24 @@
+"""AWS clients, created on first use and reused across invocations of a warm Lambda.
+
+boto3 reads the region and, for the local emulator, AWS_ENDPOINT_URL from the environment.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@cache
+def dynamodb() -> DynamoDBClient:
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def reset() -> None:
+    """Forget every client, so the next call builds one for the current environment."""
+    dynamodb.cache_clear()

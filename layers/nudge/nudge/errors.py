@@ -1,0 +1,45 @@
+"""Domain errors. `nudge.api.resolver` is the one place that maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class NudgeError(Exception):
+    """Base class: every error a caller can cause, with its HTTP status and a stable code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(NudgeError):
+    status = 422
+    code = "validation_error"
+
+
+class Unauthorized(NudgeError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(NudgeError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(NudgeError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(NudgeError):
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(NudgeError):
+    status = 413
+    code = "payload_too_large"

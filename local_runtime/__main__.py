@@ -1,0 +1,109 @@
+"""Command line of the local runtime: serve, token, invoke, openapi, put-event."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local_runtime.template import ROOT
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    from local_runtime.runtime import LocalStack
+    from local_runtime.server import LocalHttpServer
+    from local_runtime.tokens import issue_token
+
+    stack = LocalStack.start(seed=not arguments.no_seed)
+    server = LocalHttpServer(arguments.port, stack.gateway)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"Nudge API        {server.url}", flush=True)
+    print(f"Swagger UI       {server.url}/docs", flush=True)
+    print(f"AWS emulator     {stack.emulator.endpoint_url}  (moto; AWS_ENDPOINT_URL for the aws CLI)", flush=True)
+    print(f"Event bus        {stack.template.ref('NudgeEventBus')}", flush=True)
+    print(f"Demo users       {', '.join(stack.demo_users) or '(not seeded)'}", flush=True)
+    print(f"User token       {issue_token('demo-user')}", flush=True)
+    print(f"Admin token      {issue_token('demo-admin', admin=True)}", flush=True)
+    print("Ctrl-C stops.", flush=True)
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    print("stopping...", flush=True)
+    server.shutdown()
+    server.server_close()
+    stack.stop()
+    return 0
+
+
+def _token(arguments: argparse.Namespace) -> int:
+    from local_runtime.tokens import issue_token
+
+    print(issue_token(arguments.user, admin=arguments.admin))
+    return 0
+
+
+def _invoke(arguments: argparse.Namespace) -> int:
+    from local_runtime.runtime import LocalStack
+
+    event_path = Path(arguments.event)
+    if not event_path.is_absolute() and not event_path.exists():
+        event_path = ROOT / "events" / arguments.function / arguments.event
+    event = json.loads(event_path.read_text())
+    stack = LocalStack.start(deliver_events=False)
+    try:
+        result = stack.function(arguments.function).invoke(event)
+    finally:
+        stack.stop()
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def _openapi(arguments: argparse.Namespace) -> int:
+    from local_runtime.lambdas import add_layer_to_path
+    from local_runtime.openapi import generate
+    from local_runtime.server import OPENAPI_PATH
+    from local_runtime.template import Template
+
+    add_layer_to_path()
+    document = generate(Template.load())
+    if arguments.check:
+        if not OPENAPI_PATH.exists() or OPENAPI_PATH.read_text() != document:
+            print("openapi.json is out of date: run `make openapi` and commit it", file=sys.stderr)
+            return 1
+        print("openapi.json is up to date")
+        return 0
+    OPENAPI_PATH.write_text(document)
+    print(f"wrote {OPENAPI_PATH.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_runtime", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the whole API locally on an embedded AWS emulator")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--no-seed", action="store_true", help="start without demo data")
+    serve.set_defaults(run=_serve)
+    token = commands.add_parser("token", help="print a bearer token the local server accepts")
+    token.add_argument("user")
+    token.add_argument("--admin", action="store_true", help="put the user in the admin group")
+    token.set_defaults(run=_token)
+    invoke = commands.add_parser("invoke", help="invoke one function with an event file, like sam local invoke")
+    invoke.add_argument("function", help="function folder under functions/ (or logical id)")
+    invoke.add_argument("event", help="event file: a path, or a name under events/<function>/")
+    invoke.set_defaults(run=_invoke)
+    openapi = commands.add_parser("openapi", help="regenerate openapi.json from the handlers")
+    openapi.add_argument("--check", action="store_true", help="fail when the committed file differs")
+    openapi.set_defaults(run=_openapi)
+    arguments = parser.parse_args(argv)
+    return int(arguments.run(arguments))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
