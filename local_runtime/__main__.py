@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -17,7 +18,7 @@ def _serve(arguments: argparse.Namespace) -> int:
     from local_runtime.server import LocalHttpServer
     from local_runtime.tokens import issue_token
 
-    stack = LocalStack.start(seed=not arguments.no_seed)
+    stack = LocalStack.start(seed=not arguments.no_seed, emulator_port=arguments.emulator_port)
     server = LocalHttpServer(arguments.port, stack.gateway)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -30,10 +31,8 @@ def _serve(arguments: argparse.Namespace) -> int:
     print(f"User token       {issue_token('demo-user')}", flush=True)
     print(f"Admin token      {issue_token('demo-admin', admin=True)}", flush=True)
     print("Ctrl-C stops.", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopping.wait()
-    except KeyboardInterrupt:
-        pass
     print("stopping...", flush=True)
     server.shutdown()
     server.server_close()
@@ -88,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the whole API locally on an embedded AWS emulator")
     serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--emulator-port", type=int, default=5000, help="port of the embedded moto server")
     serve.add_argument("--no-seed", action="store_true", help="start without demo data")
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a bearer token the local server accepts")

@@ -20,15 +20,20 @@ class BridgeDelivery:
             for rule in rules
         ]
         self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="eventbridge-delivery", daemon=True)
+        self._thread: threading.Thread | None = None
         self.delivered: list[dict[str, Any]] = []
 
     def start(self) -> None:
+        """Deliver in the background until stop()."""
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._run, name="eventbridge-delivery", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self._stopped.set()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     def deliver_pending(self) -> int:
         """Deliver what is queued now; returns how many events were handed to functions."""

@@ -29,9 +29,10 @@ class Emulator:
     endpoint_url: str
 
     @classmethod
-    def start(cls) -> Emulator:
+    def start(cls, port: int = 0) -> Emulator:
+        """Start on `port` (0: any free port)."""
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
@@ -63,7 +64,9 @@ def provision(emulator: Emulator, template: Template) -> None:
         queue_url = sqs.create_queue(QueueName=delivery_queue_name(rule.name))["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         events.put_rule(Name=rule.name, EventBusName=rule.bus_name, EventPattern=json.dumps(rule.pattern))
-        events.put_targets(Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}])
+        events.put_targets(
+            Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}]
+        )
 
 
 def _create_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ TITLE = "Nudge API"
 VERSION = "1.0.0"
 DESCRIPTION = (
     "Behavioral personalization for marketplaces. Every route needs a bearer JWT; "
-    "errors are `{\"error\": {\"code\", \"message\", \"fields\": [{\"field\", \"problem\"}]}}`."
+    'errors are `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`.'
 )
 
 

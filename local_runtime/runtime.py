@@ -21,14 +21,15 @@ class LocalStack:
     demo_users: list[str]
 
     @classmethod
-    def start(cls, seed: bool = True, deliver_events: bool = True) -> LocalStack:
+    def start(cls, seed: bool = True, deliver_events: bool = True, emulator_port: int = 0) -> LocalStack:
         template = Template.load()
-        emulator = Emulator.start()
+        emulator = Emulator.start(emulator_port)
         provision(emulator, template)
         functions = load_functions(template)
         add_layer_to_path()
-        from nudge import clients
+        from nudge import clients, config
 
+        config.settings.cache_clear()
         clients.reset()
         demo_users: list[str] = []
         if seed:

@@ -23,21 +23,35 @@ _PROFILES = [
 def _events(profile: tuple[str, int, Decimal, int, float, int, bool], now: datetime) -> list[dict[str, object]]:
     user, created, ratio, answers, accepted_share, response_seconds, accommodates = profile
     listed = Decimal("450.00")
-    base = {"currency": "USD", "listed_price": str(listed), "offered_price": str(listed * ratio), "amount": str(listed * ratio)}
+    base = {
+        "currency": "USD",
+        "listed_price": str(listed),
+        "offered_price": str(listed * ratio),
+        "amount": str(listed * ratio),
+    }
     events: list[dict[str, object]] = []
     for index in range(created):
         occurred = now - timedelta(days=60 - index * 7)
-        events.append({**base, "event_id": f"{user}-req-{index}", "type": "date_change_request.created", "occurred_at": occurred.isoformat()})
+        events.append(
+            {
+                **base,
+                "event_id": f"{user}-req-{index}",
+                "type": "date_change_request.created",
+                "occurred_at": occurred.isoformat(),
+            }
+        )
     for index in range(answers):
         outcome = "accepted" if index < round(answers * accepted_share) else ("rejected" if index % 2 else "countered")
-        events.append({
-            **base,
-            "event_id": f"{user}-ans-{index}",
-            "type": f"date_change_request.{outcome}",
-            "occurred_at": (now - timedelta(days=50 - index * 4)).isoformat(),
-            "response_time_seconds": response_seconds,
-            "accommodated": accommodates and outcome == "accepted",
-        })
+        events.append(
+            {
+                **base,
+                "event_id": f"{user}-ans-{index}",
+                "type": f"date_change_request.{outcome}",
+                "occurred_at": (now - timedelta(days=50 - index * 4)).isoformat(),
+                "response_time_seconds": response_seconds,
+                "accommodated": accommodates and outcome == "accepted",
+            }
+        )
     return events
 
 
@@ -46,10 +60,12 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
     from nudge.behavior.behavior_table import behavior_table
     from nudge.behavior.events import BehavioralEvent
     from nudge.behavior.ingestion import ingest_events
+    from nudge.observability import metrics
 
     now = now or datetime.now(UTC)
     adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
     store = behavior_table()
     for profile in _PROFILES:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
+    metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics
     return [profile[0] for profile in _PROFILES]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,11 +21,14 @@ _DOCS_HTML = """<!doctype html>
 <script>SwaggerUIBundle({url: "/openapi.json", dom_id: "#ui", persistAuthorization: true});</script>
 </body></html>"""
 
-_STATIC = {
+_STATIC: dict[str, Callable[[], tuple[str, bytes]]] = {
     "/openapi.json": lambda: ("application/json", OPENAPI_PATH.read_bytes()),
     "/docs": lambda: ("text/html; charset=utf-8", _DOCS_HTML.encode()),
     "/docs/swagger-ui.min.css": lambda: ("text/css", (SWAGGER_ASSETS / "swagger-ui.min.css").read_bytes()),
-    "/docs/swagger-ui-bundle.min.js": lambda: ("text/javascript", (SWAGGER_ASSETS / "swagger-ui-bundle.min.js").read_bytes()),
+    "/docs/swagger-ui-bundle.min.js": lambda: (
+        "text/javascript",
+        (SWAGGER_ASSETS / "swagger-ui-bundle.min.js").read_bytes(),
+    ),
 }
 
 
@@ -43,7 +47,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         if length > MAX_BODY_BYTES:
-            self._send(GatewayResponse(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'))
+            self._send(
+                GatewayResponse(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
+            )
             self.close_connection = True
             return
         body = self.rfile.read(length) if length else b""
@@ -52,7 +58,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type, payload = static()
             self._send(GatewayResponse(200, {"content-type": content_type}, payload))
             return
-        headers = {key: value for key, value in self.headers.items()}
+        headers = dict(self.headers.items())
         self._send(self.server.gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

@@ -121,14 +121,20 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, argument), = value.items()
+            ((key, argument),) = value.items()
             handler = _INTRINSICS.get(key)
             if handler:
                 return handler(self, argument)
         return {key: self.resolve(inner) for key, inner in value.items()}
 
     def ref(self, name: str) -> str:
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID, "AWS::StackName": self.stack_name, "AWS::URLSuffix": "amazonaws.com", "AWS::Partition": "aws"}
+        pseudo = {
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": self.stack_name,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::Partition": "aws",
+        }
         if name in pseudo:
             return pseudo[name]
         if name in self.data.get("Parameters", {}):

@@ -7,7 +7,6 @@ The signing key is created once and kept in .nudge-local/, so `make token` and `
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -27,11 +26,14 @@ class TokenRejected(Exception):
     """The authorizer refuses the request (HTTP 401)."""
 
 
-def _private_key(path: Path = KEY_PATH) -> rsa.RSAPrivateKey:
+def _private_key() -> rsa.RSAPrivateKey:
+    path = KEY_PATH
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         path.write_bytes(pem)
         path.chmod(0o600)
     loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)

@@ -10,7 +10,7 @@ from nudge.behavior.behavior_table import behavior_table
 from nudge.behavior.events import IDENTIFIER_PATTERN
 from nudge.behavior.signal_lookup import signals_for_caller
 from nudge.behavior.signals import UserSignals
-from nudge.observability import logger, metrics
+from nudge.observability import observed
 
 app = build_resolver()
 
@@ -25,7 +25,6 @@ def get_signals(user_id: Annotated[str, Path(pattern=IDENTIFIER_PATTERN, max_len
     return signals_for_caller(behavior_table(), current_caller(app), user_id)
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

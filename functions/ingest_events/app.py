@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nudge.api import build_resolver, current_caller, error_responses, idempotent
 from nudge.behavior.behavior_table import behavior_table
 from nudge.behavior.ingestion import IngestEventsRequest, IngestEventsResponse, ingest_for_caller
-from nudge.observability import logger, metrics
+from nudge.observability import observed
 
 app = build_resolver()
 
@@ -34,7 +34,6 @@ def post_events(
     )
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
+@observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

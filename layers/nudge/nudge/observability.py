@@ -1,6 +1,39 @@
-"""Structured logging and CloudWatch metrics, configured by the POWERTOOLS_* environment."""
+"""Structured logging and CloudWatch metrics (Powertools), configured by the POWERTOOLS_* variables.
+
+Both are created on first use, not at import, so they pick up the function's environment
+whenever the module happened to be imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 
-logger = Logger()
-metrics = Metrics()
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@cache
+def logger() -> Logger:
+    return Logger()
+
+
+@cache
+def metrics() -> Metrics:
+    return Metrics()
+
+
+def observed(handler: Handler) -> Handler:
+    """A Lambda handler with the request context in every log line and its metrics flushed at the end."""
+    instrumented: Handler | None = None
+
+    @wraps(handler)
+    def wrapper(event: dict[str, Any], context: Any) -> Any:
+        nonlocal instrumented
+        if instrumented is None:
+            instrumented = metrics().log_metrics(logger().inject_lambda_context(handler))
+        return instrumented(event, context)
+
+    return wrapper

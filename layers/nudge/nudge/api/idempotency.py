@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.idempotency import (
@@ -25,7 +25,6 @@ from nudge.errors import InvalidInput
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
-Result = TypeVar("Result", bound=BaseModel)
 
 
 @cache
@@ -44,11 +43,12 @@ def _runner() -> Callable[..., dict[str, Any]]:
         boto3_client=clients.dynamodb(),
     )
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=_config())
     def run(request: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return action()
 
-    return run
+    decorate = idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=_config())
+    runner: Callable[..., dict[str, Any]] = decorate(run)
+    return runner
 
 
 def _validated_key(key: str) -> str:
@@ -57,7 +57,7 @@ def _validated_key(key: str) -> str:
     return key
 
 
-def idempotent(
+def idempotent[Result: BaseModel](
     app: APIGatewayHttpResolver,
     caller: Caller,
     key: str | None,

@@ -8,11 +8,11 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
-
 from pydantic import BaseModel
 
 from nudge.auth import Caller, caller_from_claims
@@ -46,7 +46,7 @@ _STATUS_TEXT = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int, dict[str, Any]]:
+def error_responses(*statuses: int) -> dict[int, OpenAPIResponse]:
     """OpenAPI documentation of the error statuses a route returns, all in the ErrorBody shape."""
     return {
         status: {"description": _STATUS_TEXT[status], "content": {"application/json": {"model": ErrorBody}}}
@@ -54,7 +54,7 @@ def error_responses(*statuses: int) -> dict[int, dict[str, Any]]:
     }
 
 
-def error_response(status: int, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response:
+def error_response(status: int, code: str, message: str, fields: Sequence[dict[str, str]] = ()) -> Response[str]:
     body: dict[str, Any] = {"code": code, "message": message}
     if fields:
         body["fields"] = list(fields)
@@ -72,7 +72,7 @@ def _field_path(location: Sequence[Any]) -> str:
     return path
 
 
-def _on_validation_error(app: APIGatewayHttpResolver, error: RequestValidationError) -> Response:
+def _on_validation_error(app: APIGatewayHttpResolver, error: RequestValidationError) -> Response[str]:
     content_type = app.current_event.headers.get("content-type", "")
     if content_type and not content_type.startswith("application/json"):
         return error_response(
@@ -83,17 +83,19 @@ def _on_validation_error(app: APIGatewayHttpResolver, error: RequestValidationEr
         )
     problems = error.errors()
     if any(problem.get("type") == "json_invalid" for problem in problems):
-        return error_response(400, "invalid_json", "the request body is not valid JSON", [{"field": "body", "problem": "not valid JSON"}])
+        return error_response(
+            400, "invalid_json", "the request body is not valid JSON", [{"field": "body", "problem": "not valid JSON"}]
+        )
     fields = [{"field": _field_path(problem["loc"]), "problem": problem["msg"]} for problem in problems]
     return error_response(422, "validation_error", "the request is not valid", fields)
 
 
-def _on_domain_error(error: NudgeError) -> Response:
+def _on_domain_error(error: NudgeError) -> Response[str]:
     fields = [{"field": error.field, "problem": error.message}] if error.field else []
     return error_response(error.status, error.code, error.message, fields)
 
 
-def _on_idempotency_mismatch(_: IdempotencyValidationError) -> Response:
+def _on_idempotency_mismatch(_: IdempotencyValidationError) -> Response[str]:
     return error_response(
         422,
         "idempotency_key_reused",
@@ -102,12 +104,12 @@ def _on_idempotency_mismatch(_: IdempotencyValidationError) -> Response:
     )
 
 
-def _on_idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+def _on_idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response[str]:
     return error_response(409, "request_in_progress", "a request with this Idempotency-Key is still being processed")
 
 
-def _on_unexpected(error: Exception) -> Response:
-    logger.exception("unhandled error")
+def _on_unexpected(error: Exception) -> Response[str]:
+    logger().exception("unhandled error")
     return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
 
 

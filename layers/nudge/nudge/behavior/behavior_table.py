@@ -9,15 +9,17 @@ Item shapes (nothing outside this module builds these keys):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import TypeAdapter
 
 from nudge import clients
-from nudge.behavior.events import BehavioralEvent
+from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
 from nudge.config import require, settings
@@ -28,6 +30,14 @@ if TYPE_CHECKING:
 SIGNALS_SK = "SIGNALS"
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+_event_adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
+_EVENT_FIELDS = set(DateChangeRequestCreated.model_fields) | set(DateChangeRequestAnswered.model_fields)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    event: BehavioralEvent
+    expires_at: datetime
 
 
 def _user_pk(user_id: str) -> str:
@@ -76,6 +86,28 @@ class BehaviorTable:
             attributes.pop(key)
         return SignalAggregates.model_validate(attributes)
 
+    def raw_events(self, user_id: str) -> list[StoredEvent]:
+        """Every retained raw event of the user, for recomputing their aggregates from scratch."""
+        paginator = self._client.get_paginator("query")
+        pages = paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": _user_pk(user_id)}, ":prefix": {"S": _event_sk("")}},
+        )
+        stored = []
+        for page in pages:
+            for item in page["Items"]:
+                attributes = _from_item(item)
+                stored.append(
+                    StoredEvent(
+                        event=_event_adapter.validate_python(
+                            {k: v for k, v in attributes.items() if k in _EVENT_FIELDS}
+                        ),
+                        expires_at=datetime.fromtimestamp(int(attributes["expires_at"]), UTC),
+                    )
+                )
+        return stored
+
     def save_batch(
         self,
         user_id: str,
@@ -111,11 +143,17 @@ class BehaviorTable:
             "ingested_at": ingested_at,
             "expires_at": Decimal(expires_at),
         }
-        return {"Put": {"TableName": self._table, "Item": _to_item(attributes), "ConditionExpression": "attribute_not_exists(pk)"}}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": _to_item(attributes),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
 
     @staticmethod
     def _rejection(error: ClientError, events: Sequence[BehavioralEvent]) -> BatchRejected:
-        reasons = error.response.get("CancellationReasons", [])  # type: ignore[typeddict-item]
+        reasons = error.response.get("CancellationReasons", [])
         failed = [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
         if not failed:
             # Cancelled by a concurrent transaction on the same items: worth another attempt.

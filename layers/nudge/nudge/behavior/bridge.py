@@ -41,10 +41,9 @@ def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> Bridg
         user_id, event = _parse(envelope)
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors()]
-        logger.error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
-        metrics.add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
+        logger().error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
+        metrics().add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
         return BridgeIngestion(status="rejected", problems=problems)
     result = ingest_events(store, user_id, [event])
     status: Literal["ingested", "duplicate"] = "duplicate" if result.duplicate_event_ids else "ingested"
-    metrics.add_metric(name="BridgeEventsIngested", unit=MetricUnit.Count, value=1 if status == "ingested" else 0)
     return BridgeIngestion(status=status, user_id=user_id, event_id=event.event_id)

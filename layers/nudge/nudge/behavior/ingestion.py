@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nudge.auth import Caller
@@ -12,6 +13,7 @@ from nudge.behavior.events import BehavioralEvent, Identifier
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
 from nudge.behavior.store import BatchRejected, BehaviorStore
 from nudge.errors import Conflict
+from nudge.observability import metrics
 
 MAX_BATCH = 100
 # A DynamoDB transaction holds at most 100 items: the aggregates item plus 99 events.
@@ -68,6 +70,8 @@ def ingest_events(
         aggregates, written, skipped = _ingest_chunk(store, user_id, chunk, now)
         accepted += [event.event_id for event in written]
         duplicates += [event.event_id for event in chunk if event.event_id in skipped]
+    metrics().add_metric(name="EventsIngested", unit=MetricUnit.Count, value=len(accepted))
+    metrics().add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=len(duplicates))
     return IngestEventsResponse(
         user_id=user_id,
         accepted_event_ids=accepted,

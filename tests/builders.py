@@ -1,0 +1,49 @@
+"""Test data: behavioral events and API Gateway requests, valid unless a test says otherwise."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from nudge.behavior.events import BehavioralEvent
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+_adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
+
+
+def created(
+    event_id: str, offered: str = "500.00", listed: str = "450.00", amount: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": "date_change_request.created",
+        "occurred_at": (NOW - timedelta(days=1)).isoformat(),
+        "amount": amount or offered,
+        "currency": "USD",
+        "offered_price": offered,
+        "listed_price": listed,
+        **extra,
+    }
+
+
+def answered(
+    event_id: str, outcome: str = "accepted", response_time: int = 600, accommodated: bool = False, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": f"date_change_request.{outcome}",
+        "occurred_at": (NOW - timedelta(hours=1)).isoformat(),
+        "amount": "450.00",
+        "currency": "USD",
+        "offered_price": "450.00",
+        "listed_price": "450.00",
+        "response_time_seconds": response_time,
+        "accommodated": accommodated,
+        **extra,
+    }
+
+
+def event(payload: dict[str, Any]) -> BehavioralEvent:
+    return _adapter.validate_python(payload)

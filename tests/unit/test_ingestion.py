@@ -1,0 +1,133 @@
+from collections.abc import Sequence
+
+import pytest
+
+from nudge.auth import Caller
+from nudge.behavior.events import BehavioralEvent
+from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_caller
+from nudge.behavior.signals import SignalAggregates
+from nudge.behavior.store import BatchRejected
+from nudge.errors import Conflict, Forbidden
+from tests.builders import NOW, answered, created, event
+from tests.fakes import InMemoryBehaviorStore
+
+
+def test_new_events_are_counted_and_stored(store: InMemoryBehaviorStore) -> None:
+    result = ingest_events(store, "u1", [event(created("r1")), event(answered("a1"))], NOW)
+
+    assert result.accepted_event_ids == ["r1", "a1"]
+    assert result.duplicate_event_ids == []
+    assert result.signals.events_count == 2
+    assert set(store.events["u1"]) == {"r1", "a1"}
+    assert (store.reads, store.writes) == (1, 1)
+
+
+def test_resent_events_are_not_counted_twice(store: InMemoryBehaviorStore) -> None:
+    ingest_events(store, "u1", [event(created("r1")), event(created("r2"))], NOW)
+
+    result = ingest_events(store, "u1", [event(created("r2")), event(created("r3"))], NOW)
+
+    assert result.accepted_event_ids == ["r3"]
+    assert result.duplicate_event_ids == ["r2"]
+    assert result.signals.requests_created == 3
+    assert store.signals["u1"].version == 2
+
+
+def test_a_fully_duplicate_batch_changes_nothing(store: InMemoryBehaviorStore) -> None:
+    ingest_events(store, "u1", [event(created("r1"))], NOW)
+    before = store.signals["u1"]
+
+    result = ingest_events(store, "u1", [event(created("r1"))], NOW)
+
+    assert result.accepted_event_ids == []
+    assert result.duplicate_event_ids == ["r1"]
+    assert store.signals["u1"] == before
+
+
+def test_same_event_id_for_two_users_is_two_events(store: InMemoryBehaviorStore) -> None:
+    ingest_events(store, "u1", [event(created("r1"))], NOW)
+    result = ingest_events(store, "u2", [event(created("r1"))], NOW)
+    assert result.accepted_event_ids == ["r1"]
+
+
+def test_batches_beyond_one_transaction_are_split(store: InMemoryBehaviorStore) -> None:
+    result = ingest_events(store, "u1", [event(created(f"r{i}")) for i in range(100)], NOW)
+
+    assert len(result.accepted_event_ids) == 100
+    assert result.signals.requests_created == 100
+    assert store.writes == 2
+    assert store.signals["u1"].version == 2
+
+
+class _RacingStore(InMemoryBehaviorStore):
+    """Another writer lands between our read and our write, `races` times."""
+
+    def __init__(self, races: int) -> None:
+        super().__init__()
+        self.races = races
+
+    def save_batch(
+        self, user_id: str, events: Sequence[BehavioralEvent], previous_version: int, aggregates: SignalAggregates
+    ) -> None:
+        if self.races:
+            self.races -= 1
+            competing = event(created(f"other-{self.races}"))
+            current = self.signals.get(user_id, SignalAggregates())
+            self.signals[user_id] = current.model_copy(
+                update={"version": current.version + 1, "requests_created": current.requests_created + 1}
+            )
+            self.events.setdefault(user_id, {})[competing.event_id] = competing
+        super().save_batch(user_id, events, previous_version, aggregates)
+
+
+def test_a_concurrent_write_is_retried_on_fresh_aggregates() -> None:
+    store = _RacingStore(races=1)
+
+    result = ingest_events(store, "u1", [event(created("mine"))], NOW)
+
+    assert result.accepted_event_ids == ["mine"]
+    assert store.signals["u1"].requests_created == 2  # the competitor's and ours
+    assert store.reads == 2
+
+
+def test_endless_contention_is_a_conflict_and_writes_nothing() -> None:
+    store = _RacingStore(races=100)
+
+    with pytest.raises(Conflict):
+        ingest_events(store, "u1", [event(created("mine"))], NOW)
+    assert "mine" not in store.events["u1"]
+
+
+def test_an_unexpected_store_rejection_without_cause_is_retried() -> None:
+    class FlakyStore(InMemoryBehaviorStore):
+        failures = 1
+
+        def save_batch(
+            self, user_id: str, events: Sequence[BehavioralEvent], previous_version: int, aggregates: SignalAggregates
+        ) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise BatchRejected(duplicate_event_ids=frozenset(), stale=True)
+            super().save_batch(user_id, events, previous_version, aggregates)
+
+    store = FlakyStore()
+    assert ingest_events(store, "u1", [event(created("r1"))], NOW).accepted_event_ids == ["r1"]
+
+
+def test_callers_post_their_own_events(store: InMemoryBehaviorStore) -> None:
+    request = IngestEventsRequest.model_validate({"events": [created("r1")]})
+    result = ingest_for_caller(store, Caller("alice", is_admin=False), request)
+    assert result.user_id == "alice"
+
+
+def test_a_user_cannot_post_for_someone_else(store: InMemoryBehaviorStore) -> None:
+    request = IngestEventsRequest.model_validate({"user_id": "bob", "events": [created("r1")]})
+    with pytest.raises(Forbidden):
+        ingest_for_caller(store, Caller("alice", is_admin=False), request)
+    assert store.writes == 0
+
+
+def test_an_admin_may_post_for_any_user(store: InMemoryBehaviorStore) -> None:
+    request = IngestEventsRequest.model_validate({"user_id": "bob", "events": [created("r1")]})
+    assert ingest_for_caller(store, Caller("root", is_admin=True), request).user_id == "bob"
+    assert "bob" in store.signals
