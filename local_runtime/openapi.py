@@ -1,11 +1,12 @@
-"""openapi.json, generated from the handlers' own routes and pydantic models."""
+"""openapi.json, generated from the functions' Endpoint declarations and their pydantic models."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from local_runtime.lambdas import LocalFunction
 from local_runtime.template import Template
@@ -13,22 +14,73 @@ from local_runtime.template import Template
 TITLE = "Nudge API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Behavioral personalization for marketplaces. Every route needs a bearer JWT; "
-    'errors are `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`.'
+    "Behavioral personalization for marketplaces. Every route needs a bearer JWT; every error is "
+    '`{"error": {"code", "message", "fields": [{"field", "problem"}]}}`.'
 )
+_STATUS_TEXT = {
+    400: "Malformed request: the body is not valid JSON",
+    401: "Missing or invalid bearer token",
+    403: "The caller may not access this resource",
+    404: "Not found",
+    409: "Conflicts with the current state, or the same Idempotency-Key is still in progress",
+    415: "The body is not sent as application/json",
+    422: "A field is invalid: `fields` names each one and the problem",
+}
+
+
+def _json_content(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+
+
+def _operation(endpoint: Any) -> dict[str, Any]:
+    from nudge.api.http import ErrorBody
+
+    operation: dict[str, Any] = {
+        "summary": endpoint.summary,
+        "operationId": endpoint.route_key.lower().replace(" ", "").replace("/", "_").strip("_"),
+        "tags": [endpoint.tag],
+        "responses": {"200": {"description": "OK", "content": _json_content(endpoint.response)}},
+    }
+    for status in endpoint.error_statuses:
+        operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": _json_content(ErrorBody)}
+    parameters = []
+    if endpoint.path_parameters:
+        for name, schema in endpoint.path_parameters.model_json_schema()["properties"].items():
+            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    if endpoint.idempotent:
+        description = "Replays of the same key and body return the first response; another body is a 422"
+        header = {"name": "Idempotency-Key", "in": "header", "required": False, "description": description}
+        parameters.append(header | {"schema": {"type": "string", "minLength": 1, "maxLength": 128}})
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body:
+        operation["requestBody"] = {"required": True, "content": _json_content(endpoint.body)}
+    return operation
 
 
 def generate(template: Template) -> str:
-    merger = OpenAPIMerge(
-        title=TITLE,
-        version=VERSION,
-        description=DESCRIPTION,
-        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")},
-        security=[{"bearerAuth": []}],
-        on_conflict="error",
-    )
-    routed = {route.function_id for route in template.http_routes()}
+    from nudge.api.http import ErrorBody
+
+    paths: dict[str, dict[str, Any]] = {}
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
+    routed = {route.function_id: route for route in template.http_routes()}
     for spec in sorted(template.functions(), key=lambda spec: spec.logical_id):
-        if spec.logical_id in routed:
-            merger.add_schema(LocalFunction(spec).module.app.get_openapi_schema())
-    return json.dumps(json.loads(merger.get_openapi_json_schema()), indent=2, sort_keys=True) + "\n"
+        if spec.logical_id not in routed:
+            continue
+        endpoint = LocalFunction(spec).module.lambda_handler.endpoint
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+        models.append((endpoint.response, "serialization"))
+        if endpoint.body:
+            models.append((endpoint.body, "validation"))
+    _, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    document = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "paths": paths,
+        "components": {
+            "schemas": schemas.get("$defs", {}),
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

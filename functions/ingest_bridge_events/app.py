@@ -5,11 +5,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge.behavior.behavior_table import behavior_table
-from nudge.behavior.bridge import BridgeIngestion, ingest_bridge_event
+from nudge.behavior.bridge import ingest_bridge_event
 from nudge.observability import observed
 
 
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result: BridgeIngestion = ingest_bridge_event(behavior_table(), event)
-    return result.model_dump(mode="json")
+    return ingest_bridge_event(behavior_table(), event)._asdict()

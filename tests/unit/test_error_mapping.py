@@ -1,20 +1,17 @@
-"""The one place errors become HTTP: every status a route can produce, in one shape."""
+"""The HTTP adapter: every status a route can produce, in one error shape."""
 
+import base64
 import json
-from typing import Annotated, Any, cast
+from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.utilities.typing import LambdaContext as PowertoolsContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from local_runtime.gateway import build_event
 from local_runtime.lambdas import LambdaContext
 from local_runtime.template import HttpRoute
-from nudge.api import build_resolver, current_caller
+from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.errors import Conflict, NotFound
-
-app = build_resolver()
 
 
 class Thing(BaseModel):
@@ -22,34 +19,65 @@ class Thing(BaseModel):
     size: int = Field(gt=0)
 
 
-@app.post("/things")
-def make_thing(body: Annotated[Thing, Body()]) -> dict[str, Any]:
-    caller = current_caller(app)
+class ThingPath(BaseModel):
+    thing_id: str = Field(pattern=r"^t\d+$")
+
+
+class Made(BaseModel):
+    size: int
+    owner: str
+    thing_id: str
+
+
+MAKE_THING = Endpoint(
+    "POST", "/things/{thing_id}", "make", response=Made, body=Thing, path_parameters=ThingPath, errors=(404, 409)
+)
+
+
+@endpoint(MAKE_THING)
+def make_thing(call: ApiCall, body: Thing, path: ThingPath) -> Made:
     if body.size == 404:
         raise NotFound("no such thing", field="size")
     if body.size == 409:
         raise Conflict("thing exists")
     if body.size == 500:
         raise RuntimeError("database exploded: secret detail")
-    return {"size": body.size, "owner": caller.user_id}
+    return Made(size=body.size, owner=call.caller.user_id, thing_id=path.thing_id)
 
 
-def _call(body: str, claims: dict[str, Any] | None = None, content_type: str = "application/json") -> tuple[int, Any]:
-    route = HttpRoute("POST", "/things", "Fn", authorized=True)
+def _call(
+    body: str, claims: dict[str, Any] | None = None, content_type: str = "application/json", thing: str = "t1"
+) -> tuple[int, Any]:
+    route = HttpRoute("POST", "/things/{thing_id}", "Fn", authorized=True)
     claims = {"sub": "u1"} if claims is None else claims
-    event = build_event(route, {}, "POST", "/things", {"content-type": content_type}, body.encode(), claims or None)
-    result = app.resolve(event, cast(PowertoolsContext, LambdaContext("Fn", 128, 3)))
+    headers = {"content-type": content_type}
+    event = build_event(route, {"thing_id": thing}, "POST", f"/things/{thing}", headers, body.encode(), claims or None)
+    result = make_thing(event, LambdaContext("Fn", 128, 3))
+    assert result["headers"]["content-type"] == "application/json"
     return result["statusCode"], json.loads(result["body"])
 
 
 def test_success() -> None:
-    assert _call('{"size": 3}') == (200, {"size": 3, "owner": "u1"})
+    assert _call('{"size": 3}') == (200, {"size": 3, "owner": "u1", "thing_id": "t1"})
+
+
+def test_base64_bodies_are_decoded_as_api_gateway_sends_them() -> None:
+    route = HttpRoute("POST", "/things/{thing_id}", "Fn", authorized=True)
+    event = build_event(route, {"thing_id": "t1"}, "POST", "/things/t1", {}, b"", {"sub": "u1"})
+    event |= {"body": base64.b64encode(b'{"size": 2}').decode(), "isBase64Encoded": True}
+    assert make_thing(event, LambdaContext("Fn", 128, 3))["statusCode"] == 200
 
 
 def test_invalid_json_is_400() -> None:
     status, body = _call('{"size": ')
     assert status == 400
-    assert body["error"]["code"] == "invalid_json"
+    assert body["error"]["fields"] == [{"field": "body", "problem": "the request body is not valid JSON"}]
+
+
+def test_a_missing_body_is_422() -> None:
+    status, body = _call("")
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "body"
 
 
 def test_field_problems_are_422_naming_each_field() -> None:
@@ -61,14 +89,20 @@ def test_field_problems_are_422_naming_each_field() -> None:
     ]
 
 
+def test_bad_path_parameters_are_422_naming_them() -> None:
+    status, body = _call('{"size": 3}', thing="x")
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "thing_id"
+
+
 def test_form_bodies_are_415() -> None:
     status, body = _call("size=3", content_type="application/x-www-form-urlencoded")
     assert status == 415
     assert body["error"]["fields"][0]["field"] == "Content-Type"
 
 
-def test_missing_subject_is_401() -> None:
-    assert _call('{"size": 3}', claims={})[0] == 401
+def test_missing_subject_is_401_before_the_body_is_read() -> None:
+    assert _call('{"size": ', claims={})[0] == 401
 
 
 @pytest.mark.parametrize(("size", "status", "code"), [(404, 404, "not_found"), (409, 409, "conflict")])
@@ -82,3 +116,7 @@ def test_unexpected_errors_are_500_without_details() -> None:
     status, body = _call('{"size": 500}')
     assert status == 500
     assert "secret" not in json.dumps(body)
+
+
+def test_declared_error_statuses_include_the_adapters_own() -> None:
+    assert MAKE_THING.error_statuses == [400, 401, 404, 409, 415, 422]

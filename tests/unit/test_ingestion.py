@@ -17,7 +17,7 @@ def test_new_events_are_counted_and_stored(store: InMemoryBehaviorStore) -> None
 
     assert result.accepted_event_ids == ["r1", "a1"]
     assert result.duplicate_event_ids == []
-    assert result.signals.events_count == 2
+    assert result.aggregates.events_count == 2
     assert set(store.events["u1"]) == {"r1", "a1"}
     assert (store.reads, store.writes) == (1, 1)
 
@@ -29,7 +29,7 @@ def test_resent_events_are_not_counted_twice(store: InMemoryBehaviorStore) -> No
 
     assert result.accepted_event_ids == ["r3"]
     assert result.duplicate_event_ids == ["r2"]
-    assert result.signals.requests_created == 3
+    assert result.aggregates.requests_created == 3
     assert store.signals["u1"].version == 2
 
 
@@ -54,7 +54,7 @@ def test_batches_beyond_one_transaction_are_split(store: InMemoryBehaviorStore) 
     result = ingest_events(store, "u1", [event(created(f"r{i}")) for i in range(100)], NOW)
 
     assert len(result.accepted_event_ids) == 100
-    assert result.signals.requests_created == 100
+    assert result.aggregates.requests_created == 100
     assert store.writes == 2
     assert store.signals["u1"].version == 2
 

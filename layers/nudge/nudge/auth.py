@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nudge.errors import Forbidden, Unauthorized
 
 ADMIN_GROUP = "admin"
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     user_id: str
     is_admin: bool
 

@@ -1,4 +1,4 @@
-"""Domain errors. `nudge.api.resolver` is the one place that maps them to HTTP."""
+"""Domain errors. `nudge.api.http.error_response` is the one place that maps them to HTTP."""
 
 from __future__ import annotations
 
@@ -43,3 +43,17 @@ class Conflict(NudgeError):
 class PayloadTooLarge(NudgeError):
     status = 413
     code = "payload_too_large"
+
+
+class MalformedRequest(NudgeError):
+    status = 400
+    code = "malformed_request"
+
+
+class UnsupportedMediaType(NudgeError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    code = "idempotency_key_reused"

@@ -26,14 +26,19 @@ def metrics() -> Metrics:
 
 
 def observed(handler: Handler) -> Handler:
-    """A Lambda handler with the request context in every log line and its metrics flushed at the end."""
+    """A Lambda handler with the request context in every log line and its metrics flushed at the end
+    (only when it recorded any: a read-only request has none, and that is not worth a warning)."""
     instrumented: Handler | None = None
 
     @wraps(handler)
     def wrapper(event: dict[str, Any], context: Any) -> Any:
         nonlocal instrumented
         if instrumented is None:
-            instrumented = metrics().log_metrics(logger().inject_lambda_context(handler))
-        return instrumented(event, context)
+            instrumented = logger().inject_lambda_context(handler)
+        try:
+            return instrumented(event, context)
+        finally:
+            if metrics().metric_set:
+                metrics().flush_metrics()
 
     return wrapper

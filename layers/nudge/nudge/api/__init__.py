@@ -1,6 +1,5 @@
-"""What every HTTP function shares: the resolver, error mapping, the caller, idempotency."""
+"""What every HTTP function shares: the endpoint adapter, error mapping, idempotency."""
 
-from nudge.api.idempotency import idempotent
-from nudge.api.resolver import build_resolver, current_caller, error_responses
+from nudge.api.http import ApiCall, Endpoint, endpoint
 
-__all__ = ["build_resolver", "current_caller", "error_responses", "idempotent"]
+__all__ = ["ApiCall", "Endpoint", "endpoint"]

@@ -10,18 +10,21 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 from pydantic import BaseModel
 
 from nudge import clients
-from nudge.auth import Caller
+from nudge.api.http import ApiCall
 from nudge.config import require, settings
-from nudge.errors import InvalidInput
+from nudge.errors import Conflict, IdempotencyKeyReused, InvalidInput
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
@@ -58,22 +61,24 @@ def _validated_key(key: str) -> str:
 
 
 def idempotent[Result: BaseModel](
-    app: APIGatewayHttpResolver,
-    caller: Caller,
-    key: str | None,
-    body: BaseModel,
+    call: ApiCall,
+    key: str,
+    body: BaseModel | None,
     action: Callable[[], Result],
     result_type: type[Result],
 ) -> Result:
     """Run `action` once per (caller, route, key); a replay returns the first response."""
-    if key is None:
-        return action()
-    _config().register_lambda_context(app.lambda_context)
     request = {
-        "caller": caller.user_id,
-        "route": app.current_event.route_key,
+        "caller": call.caller.user_id,
+        "route": call.route_key,
         "key": _validated_key(key),
-        "body": body.model_dump(mode="json"),
+        "body": body.model_dump(mode="json") if body else None,
     }
-    stored = _runner()(request=request, action=lambda: action().model_dump(mode="json"))
+    _config().register_lambda_context(call.context)
+    try:
+        stored = _runner()(request=request, action=lambda: action().model_dump(mode="json"))
+    except IdempotencyValidationError as error:
+        raise IdempotencyKeyReused("already used with a different request body", field=HEADER) from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise Conflict("a request with this Idempotency-Key is still being processed", field=HEADER) from error
     return result_type.model_validate(stored)

@@ -9,10 +9,10 @@ Item shapes (nothing outside this module builds these keys):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -30,12 +30,15 @@ if TYPE_CHECKING:
 SIGNALS_SK = "SIGNALS"
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-_event_adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
 _EVENT_FIELDS = set(DateChangeRequestCreated.model_fields) | set(DateChangeRequestAnswered.model_fields)
 
 
-@dataclass(frozen=True)
-class StoredEvent:
+@cache
+def _event_adapter() -> TypeAdapter[BehavioralEvent]:
+    return TypeAdapter(BehavioralEvent)
+
+
+class StoredEvent(NamedTuple):
     event: BehavioralEvent
     expires_at: datetime
 
@@ -100,7 +103,7 @@ class BehaviorTable:
                 attributes = _from_item(item)
                 stored.append(
                     StoredEvent(
-                        event=_event_adapter.validate_python(
+                        event=_event_adapter().validate_python(
                             {k: v for k, v in attributes.items() if k in _EVENT_FIELDS}
                         ),
                         expires_at=datetime.fromtimestamp(int(attributes["expires_at"]), UTC),

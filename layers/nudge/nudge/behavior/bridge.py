@@ -8,31 +8,38 @@ unavailable, say) raises, so Lambda retries it and finally hands it to the dead-
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from nudge.behavior.events import BehavioralEvent, Identifier
+from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.store import BehaviorStore
+from nudge.identifiers import Identifier
 from nudge.observability import logger, metrics
 
-_event_adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
-_user_adapter: TypeAdapter[str] = TypeAdapter(Identifier)
+
+@cache
+def _adapters() -> tuple[TypeAdapter[str], TypeAdapter[BehavioralEvent]]:
+    return TypeAdapter(Identifier), TypeAdapter(BehavioralEvent)
 
 
-class BridgeIngestion(BaseModel):
+class BridgeIngestion(NamedTuple):
+    """The outcome for one EventBridge event, returned by the function and logged by Lambda."""
+
     status: Literal["ingested", "duplicate", "rejected"]
     user_id: str | None = None
     event_id: str | None = None
-    problems: list[str] = []
+    problems: tuple[str, ...] = ()
 
 
 def _parse(envelope: dict[str, Any]) -> tuple[str, BehavioralEvent]:
     detail = dict(envelope.get("detail") or {})
-    user_id = _user_adapter.validate_python(detail.pop("user_id", None))
-    event = _event_adapter.validate_python({**detail, "type": envelope.get("detail-type")})
+    user_adapter, event_adapter = _adapters()
+    user_id = user_adapter.validate_python(detail.pop("user_id", None))
+    event = event_adapter.validate_python({**detail, "type": envelope.get("detail-type")})
     return user_id, event
 
 
@@ -43,7 +50,7 @@ def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> Bridg
         problems = [f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors()]
         logger().error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
         metrics().add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
-        return BridgeIngestion(status="rejected", problems=problems)
+        return BridgeIngestion(status="rejected", problems=tuple(problems))
     result = ingest_events(store, user_id, [event])
     status: Literal["ingested", "duplicate"] = "duplicate" if result.duplicate_event_ids else "ingested"
     return BridgeIngestion(status=status, user_id=user_id, event_id=event.event_id)

@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, PlainSerializer, field_validator
+
+from nudge.identifiers import Identifier
+from nudge.models import NudgeModel
 
 # Clocks drift; an event a little ahead of ours is fine, one from tomorrow is a client bug.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -18,12 +21,10 @@ Money = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
-IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=IDENTIFIER_PATTERN)]
 
 
-class _TransactionEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _TransactionEvent(NudgeModel):
+    model_config = ConfigDict(frozen=True)
 
     event_id: Identifier = Field(description="Client-chosen id; re-sending it never counts the event twice")
     occurred_at: AwareDatetime

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from nudge.auth import Caller
-from nudge.behavior.events import BehavioralEvent, Identifier
+from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
 from nudge.behavior.store import BatchRejected, BehaviorStore
 from nudge.errors import Conflict
+from nudge.identifiers import Identifier
+from nudge.models import NudgeModel
 from nudge.observability import metrics
 
 MAX_BATCH = 100
@@ -21,9 +24,7 @@ EVENTS_PER_TRANSACTION = 99
 MAX_ATTEMPTS = 5
 
 
-class IngestEventsRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IngestEventsRequest(NudgeModel):
     user_id: Identifier | None = Field(
         default=None, description="Admins only: whose events these are. Others always post their own."
     )
@@ -40,18 +41,30 @@ class IngestEventsRequest(BaseModel):
         return events
 
 
-class IngestEventsResponse(BaseModel):
+class IngestEventsResponse(NudgeModel):
     user_id: str
     accepted_event_ids: list[str]
     duplicate_event_ids: list[str] = Field(description="Events stored before; not counted again")
     signals: UserSignals
 
 
+class Ingestion(NamedTuple):
+    accepted_event_ids: list[str]
+    duplicate_event_ids: list[str]
+    aggregates: SignalAggregates
+
+
 def ingest_for_caller(store: BehaviorStore, caller: Caller, request: IngestEventsRequest) -> IngestEventsResponse:
     """The API entry point: the user comes from the token, or from the body for an admin."""
     user_id = request.user_id or caller.user_id
     caller.ensure_can_access(user_id)
-    return ingest_events(store, user_id, request.events)
+    result = ingest_events(store, user_id, request.events)
+    return IngestEventsResponse(
+        user_id=user_id,
+        accepted_event_ids=result.accepted_event_ids,
+        duplicate_event_ids=result.duplicate_event_ids,
+        signals=describe(user_id, result.aggregates),
+    )
 
 
 def ingest_events(
@@ -59,7 +72,7 @@ def ingest_events(
     user_id: str,
     events: Sequence[BehavioralEvent],
     now: datetime | None = None,
-) -> IngestEventsResponse:
+) -> Ingestion:
     """Add new events to the user's aggregates; events whose id was stored before are skipped."""
     now = now or datetime.now(UTC)
     aggregates = None
@@ -72,12 +85,7 @@ def ingest_events(
         duplicates += [event.event_id for event in chunk if event.event_id in skipped]
     metrics().add_metric(name="EventsIngested", unit=MetricUnit.Count, value=len(accepted))
     metrics().add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=len(duplicates))
-    return IngestEventsResponse(
-        user_id=user_id,
-        accepted_event_ids=accepted,
-        duplicate_event_ids=duplicates,
-        signals=describe(user_id, aggregates or SignalAggregates()),
-    )
+    return Ingestion(accepted, duplicates, aggregates or SignalAggregates())
 
 
 def _ingest_chunk(

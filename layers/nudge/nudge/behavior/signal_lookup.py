@@ -3,6 +3,12 @@
 from nudge.auth import Caller
 from nudge.behavior.signals import SignalAggregates, UserSignals, describe
 from nudge.behavior.store import BehaviorStore
+from nudge.identifiers import Identifier
+from nudge.models import NudgeModel
+
+
+class UserPath(NudgeModel):
+    user_id: Identifier
 
 
 def signals_for_caller(store: BehaviorStore, caller: Caller, user_id: str) -> UserSignals:

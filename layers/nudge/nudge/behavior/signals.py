@@ -19,9 +19,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import Field, PlainSerializer
 
 from nudge.behavior.events import BehavioralEvent, DateChangeRequestCreated
+from nudge.models import NudgeModel
 
 RATIO_PLACES = Decimal("0.000001")
 CENTS = Decimal("0.01")
@@ -30,10 +31,8 @@ FREQUENCY_WINDOW_DAYS = 30
 Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
-class SignalAggregates(BaseModel):
+class SignalAggregates(NudgeModel):
     """What is stored per user: counts and sums, plus the version used for optimistic locking."""
-
-    model_config = ConfigDict(extra="forbid")
 
     version: int = 0
     events_count: int = 0
@@ -87,14 +86,14 @@ def _add_answer(data: SignalAggregates, event_type: str, response_time: int, acc
         data.accommodations += 1
 
 
-class TransactionValue(BaseModel):
+class TransactionValue(NudgeModel):
     currency: str
     count: int
     total: Amount
     average: Amount
 
 
-class UserSignals(BaseModel):
+class UserSignals(NudgeModel):
     """A user's behavioral signals as the API returns them."""
 
     user_id: str

@@ -1,0 +1,65 @@
+"""Run in a fresh interpreter by run.py: import one handler and serve its first request.
+
+Prints one JSON line: the wall time from before the import to after the response, and (with
+--count, in a separate untimed run) the DynamoDB calls the request made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+
+def _context() -> Any:
+    return SimpleNamespace(
+        function_name="probe",
+        memory_limit_in_mb=512,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:probe",
+        aws_request_id="probe",
+        get_remaining_time_in_millis=lambda: 10_000,
+    )
+
+
+def _count_dynamodb_calls() -> list[str]:
+    import boto3
+
+    calls: list[str] = []
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    return calls
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("module_path")
+    parser.add_argument("handler")
+    parser.add_argument("event_path")
+    parser.add_argument("--layer", action="append", default=[])
+    parser.add_argument("--count", action="store_true")
+    arguments = parser.parse_args()
+    event = json.loads(Path(arguments.event_path).read_text())
+    calls = _count_dynamodb_calls() if arguments.count else []
+    sys.path[:0] = [*arguments.layer, str(Path(arguments.module_path).parent)]
+
+    started = time.perf_counter()
+    spec = importlib.util.spec_from_file_location("probed_handler", arguments.module_path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = getattr(module, arguments.handler)(event, _context())
+    elapsed = time.perf_counter() - started
+
+    status = result.get("statusCode", 200) if isinstance(result, dict) else None
+    print(json.dumps({"ms": elapsed * 1000, "calls": calls, "status": status}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Floor handlers for the cold-start benchmark: plain boto3, the same DynamoDB calls, nothing else.
+
+Each makes exactly the calls its Nudge counterpart makes (the benchmark checks the counts), with
+no validation, no framework and no models: the least any handler doing this work could cost.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from typing import Any
+
+import boto3
+
+dynamodb = boto3.client("dynamodb")
+BEHAVIOR_TABLE = os.environ.get("BEHAVIOR_TABLE_NAME", "")
+IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
+
+
+def _user(event: dict[str, Any]) -> str:
+    return str(event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"])
+
+
+def _signals_key(user: str) -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{user}"}, "sk": {"S": "SIGNALS"}}
+
+
+def _ingest(user: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    current = dynamodb.get_item(TableName=BEHAVIOR_TABLE, Key=_signals_key(user), ConsistentRead=True)
+    version = int(current.get("Item", {}).get("version", {}).get("N", "0"))
+    items: list[Any] = [
+        {
+            "Put": {
+                "TableName": BEHAVIOR_TABLE,
+                "Item": {
+                    **_signals_key(user),
+                    "version": {"N": str(version + 1)},
+                    "events_count": {"N": str(len(events))},
+                },
+            }
+        }
+    ]
+    for event in events:
+        item = {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"EVENT#{event['event_id']}"}, "type": {"S": event["type"]}}
+        items.append(
+            {"Put": {"TableName": BEHAVIOR_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        )
+    dynamodb.transact_write_items(TransactItems=items)
+    return {"user_id": user, "accepted_event_ids": [event["event_id"] for event in events]}
+
+
+def ingest_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = _user(event)
+    body = json.loads(event["body"])
+    key = event["headers"].get("idempotency-key")
+    record = {"id": {"S": f"{user}#{key}"}}
+    if key:
+        expiry = {"N": str(int(time.time()) + 3600)}
+        dynamodb.put_item(
+            TableName=IDEMPOTENCY_TABLE,
+            Item={**record, "status": {"S": "INPROGRESS"}, "expiration": expiry},
+            ConditionExpression="attribute_not_exists(id)",
+        )
+    result = _ingest(user, body["events"])
+    if key:
+        dynamodb.update_item(
+            TableName=IDEMPOTENCY_TABLE,
+            Key=record,
+            UpdateExpression="SET #status = :done, #data = :data",
+            ExpressionAttributeNames={"#status": "status", "#data": "data"},
+            ExpressionAttributeValues={":done": {"S": "COMPLETED"}, ":data": {"S": json.dumps(result)}},
+        )
+    return {"statusCode": 200, "body": json.dumps(result)}
+
+
+def get_user_signals(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    item = dynamodb.get_item(TableName=BEHAVIOR_TABLE, Key=_signals_key(user), ConsistentRead=True).get("Item", {})
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "version": item.get("version", {}).get("N")})}
+
+
+def ingest_bridge_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    detail = dict(event["detail"])
+    user = detail.pop("user_id")
+    return _ingest(user, [{**detail, "type": event["detail-type"]}])

@@ -1,0 +1,194 @@
+"""Nudge benchmarks, printed as figures (run with `make bench`).
+
+1. Cold start: in a fresh interpreter, import each handler and serve its first request; compared
+   with a plain-boto3 floor handler (floor_handlers.py) making the same DynamoDB calls, against
+   the same moto server in the same run. Target: at most 1.5x the floor.
+2. POST /v1/events with 10 events: DynamoDB calls per request and in-process latency p50/p99,
+   plus GET /v1/users/{user_id}/signals for comparison.
+
+Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
+and call counts are what carry over to AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "nudge")]
+
+from local_runtime.runtime import LocalStack  # noqa: E402 - path set just above
+
+COLD_RUNS = 9
+WARM_REQUESTS = 200
+EVENTS_PER_REQUEST = 10
+FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
+
+
+def _sample(folder: str, name: str) -> dict[str, Any]:
+    return dict(json.loads((ROOT / "events" / folder / name).read_text()))
+
+
+def _fresh_api_event(folder: str, name: str) -> dict[str, Any]:
+    """The sample event for a new user, with new event ids and a new Idempotency-Key."""
+    event = _sample(folder, name)
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = user
+    if event.get("pathParameters"):
+        event["pathParameters"]["user_id"] = user
+        event["rawPath"] = event["requestContext"]["http"]["path"] = f"/v1/users/{user}/signals"
+    if event.get("body"):
+        body = json.loads(event["body"])
+        for index, item in enumerate(body["events"]):
+            item["event_id"] = f"{user}-{index}"
+        event["body"] = json.dumps(body)
+    if "idempotency-key" in event["headers"]:
+        event["headers"]["idempotency-key"] = uuid.uuid4().hex
+    return event
+
+
+def _fresh_bridge_event() -> dict[str, Any]:
+    event = _sample("ingest_bridge_events", "host_transaction.json")
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["detail"] |= {"user_id": user, "event_id": f"{user}-bridge"}
+    return event
+
+
+CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
+    ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
+    ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
+    ("ingest_bridge_events", "ingest_bridge_events", _fresh_bridge_event),
+]
+
+
+def _probe(module: Path, handler: str, event: dict[str, Any], count: bool = False) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+        json.dump(event, handle)
+    command = [sys.executable, str(ROOT / "benchmarks" / "cold_start_probe.py"), str(module), handler, handle.name]
+    if module != FLOOR:
+        command += ["--layer", str(ROOT / "layers" / "nudge")]
+    if count:
+        command.append("--count")
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    Path(handle.name).unlink()
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def cold_start() -> None:
+    print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
+    print(f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}  dynamodb calls (nudge / floor)")
+    for folder, floor_handler, make_event in CASES:
+        ours_module = ROOT / "functions" / folder / "app.py"
+        _probe(ours_module, "lambda_handler", make_event())  # writes __pycache__, as the built layer ships it
+        ours_calls = _probe(ours_module, "lambda_handler", make_event(), count=True)["calls"]
+        floor_calls = _probe(FLOOR, floor_handler, make_event(), count=True)["calls"]
+        ours, floor = [], []
+        for _ in range(COLD_RUNS):
+            ours.append(_probe(ours_module, "lambda_handler", make_event())["ms"])
+            floor.append(_probe(FLOOR, floor_handler, make_event())["ms"])
+        ratio = statistics.median(ours) / statistics.median(floor)
+        print(
+            f"{folder:<24}{statistics.median(ours):>10.1f}{statistics.median(floor):>10.1f}{ratio:>7.2f}x"
+            f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
+        )
+
+
+def _percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class _AwsCallMeter:
+    """Counts DynamoDB calls and the time spent inside them, through botocore's event hooks."""
+
+    def __init__(self, client: Any) -> None:
+        self.calls: list[str] = []
+        self.seconds = 0.0
+        self._started = 0.0
+        client.meta.events.register("before-call.dynamodb", self._before)
+        client.meta.events.register("after-call.dynamodb", self._after)
+
+    def _before(self, model: Any, **_: Any) -> None:
+        self.calls.append(model.name)
+        self._started = time.perf_counter()
+
+    def _after(self, **_: Any) -> None:
+        self.seconds += time.perf_counter() - self._started
+
+    def reset(self) -> None:
+        self.calls, self.seconds = [], 0.0
+
+
+def _measure(label: str, invoke: Callable[[int], dict[str, Any]], meter: _AwsCallMeter) -> None:
+    total, own, counts = [], [], []
+    for index in range(WARM_REQUESTS):
+        meter.reset()
+        started = time.perf_counter()
+        result = invoke(index)
+        elapsed = time.perf_counter() - started
+        assert result["statusCode"] == 200, result
+        total.append(elapsed * 1000)
+        own.append((elapsed - meter.seconds) * 1000)
+        counts.append(len(meter.calls))
+    p50, p99 = _percentile(total, 0.5), _percentile(total, 0.99)
+    own50, own99 = _percentile(own, 0.5), _percentile(own, 0.99)
+    distinct = sorted(set(counts))
+    calls = f"{distinct[0] if len(distinct) == 1 else distinct} ({', '.join(meter.calls)})"
+    print(f"{label:<38}{p50:>8.2f}{p99:>8.2f}{own50:>9.2f}{own99:>9.2f}  {calls}")
+
+
+def warm_requests(stack: LocalStack) -> None:
+    from nudge import clients
+
+    meter = _AwsCallMeter(clients.dynamodb())
+    ingest, read = stack.function("ingest_events"), stack.function("get_user_signals")
+    template = _sample("ingest_events", "post_events.json")
+    first_event = json.loads(template["body"])["events"][0]
+
+    def post(index: int, with_key: bool) -> dict[str, Any]:
+        event = json.loads(json.dumps(template))
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = f"warm-{index % 30}"
+        batch = [{**first_event, "event_id": uuid.uuid4().hex} for _ in range(EVENTS_PER_REQUEST)]
+        event["body"] = json.dumps({"events": batch})
+        event["headers"].pop("idempotency-key", None)
+        if with_key:
+            event["headers"]["idempotency-key"] = uuid.uuid4().hex
+        return dict(ingest.invoke(event))
+
+    def get(index: int) -> dict[str, Any]:
+        event = _sample("get_user_signals", "get_signals.json")
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = f"warm-{index % 30}"
+        event["pathParameters"]["user_id"] = f"warm-{index % 30}"
+        return dict(read.invoke(event))
+
+    print(f"\nWarm, in-process: {WARM_REQUESTS} requests each, {EVENTS_PER_REQUEST} events per POST, moto on loopback")
+    print("(total = handler wall time; nudge = total minus time inside DynamoDB calls)")
+    print(f"{'request':<38}{'p50 ms':>8}{'p99 ms':>8}{'nudge50':>9}{'nudge99':>9}  dynamodb calls per request")
+    _measure("POST /v1/events", lambda index: post(index, with_key=False), meter)
+    _measure("POST /v1/events + Idempotency-Key", lambda index: post(index, with_key=True), meter)
+    _measure("GET /v1/users/{user_id}/signals", get, meter)
+
+
+def main() -> None:
+    phases = set(sys.argv[1:]) or {"cold", "warm"}
+    stack = LocalStack.start(seed=False, deliver_events=False)
+    try:
+        if "cold" in phases:
+            cold_start()
+        if "warm" in phases:
+            warm_requests(stack)
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
