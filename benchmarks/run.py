@@ -28,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "nudge")]
 
 from local_runtime.runtime import LocalStack  # noqa: E402 - path set just above
 
-COLD_RUNS = 9
+COLD_RUNS = 15
 WARM_REQUESTS = 200
 EVENTS_PER_REQUEST = 10
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
@@ -143,7 +143,7 @@ def _measure(label: str, invoke: Callable[[int], dict[str, Any]], meter: _AwsCal
     own50, own99 = _percentile(own, 0.5), _percentile(own, 0.99)
     distinct = sorted(set(counts))
     calls = f"{distinct[0] if len(distinct) == 1 else distinct} ({', '.join(meter.calls)})"
-    print(f"{label:<38}{p50:>8.2f}{p99:>8.2f}{own50:>9.2f}{own99:>9.2f}  {calls}")
+    print(f"{label:<36}{p50:>10.2f}{p99:>10.2f}{own50:>10.2f}{own99:>10.2f}  {calls}")
 
 
 def warm_requests(stack: LocalStack) -> None:
@@ -171,8 +171,9 @@ def warm_requests(stack: LocalStack) -> None:
         return dict(read.invoke(event))
 
     print(f"\nWarm, in-process: {WARM_REQUESTS} requests each, {EVENTS_PER_REQUEST} events per POST, moto on loopback")
-    print("(total = handler wall time; nudge = total minus time inside DynamoDB calls)")
-    print(f"{'request':<38}{'p50 ms':>8}{'p99 ms':>8}{'nudge50':>9}{'nudge99':>9}  dynamodb calls per request")
+    print("total = handler wall time; nudge = total minus the time inside DynamoDB calls. moto deep-copies a")
+    print("table for every item of a transaction, so totals for writes grow with the table: read the nudge columns.")
+    print(f"{'request':<36}{'p50 ms':>10}{'p99 ms':>10}{'nudge p50':>10}{'nudge p99':>10}  dynamodb calls per request")
     _measure("POST /v1/events", lambda index: post(index, with_key=False), meter)
     _measure("POST /v1/events + Idempotency-Key", lambda index: post(index, with_key=True), meter)
     _measure("GET /v1/users/{user_id}/signals", get, meter)
