@@ -1,7 +1,7 @@
 """Run in a fresh interpreter by run.py: import one handler and serve its first request.
 
-Prints one JSON line: the wall time from before the import to after the response, and (with
---count, in a separate untimed run) the DynamoDB calls the request made.
+Prints one JSON line: the wall time from before the import to after the response, the process's
+peak memory, and (with --count, in a separate untimed run) the DynamoDB calls the request made.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -58,7 +59,8 @@ def main() -> None:
     elapsed = time.perf_counter() - started
 
     status = result.get("statusCode", 200) if isinstance(result, dict) else None
-    print(json.dumps({"ms": elapsed * 1000, "calls": calls, "status": status}))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+    print(json.dumps({"ms": elapsed * 1000, "calls": calls, "status": status, "peak_mb": peak_mb}))
 
 
 if __name__ == "__main__":

@@ -85,7 +85,8 @@ def _probe(module: Path, handler: str, event: dict[str, Any], count: bool = Fals
 
 def cold_start() -> None:
     print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
-    print(f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}  dynamodb calls (nudge / floor)")
+    header = f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
+    print(f"{header}  dynamodb calls (nudge / floor)")
     for folder, floor_handler, make_event in CASES:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # writes __pycache__, as the built layer ships it
@@ -93,11 +94,12 @@ def cold_start() -> None:
         floor_calls = _probe(FLOOR, floor_handler, make_event(), count=True)["calls"]
         ours, floor = [], []
         for _ in range(COLD_RUNS):
-            ours.append(_probe(ours_module, "lambda_handler", make_event())["ms"])
-            floor.append(_probe(FLOOR, floor_handler, make_event())["ms"])
-        ratio = statistics.median(ours) / statistics.median(floor)
+            ours.append(_probe(ours_module, "lambda_handler", make_event()))
+            floor.append(_probe(FLOOR, floor_handler, make_event()))
+        ours_ms, floor_ms = (statistics.median(run["ms"] for run in runs) for runs in (ours, floor))
+        ours_mb, floor_mb = (max(run["peak_mb"] for run in runs) for runs in (ours, floor))
         print(
-            f"{folder:<24}{statistics.median(ours):>10.1f}{statistics.median(floor):>10.1f}{ratio:>7.2f}x"
+            f"{folder:<24}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x{ours_mb:>7.0f} /{floor_mb:>4.0f}"
             f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
         )
 

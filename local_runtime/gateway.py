@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -106,11 +105,7 @@ class Gateway:
                 except TokenRejected:
                     return _json(401, {"message": "Unauthorized"})
             event = build_event(route, parameters, method, target, headers, body, claims, source_ip)
-            started = time.perf_counter()
-            result = self.functions[route.function_id].invoke(event)
-            response = to_response(result)
-            response.headers["x-local-duration-ms"] = f"{(time.perf_counter() - started) * 1000:.1f}"
-            return response
+            return to_response(self.functions[route.function_id].invoke(event))
         return _json(404, {"message": "Not Found"})
 
 

@@ -13,7 +13,6 @@ these Endpoint declarations.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -123,12 +122,35 @@ def _raw_body(event: Mapping[str, Any]) -> str:
 
 
 def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any]) -> Model:
-    raw = _raw_body(event)
     try:
-        json.loads(raw)
-    except ValueError as error:
-        raise MalformedRequest("the request body is not valid JSON", field="body") from error
-    return model.model_validate_json(raw)
+        return model.model_validate_json(_raw_body(event))
+    except ValidationError as error:
+        if any(problem["type"] == "json_invalid" for problem in error.errors()):
+            raise MalformedRequest("the request body is not valid JSON", field="body") from error
+        raise
+
+
+def _api_call(spec: Endpoint, event: Mapping[str, Any], context: Any) -> ApiCall:
+    request_context = event.get("requestContext") or {}
+    claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims")
+    http = request_context.get("http") or {}
+    return ApiCall(
+        caller=caller_from_claims(claims),
+        headers=event.get("headers") or {},
+        route_key=spec.route_key,
+        source_ip=http.get("sourceIp", ""),
+        user_agent=http.get("userAgent", ""),
+        context=context,
+    )
+
+
+def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:
+    arguments: dict[str, BaseModel] = {}
+    if spec.path_parameters:
+        arguments["path"] = spec.path_parameters.model_validate(event.get("pathParameters") or {})
+    if spec.body:
+        arguments["body"] = _parse_body(spec.body, event)
+    return arguments
 
 
 class HttpFunction:
@@ -151,24 +173,9 @@ class HttpFunction:
 
     def _run(self, event: dict[str, Any], context: Any) -> BaseModel:
         spec = self.endpoint
-        request_context = event.get("requestContext") or {}
-        claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims")
-        http = request_context.get("http") or {}
-        headers = event.get("headers") or {}
-        call = ApiCall(
-            caller=caller_from_claims(claims),
-            headers=headers,
-            route_key=spec.route_key,
-            source_ip=http.get("sourceIp", ""),
-            user_agent=http.get("userAgent", ""),
-            context=context,
-        )
-        arguments: dict[str, BaseModel] = {}
-        if spec.path_parameters:
-            arguments["path"] = spec.path_parameters.model_validate(event.get("pathParameters") or {})
-        if spec.body:
-            arguments["body"] = _parse_body(spec.body, event)
-        key = headers.get(IDEMPOTENCY_HEADER)
+        call = _api_call(spec, event, context)  # the caller first: no token, no validation feedback
+        arguments = _arguments(spec, event)
+        key = call.headers.get(IDEMPOTENCY_HEADER)
         if spec.idempotent and key is not None:
             # Imported here so endpoints that never replay do not pay for it at cold start.
             from nudge.api.idempotency import idempotent
