@@ -49,14 +49,28 @@ def _token(arguments: argparse.Namespace) -> int:
 
 def _invoke(arguments: argparse.Namespace) -> int:
     from local_runtime.runtime import LocalStack
+    from local_runtime.template import Template
 
+    try:
+        spec = Template.load().function(arguments.function)
+    except KeyError as error:
+        print(
+            f"{error.args[0]}; functions: {', '.join(s.folder for s in Template.load().functions())}", file=sys.stderr
+        )
+        return 2
     event_path = Path(arguments.event)
-    if not event_path.is_absolute() and not event_path.exists():
-        event_path = ROOT / "events" / arguments.function / arguments.event
+    if not event_path.exists():
+        event_path = ROOT / "events" / spec.folder / arguments.event
+    if not event_path.is_file():
+        samples = ", ".join(sorted(path.name for path in (ROOT / "events" / spec.folder).glob("*.json")))
+        print(f"no event file {arguments.event}; samples for {spec.folder}: {samples}", file=sys.stderr)
+        return 2
     event = json.loads(event_path.read_text())
     stack = LocalStack.start(deliver_events=False)
+    # Like `sam local invoke`: the function's own output (logs, metrics) on stderr, its result on stdout.
     try:
-        result = stack.function(arguments.function).invoke(event)
+        with contextlib.redirect_stdout(sys.stderr):
+            result = stack.function(spec.logical_id).invoke(event)
     finally:
         stack.stop()
     print(json.dumps(result, indent=2))

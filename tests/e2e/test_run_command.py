@@ -61,3 +61,19 @@ def _read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> 
         if marker in line:
             return lines
     raise AssertionError("server did not start:\n" + "\n".join(lines))
+
+
+def test_invoke_prints_only_the_function_result_on_stdout() -> None:
+    command = [sys.executable, "-m", "local_runtime", "invoke", "ingest_events", "post_events.json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"])["accepted_event_ids"] == ["evt-sample-1", "evt-sample-2"]
+
+
+def test_invoke_names_the_choices_when_the_function_is_unknown() -> None:
+    command = [sys.executable, "-m", "local_runtime", "invoke", "no_such_function", "x.json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
+    assert done.returncode == 2
+    assert "ingest_events" in done.stderr
