@@ -18,6 +18,7 @@ from typing import Any
 
 
 def _context() -> Any:
+    """A Lambda context of its own: importing local_runtime's would add to the time being measured."""
     return SimpleNamespace(
         function_name="probe",
         memory_limit_in_mb=512,
