@@ -1,4 +1,6 @@
-"""The base of every Nudge model."""
+"""The base of every Nudge model, and how a validation error names the field it is about."""
+
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -8,3 +10,14 @@ class NudgeModel(BaseModel):
     pays at cold start only for the models its own request path touches."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+def field_path(location: Sequence[int | str]) -> str:
+    """("events", 0, "amount") -> "events[0].amount"; union tags (they contain dots) are skipped."""
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif "." not in part:
+            path += f".{part}" if path else part
+    return path

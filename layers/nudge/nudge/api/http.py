@@ -13,14 +13,14 @@ these Endpoint declarations.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, Field, ValidationError
 
 from nudge.auth import Caller, caller_from_claims
 from nudge.errors import InvalidInput, MalformedRequest, NudgeError, UnsupportedMediaType
-from nudge.models import NudgeModel
+from nudge.models import NudgeModel, field_path
 from nudge.observability import logger, observed
 
 JSON_HEADERS = {"content-type": "application/json"}
@@ -79,21 +79,10 @@ class ApiCall(NamedTuple):
     context: Any
 
 
-def _field_path(location: Sequence[int | str]) -> str:
-    """("events", 0, "amount") -> "events[0].amount"; union tags (they contain dots) are skipped."""
-    path = ""
-    for part in location:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif "." not in part:
-            path += f".{part}" if path else part
-    return path
-
-
 def error_response(error: Exception) -> dict[str, Any]:
     """The HTTP answer for any error a request can end in."""
     if isinstance(error, ValidationError):
-        fields = [FieldProblem(field=_field_path(problem["loc"]), problem=problem["msg"]) for problem in error.errors()]
+        fields = [FieldProblem(field=field_path(problem["loc"]), problem=problem["msg"]) for problem in error.errors()]
         detail = ErrorDetail(code="validation_error", message="the request is not valid", fields=fields)
         return _respond(422, ErrorBody(error=detail))
     if isinstance(error, NudgeError):

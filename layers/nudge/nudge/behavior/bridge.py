@@ -18,6 +18,7 @@ from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.store import BehaviorStore
 from nudge.identifiers import Identifier
+from nudge.models import field_path
 from nudge.observability import logger, metrics
 
 
@@ -47,7 +48,7 @@ def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> Bridg
     try:
         user_id, event = _parse(envelope)
     except ValidationError as error:
-        problems = [f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors()]
+        problems = [f"{field_path(problem['loc'])}: {problem['msg']}" for problem in error.errors()]
         logger().error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
         metrics().add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
         return BridgeIngestion(status="rejected", problems=tuple(problems))
