@@ -1,6 +1,7 @@
 # Nudge developer interface. Every target installs what it needs on first use.
 #   make run      the whole API locally (PORT=3000)      make test   lint + all tests
 #   make token USER=<id> [ADMIN=1]                       make invoke FN=<folder> EVENT=<file>
+#   make recalc   the nightly archetype recalculation, now (against `make run`'s emulator if it is up)
 #   make lint | build | bench | openapi
 
 SHELL := /bin/bash
@@ -15,7 +16,7 @@ PYTHON ?= $(shell for candidate in python3.13 $$HOME/.pyenv/versions/3.13*/bin/p
 	"$$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$candidate"; break; }; done)
 export PYTHON
 
-.PHONY: run test lint unit integration e2e token invoke build bench openapi install install-sam clean
+.PHONY: run test lint unit integration e2e token invoke recalc build bench openapi install install-sam clean
 
 $(VENV)/.installed: pyproject.toml layers/nudge/requirements.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -47,6 +48,9 @@ token: install
 invoke: install
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function folder> EVENT=<event file>" >&2; exit 2; }
 	@$(PY) -m local_runtime invoke "$(FN)" "$(EVENT)"
+
+recalc: install
+	@$(PY) -m local_runtime recalculate-archetypes
 
 openapi: install
 	$(PY) -m local_runtime openapi

@@ -1,4 +1,4 @@
-"""Command line of the local runtime: serve, token, invoke, openapi, put-event."""
+"""Command line of the local runtime: serve, token, invoke, recalculate-archetypes, openapi."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from local_runtime.template import ROOT
 
@@ -77,6 +78,58 @@ def _invoke(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _recalculate(arguments: argparse.Namespace) -> int:
+    """Run the nightly recalculation now: against `serve`'s emulator when one is up, else a fresh seeded one."""
+    from local_runtime.runtime import LocalStack
+
+    try:
+        stack = LocalStack.attach(arguments.emulator_url) if _reachable(arguments.emulator_url) else None
+    except Exception as error:  # noqa: BLE001 - an unrelated service on the port: say so plainly
+        print(f"cannot use the emulator at {arguments.emulator_url}: {error!r}", file=sys.stderr)
+        return 2
+    if stack is None:
+        print(f"no emulator at {arguments.emulator_url}; starting one with demo data", file=sys.stderr)
+        stack = LocalStack.start(deliver_events=False)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            run = _run_recalculation(stack, arguments.timeout)
+    finally:
+        stack.stop()
+    print(json.dumps(run, indent=2))
+    return 0 if run.get("status") == "completed" else 1
+
+
+def _reachable(endpoint_url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{endpoint_url}/moto-api/", timeout=1):  # noqa: S310 - a local URL
+            return True
+    except OSError:
+        return False
+
+
+def _run_recalculation(stack: Any, timeout_seconds: float) -> dict[str, Any]:
+    """Start a run, deliver its queue messages to the worker until the run completes, return its log."""
+    import time
+
+    from nudge.jobs.job_models import RECALCULATION_JOB
+    from nudge.jobs.job_table import job_table
+
+    started = stack.run_schedule("start_archetype_recalculation")
+    if not started["started"]:
+        print(f"a run is already in progress: {started['run_id']}", file=sys.stderr)
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        stack.bridge.deliver_pending()
+        run = job_table().get_run(RECALCULATION_JOB, started["run_id"])
+        if run is not None and run.status == "completed":
+            return dict(run.model_dump(mode="json"))
+        time.sleep(0.05)
+    run = job_table().get_run(RECALCULATION_JOB, started["run_id"])
+    return dict(run.model_dump(mode="json")) if run else {"run_id": started["run_id"], "status": "unknown"}
+
+
 def _openapi(arguments: argparse.Namespace) -> int:
     from local_runtime.lambdas import add_layer_to_path
     from local_runtime.openapi import generate
@@ -112,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     invoke.add_argument("function", help="function folder under functions/ (or logical id)")
     invoke.add_argument("event", help="event file: a path, or a name under events/<function>/")
     invoke.set_defaults(run=_invoke)
+    recalculate = commands.add_parser(
+        "recalculate-archetypes", help="run the nightly archetype recalculation now and print its job log"
+    )
+    recalculate.add_argument("--emulator-url", default="http://127.0.0.1:5000", help="the running `serve` emulator")
+    recalculate.add_argument("--timeout", type=float, default=600, help="seconds to wait for the run to finish")
+    recalculate.set_defaults(run=_recalculate)
     openapi = commands.add_parser("openapi", help="regenerate openapi.json from the handlers")
     openapi.add_argument("--check", action="store_true", help="fail when the committed file differs")
     openapi.set_defaults(run=_openapi)

@@ -1,24 +1,45 @@
-"""EventBridge delivery: moto matches events against the template's rules and queues them; this
-drains those queues into the target functions, as EventBridge would invoke them."""
+"""Asynchronous delivery, as AWS would do it for the template's functions:
+
+- EventBridge rules: moto matches events against the rules and queues them on a delivery queue
+  per rule; they are drained into the target function.
+- SQS event sources: the queue's messages are passed in batches, as Lambda's poller would, and
+  the ones a function reports in `batchItemFailures` (or all, when it raises) stay on the queue,
+  visible again at once, so the queue's redrive policy moves them to its dead-letter queue after
+  maxReceiveCount attempts.
+"""
 
 from __future__ import annotations
 
 import json
 import threading
+import uuid
 from typing import Any
 
 from local_runtime.emulator import Emulator, delivery_queue_name
 from local_runtime.lambdas import LocalFunction
-from local_runtime.template import BusRule
+from local_runtime.template import ACCOUNT_ID, REGION, BusRule, QueueSource, Template
 
 
 class BridgeDelivery:
-    def __init__(self, emulator: Emulator, rules: list[BusRule], functions: dict[str, LocalFunction]) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        rules: list[BusRule],
+        functions: dict[str, LocalFunction],
+        sources: list[QueueSource] | None = None,
+        template: Template | None = None,
+    ) -> None:
         self._sqs = emulator.client("sqs")
         self._targets = [
             (self._sqs.get_queue_url(QueueName=delivery_queue_name(rule.name))["QueueUrl"], functions[rule.function_id])
             for rule in rules
         ]
+        self._sources = [
+            (self._sqs.get_queue_url(QueueName=template.physical_name(source.queue_id))["QueueUrl"], source)
+            for source in (sources or [])
+            if template is not None
+        ]
+        self._functions = functions
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self.delivered: list[dict[str, Any]] = []
@@ -26,7 +47,7 @@ class BridgeDelivery:
     def start(self) -> None:
         """Deliver in the background until stop()."""
         self._stopped.clear()
-        self._thread = threading.Thread(target=self._run, name="eventbridge-delivery", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="async-delivery", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -36,7 +57,7 @@ class BridgeDelivery:
             self._thread = None
 
     def deliver_pending(self) -> int:
-        """Deliver what is queued now; returns how many events were handed to functions."""
+        """Deliver what is queued now; returns how many events or messages were handed to functions."""
         count = 0
         for queue_url, function in self._targets:
             messages = self._sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
@@ -45,11 +66,78 @@ class BridgeDelivery:
                 self.delivered.append({"function": function.spec.logical_id, "result": result})
                 self._sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
                 count += 1
+        for queue_url, source in self._sources:
+            count += self._poll(queue_url, source)
         return count
+
+    def drain(self, max_rounds: int = 10_000) -> int:
+        """Deliver until every queue is empty (or `max_rounds` polls found work); returns the total."""
+        total = 0
+        for _ in range(max_rounds):
+            delivered = self.deliver_pending()
+            if not delivered:
+                return total
+            total += delivered
+        return total
+
+    def _poll(self, queue_url: str, source: QueueSource) -> int:
+        messages = self._sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=min(source.batch_size, 10), AttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        function = self._functions[source.function_id]
+        event = {"Records": [_sqs_record(queue_url, message) for message in messages]}
+        try:
+            result = function.invoke(event)
+            failed = {item["itemIdentifier"] for item in (result or {}).get("batchItemFailures", [])}
+        except Exception as error:  # noqa: BLE001 - Lambda would retry the whole batch
+            print(f"{source.function_id} failed, messages will be retried: {error!r}", flush=True)
+            result, failed = None, {message["MessageId"] for message in messages}
+        self.delivered.append({"function": source.function_id, "result": result})
+        for message in messages:
+            handle = message["ReceiptHandle"]
+            if message["MessageId"] in failed:
+                self._sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+            else:
+                self._sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
+        return len(messages)
 
     def _run(self) -> None:
         while not self._stopped.wait(0.2):
             try:
                 self.deliver_pending()
             except Exception as error:  # noqa: BLE001 - a failed delivery is retried on the next poll
-                print(f"EventBridge delivery failed, will retry: {error!r}", flush=True)
+                print(f"delivery failed, will retry: {error!r}", flush=True)
+
+
+def _sqs_record(queue_url: str, message: dict[str, Any]) -> dict[str, Any]:
+    queue_name = queue_url.rsplit("/", 1)[1]
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": {},
+        "md5OfBody": message.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}",
+        "awsRegion": REGION,
+    }
+
+
+def scheduled_event(rule_name: str) -> dict[str, Any]:
+    """The event an EventBridge schedule rule sends its target."""
+    from datetime import UTC, datetime
+
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT_ID,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{rule_name}"],
+        "detail": {},
+    }

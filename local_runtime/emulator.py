@@ -25,7 +25,7 @@ EMULATOR_ENVIRONMENT = {
 
 @dataclass
 class Emulator:
-    server: ThreadedMotoServer
+    server: ThreadedMotoServer | None  # None when attached to another process's emulator
     endpoint_url: str
 
     @classmethod
@@ -39,8 +39,14 @@ class Emulator:
         os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
         return cls(server=server, endpoint_url=endpoint)
 
+    @classmethod
+    def connect(cls, endpoint_url: str) -> Emulator:
+        os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint_url})
+        return cls(server=None, endpoint_url=endpoint_url)
+
     def stop(self) -> None:
-        self.server.stop()
+        if self.server is not None:
+            self.server.stop()
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)  # type: ignore[call-overload]
@@ -56,8 +62,16 @@ def provision(emulator: Emulator, template: Template) -> None:
     dynamodb, sqs, events = emulator.client("dynamodb"), emulator.client("sqs"), emulator.client("events")
     for logical_id, resource in template.resources_of_type("AWS::DynamoDB::Table").items():
         _create_table(dynamodb, template.physical_name(logical_id), resource["Properties"])
-    for logical_id in template.resources_of_type("AWS::SQS::Queue"):
-        sqs.create_queue(QueueName=template.physical_name(logical_id))
+    queues = template.resources_of_type("AWS::SQS::Queue")
+    for logical_id, resource in queues.items():
+        sqs.create_queue(QueueName=template.physical_name(logical_id), Attributes=_queue_attributes(template, resource))
+    for logical_id, resource in queues.items():  # dead-letter queues exist now, so redrive can point at them
+        redrive = resource.get("Properties", {}).get("RedrivePolicy")
+        if redrive:
+            sqs.set_queue_attributes(
+                QueueUrl=sqs.get_queue_url(QueueName=template.physical_name(logical_id))["QueueUrl"],
+                Attributes={"RedrivePolicy": json.dumps(template.resolve(redrive))},
+            )
     for logical_id in template.resources_of_type("AWS::Events::EventBus"):
         events.create_event_bus(Name=template.ref(logical_id))
     for rule in template.bus_rules():
@@ -67,6 +81,12 @@ def provision(emulator: Emulator, template: Template) -> None:
         events.put_targets(
             Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}]
         )
+
+
+def _queue_attributes(template: Template, resource: dict[str, Any]) -> dict[str, str]:
+    properties = resource.get("Properties", {})
+    names = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+    return {name: str(template.resolve(properties[name])) for name in names if name in properties}
 
 
 def _create_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> None:

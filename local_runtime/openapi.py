@@ -23,6 +23,7 @@ _STATUS_TEXT = {
     403: "The caller may not access this resource",
     404: "Not found",
     409: "Conflicts with the current state, or the same Idempotency-Key is still in progress",
+    413: "The body is larger than this route accepts",
     415: "The body is not sent as application/json",
     422: "A field is invalid: `fields` names each one and the problem",
 }
@@ -30,6 +31,23 @@ _STATUS_TEXT = {
 
 def _json_content(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+
+
+def _parameters(endpoint: Any) -> list[dict[str, Any]]:
+    parameters = []
+    if endpoint.path_parameters:
+        for name, schema in endpoint.path_parameters.model_json_schema()["properties"].items():
+            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+    if endpoint.query:
+        schema = endpoint.query.model_json_schema()
+        for name, field_schema in schema["properties"].items():
+            required = name in schema.get("required", [])
+            parameters.append({"name": name, "in": "query", "required": required, "schema": field_schema})
+    if endpoint.idempotent:
+        description = "Replays of the same key and body return the first response; another body is a 422"
+        header = {"name": "Idempotency-Key", "in": "header", "required": False, "description": description}
+        parameters.append(header | {"schema": {"type": "string", "minLength": 1, "maxLength": 128}})
+    return parameters
 
 
 def _operation(endpoint: Any) -> dict[str, Any]:
@@ -43,14 +61,7 @@ def _operation(endpoint: Any) -> dict[str, Any]:
     }
     for status in endpoint.error_statuses:
         operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": _json_content(ErrorBody)}
-    parameters = []
-    if endpoint.path_parameters:
-        for name, schema in endpoint.path_parameters.model_json_schema()["properties"].items():
-            parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
-    if endpoint.idempotent:
-        description = "Replays of the same key and body return the first response; another body is a 422"
-        header = {"name": "Idempotency-Key", "in": "header", "required": False, "description": description}
-        parameters.append(header | {"schema": {"type": "string", "minLength": 1, "maxLength": 128}})
+    parameters = _parameters(endpoint)
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body:

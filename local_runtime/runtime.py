@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from local_runtime.bridge import BridgeDelivery
 from local_runtime.emulator import Emulator, provision
@@ -25,6 +26,15 @@ class LocalStack:
         template = Template.load()
         emulator = Emulator.start(emulator_port)
         provision(emulator, template)
+        return cls._assemble(template, emulator, seed, deliver_events)
+
+    @classmethod
+    def attach(cls, endpoint_url: str) -> LocalStack:
+        """The functions of an emulator another process (`serve`) started and provisioned."""
+        return cls._assemble(Template.load(), Emulator.connect(endpoint_url), seed=False, deliver_events=False)
+
+    @classmethod
+    def _assemble(cls, template: Template, emulator: Emulator, seed: bool, deliver_events: bool) -> LocalStack:
         functions = load_functions(template)
         add_layer_to_path()
         from nudge import clients, config
@@ -36,10 +46,19 @@ class LocalStack:
             from local_runtime.seed import seed_demo_data
 
             demo_users = seed_demo_data()
-        bridge = BridgeDelivery(emulator, template.bus_rules(), functions)
+        bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
         if deliver_events:
             bridge.start()
         return cls(template, emulator, functions, Gateway(template.http_routes(), functions), bridge, demo_users)
+
+    def run_schedule(self, function_folder_or_id: str) -> Any:
+        """Invoke a scheduled function now, with the event its schedule would send."""
+        from local_runtime.bridge import scheduled_event
+
+        spec = self.template.function(function_folder_or_id)
+        if not any(schedule.function_id == spec.logical_id for schedule in self.template.schedules()):
+            raise KeyError(f"{spec.logical_id} has no Schedule event in template.yaml")
+        return self.functions[spec.logical_id].invoke(scheduled_event(f"{spec.logical_id}-schedule"))
 
     def function(self, folder_or_id: str) -> LocalFunction:
         return self.functions[self.template.function(folder_or_id).logical_id]

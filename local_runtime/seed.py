@@ -10,13 +10,17 @@ from pydantic import TypeAdapter
 
 DEMO_USER = "demo-user"
 DEMO_ADMIN = "demo-admin"
+# No events at all: detected as new_user.
+DEMO_NEW_USER = "demo-new-user"
 
 # (user, requests created, offer/list ratio, answers, accepted share, response seconds, accommodates)
+# Detected archetypes: demo-user and demo-average average_user, demo-big-spender big_spender,
+# demo-flexible high_flexibility (tests/unit/test_demo_archetypes.py keeps this true).
 _PROFILES = [
-    ("demo-user", 4, Decimal("1.00"), 4, 0.5, 3600, False),
+    ("demo-user", 4, Decimal("1.00"), 4, 0.5, 3600, True),
     ("demo-big-spender", 8, Decimal("1.25"), 6, 0.8, 600, False),
     ("demo-flexible", 3, Decimal("0.90"), 10, 0.9, 1800, True),
-    ("demo-average", 5, Decimal("1.00"), 5, 0.6, 7200, False),
+    ("demo-average", 5, Decimal("1.00"), 5, 0.6, 7200, True),
 ]
 
 
@@ -56,7 +60,8 @@ def _events(profile: tuple[str, int, Decimal, int, float, int, bool], now: datet
 
 
 def seed_demo_data(now: datetime | None = None) -> list[str]:
-    """Ingest the demo users' events (idempotent: event ids are fixed). Returns the user ids."""
+    """Ingest the demo users' events (idempotent: event ids are fixed). Returns the user ids,
+    including DEMO_NEW_USER, who has no events."""
     from nudge.behavior.behavior_table import behavior_table
     from nudge.behavior.events import BehavioralEvent
     from nudge.behavior.ingestion import ingest_events
@@ -68,4 +73,4 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
     for profile in _PROFILES:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
     metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics
-    return [profile[0] for profile in _PROFILES]
+    return [*(profile[0] for profile in _PROFILES), DEMO_NEW_USER]

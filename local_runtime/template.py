@@ -69,6 +69,22 @@ class BusRule:
 
 
 @dataclass(frozen=True)
+class QueueSource:
+    """An SQS event source: Lambda polls the queue and invokes the function with batches of messages."""
+
+    function_id: str
+    queue_id: str
+    batch_size: int
+    reports_item_failures: bool
+
+
+@dataclass(frozen=True)
+class Schedule:
+    function_id: str
+    expression: str
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
     code_uri: Path
@@ -234,6 +250,28 @@ class Template:
                 )
             )
         return rules
+
+    def queue_sources(self) -> list[QueueSource]:
+        sources = []
+        for function_id, _, properties in self._function_events("SQS"):
+            queue = properties["Queue"]
+            if "Fn::GetAtt" not in queue:
+                raise ValueError(f"{function_id}: SQS Queue must be !GetAtt <queue>.Arn of a queue in the template")
+            sources.append(
+                QueueSource(
+                    function_id=function_id,
+                    queue_id=queue["Fn::GetAtt"][0],
+                    batch_size=int(properties.get("BatchSize", 10)),
+                    reports_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+                )
+            )
+        return sources
+
+    def schedules(self) -> list[Schedule]:
+        return [
+            Schedule(function_id=function_id, expression=str(self.resolve(properties["Schedule"])))
+            for function_id, _, properties in self._function_events("Schedule")
+        ]
 
 
 def _sub(template: Template, argument: Any) -> str:

@@ -13,6 +13,7 @@ POST_EVENTS = Endpoint(
     errors=(403, 409),
     idempotent=True,
     tag="events",
+    max_body_bytes=256 * 1024,  # 100 events
 )
 
 

@@ -34,7 +34,7 @@ class Api:
         headers: dict[str, str] | None = None,
     ) -> Answer:
         for route in self.stack.gateway.routes:
-            parameters = route.match(method, path)
+            parameters = route.match(method, path.split("?", 1)[0])
             if parameters is not None:
                 break
         else:

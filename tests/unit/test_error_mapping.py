@@ -119,4 +119,45 @@ def test_unexpected_errors_are_500_without_details() -> None:
 
 
 def test_declared_error_statuses_include_the_adapters_own() -> None:
-    assert MAKE_THING.error_statuses == [400, 401, 404, 409, 415, 422]
+    assert MAKE_THING.error_statuses == [400, 401, 404, 409, 413, 415, 422]
+
+
+def test_an_oversized_body_is_a_413_naming_the_body() -> None:
+    status, body = _call(json.dumps({"size": 1, "padding": "x" * (64 * 1024)}))
+    assert status == 413
+    assert body["error"]["fields"] == [{"field": "body", "problem": "the body must be at most 65536 bytes"}]
+
+
+class Window(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(default=10, ge=1, le=50)
+
+
+class Listed(BaseModel):
+    limit: int
+
+
+LIST_THINGS = Endpoint("GET", "/things", "list", response=Listed, query=Window)
+
+
+@endpoint(LIST_THINGS)
+def list_things(call: ApiCall, query: Window) -> Listed:
+    return Listed(limit=query.limit)
+
+
+def _list(target: str) -> tuple[int, Any]:
+    route = HttpRoute("GET", "/things", "Fn", authorized=True)
+    event = build_event(route, {}, "GET", target, {}, b"", {"sub": "u1"})
+    result = list_things(event, LambdaContext("Fn", 128, 3))
+    return result["statusCode"], json.loads(result["body"])
+
+
+def test_query_parameters_are_validated_like_bodies() -> None:
+    assert _list("/things?limit=7") == (200, {"limit": 7})
+    assert _list("/things") == (200, {"limit": 10})
+    status, body = _list("/things?limit=0")
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "limit"
+    status, body = _list("/things?order=desc")
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "order"

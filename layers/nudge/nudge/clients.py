@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
 
 
 @cache
@@ -19,6 +20,14 @@ def dynamodb() -> DynamoDBClient:
     return boto3.client("dynamodb")
 
 
+@cache
+def sqs() -> SQSClient:
+    import boto3
+
+    return boto3.client("sqs")
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
+    sqs.cache_clear()

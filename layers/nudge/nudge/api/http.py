@@ -19,12 +19,14 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, Field, ValidationError
 
 from nudge.auth import Caller, caller_from_claims
-from nudge.errors import InvalidInput, MalformedRequest, NudgeError, UnsupportedMediaType
+from nudge.errors import InvalidInput, MalformedRequest, NudgeError, PayloadTooLarge, UnsupportedMediaType
 from nudge.models import NudgeModel, field_path
 from nudge.observability import logger, observed
 
 JSON_HEADERS = {"content-type": "application/json"}
 IDEMPOTENCY_HEADER = "idempotency-key"
+# Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
 class FieldProblem(NudgeModel):
@@ -53,9 +55,11 @@ class Endpoint(NamedTuple):
     response: type[BaseModel]
     body: type[BaseModel] | None = None
     path_parameters: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
     errors: tuple[int, ...] = ()
     idempotent: bool = False
     tag: str = "nudge"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     @property
     def route_key(self) -> str:
@@ -63,7 +67,7 @@ class Endpoint(NamedTuple):
 
     @property
     def error_statuses(self) -> list[int]:
-        body_errors = (400, 415) if self.body else ()
+        body_errors = (400, 413, 415) if self.body else ()
         replay_errors = (409,) if self.idempotent else ()
         return sorted({401, 422, *body_errors, *replay_errors, *self.errors})
 
@@ -98,21 +102,23 @@ def _respond(status: int, body: BaseModel) -> dict[str, Any]:
     return {"statusCode": status, "headers": JSON_HEADERS, "body": body.model_dump_json()}
 
 
-def _raw_body(event: Mapping[str, Any]) -> str:
+def _raw_body(event: Mapping[str, Any], max_bytes: int) -> str:
     headers = event.get("headers") or {}
     content_type = headers.get("content-type", "application/json")
     if not content_type.startswith("application/json"):
         raise UnsupportedMediaType(f"must be application/json, got {content_type}", field="Content-Type")
     body = event.get("body") or ""
     raw = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else body
+    if len(raw.encode("utf-8")) > max_bytes:
+        raise PayloadTooLarge(f"the body must be at most {max_bytes} bytes", field="body")
     if not raw.strip():
         raise InvalidInput("a JSON body is required", field="body")
     return str(raw)
 
 
-def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any]) -> Model:
+def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], max_bytes: int) -> Model:
     try:
-        return model.model_validate_json(_raw_body(event))
+        return model.model_validate_json(_raw_body(event, max_bytes))
     except ValidationError as error:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
             raise MalformedRequest("the request body is not valid JSON", field="body") from error
@@ -137,8 +143,10 @@ def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]
     arguments: dict[str, BaseModel] = {}
     if spec.path_parameters:
         arguments["path"] = spec.path_parameters.model_validate(event.get("pathParameters") or {})
+    if spec.query:
+        arguments["query"] = spec.query.model_validate(event.get("queryStringParameters") or {})
     if spec.body:
-        arguments["body"] = _parse_body(spec.body, event)
+        arguments["body"] = _parse_body(spec.body, event, spec.max_body_bytes)
     return arguments
 
 
@@ -174,7 +182,8 @@ class HttpFunction:
 
 
 def endpoint(spec: Endpoint) -> Callable[[Callable[..., BaseModel]], HttpFunction]:
-    """Decorator: the function, given an ApiCall (and `body`/`path` models when declared), becomes the handler."""
+    """Decorator: the function, given an ApiCall (and `body`/`path`/`query` models when declared), becomes
+    the handler."""
 
     def decorate(serve: Callable[..., BaseModel]) -> HttpFunction:
         return HttpFunction(spec, serve)

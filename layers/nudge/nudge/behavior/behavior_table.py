@@ -1,20 +1,26 @@
-"""The behavior table: per-user signal aggregates and the raw events behind them.
+"""The behavior table: per-user state (signal aggregates, archetype, override) and raw events.
 
 Item shapes (nothing outside this module builds these keys):
-- aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field.
+- aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field, plus
+  `signals_user_id`, the key of the sparse UsersWithSignals index the nightly job scans (so it
+  reads one item per user, never the raw events).
+- archetype:  pk=USER#<user_id>, sk=ARCHETYPE, the last computed StoredArchetype.
+- override:   pk=USER#<user_id>, sk=ARCHETYPE_OVERRIDE, an admin's ArchetypeOverride. A separate
+  item, so writing a computed archetype can never clobber an override.
 - raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields and `expires_at`
   (epoch seconds, the table's TTL attribute) so history is kept for recomputation, not forever.
 """
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 from pydantic import TypeAdapter
 
@@ -23,13 +29,22 @@ from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, Da
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
 from nudge.config import require, settings
+from nudge.item_codec import from_item, to_item, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    # Imported where used at run time: event ingestion never loads the archetype models.
+    from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
+
 SIGNALS_SK = "SIGNALS"
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
+ARCHETYPE_SK = "ARCHETYPE"
+OVERRIDE_SK = "ARCHETYPE_OVERRIDE"
+USERS_WITH_SIGNALS_INDEX = "UsersWithSignals"
+SIGNALS_INDEX_KEY = "signals_user_id"
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+UNPROCESSED_ATTEMPTS = 5
 _EVENT_FIELDS = set(DateChangeRequestCreated.model_fields) | set(DateChangeRequestAnswered.model_fields)
 
 
@@ -51,23 +66,6 @@ def _event_sk(event_id: str) -> str:
     return f"EVENT#{event_id}"
 
 
-def _plain(value: Any) -> Any:
-    """Python values as DynamoDB stores them: datetimes as ISO strings, maps recursively."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    return value
-
-
-def _to_item(attributes: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _serializer.serialize(_plain(value)) for key, value in attributes.items() if value is not None}
-
-
-def _from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
-
-
 class BehaviorTable:
     """DynamoDB adapter for the BehaviorStore port."""
 
@@ -84,10 +82,7 @@ class BehaviorTable:
         )
         if "Item" not in response:
             return None
-        attributes = _from_item(response["Item"])
-        for key in ("pk", "sk"):
-            attributes.pop(key)
-        return SignalAggregates.model_validate(attributes)
+        return _signals(response["Item"])
 
     def raw_events(self, user_id: str) -> list[StoredEvent]:
         """Every retained raw event of the user, for recomputing their aggregates from scratch."""
@@ -100,7 +95,7 @@ class BehaviorTable:
         stored = []
         for page in pages:
             for item in page["Items"]:
-                attributes = _from_item(item)
+                attributes = from_item(item)
                 stored.append(
                     StoredEvent(
                         event=_event_adapter().validate_python(
@@ -128,7 +123,9 @@ class BehaviorTable:
             raise self._rejection(error, events) from error
 
     def _aggregates_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
-        item = _to_item({"pk": _user_pk(user_id), "sk": SIGNALS_SK, **aggregates.model_dump()})
+        item = to_item(
+            {"pk": _user_pk(user_id), "sk": SIGNALS_SK, SIGNALS_INDEX_KEY: user_id, **aggregates.model_dump()}
+        )
         put: dict[str, Any] = {"TableName": self._table, "Item": item}
         if previous_version == 0:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -149,7 +146,7 @@ class BehaviorTable:
         return {
             "Put": {
                 "TableName": self._table,
-                "Item": _to_item(attributes),
+                "Item": to_item(attributes),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
@@ -163,6 +160,133 @@ class BehaviorTable:
             return BatchRejected(duplicate_event_ids=frozenset(), stale=True)
         duplicates = frozenset(events[index - 1].event_id for index in failed if index > 0)
         return BatchRejected(duplicate_event_ids=duplicates, stale=0 in failed)
+
+    def get_user_state(self, user_id: str) -> UserState:
+        """Signals, stored archetype and override in one consistent BatchGetItem."""
+        found = self._get_parts([user_id], (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK), consistent=True)
+        return RawState(user_id, found.get((user_id, SIGNALS_SK)), found).decode()
+
+    def get_archetype_states(self, signals_items: Sequence[tuple[str, dict[str, Any]]]) -> list[RawState]:
+        """The state of each user of a scanned page, 50 users per BatchGetItem. Decoded one by one by the
+        caller, so one corrupt item fails its user only."""
+        found = self._get_parts([user_id for user_id, _ in signals_items], (ARCHETYPE_SK, OVERRIDE_SK), False)
+        return [RawState(user_id, item, found) for user_id, item in signals_items]
+
+    def _get_parts(
+        self, user_ids: Sequence[str], parts: tuple[str, ...], consistent: bool
+    ) -> dict[tuple[str, str], dict[str, Any]]:
+        wanted = [_key(user_id, sk) for user_id in user_ids for sk in parts]
+        per_call = BATCH_GET_LIMIT - BATCH_GET_LIMIT % len(parts)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(wanted), per_call):
+            for item in self._batch_get(wanted[start : start + per_call], consistent):
+                found[(item["pk"]["S"].removeprefix("USER#"), item["sk"]["S"])] = item
+        return found
+
+    def users_with_signals(self, segment: int, total_segments: int, start_after: str, limit: int) -> SignalsPage:
+        """One page of a parallel scan over the users who have signals (the sparse index). `start_after`
+        is "" or a page's `next_key`, an opaque string a job can store as its checkpoint."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": USERS_WITH_SIGNALS_INDEX,
+            "Segment": segment,
+            "TotalSegments": total_segments,
+            "Limit": limit,
+        }
+        if start_after:
+            arguments["ExclusiveStartKey"] = json.loads(start_after)
+        response = self._client.scan(**arguments)
+        users = [(item[SIGNALS_INDEX_KEY]["S"], item) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return SignalsPage(users=users, next_key=json.dumps(last, sort_keys=True) if last else None)
+
+    def save_archetype(self, user_id: str, stored: StoredArchetype, also: Sequence[dict[str, Any]] = ()) -> None:
+        """Write a computed archetype; `also` are transaction items (an audit record) written with it."""
+        item = _archetype_item(user_id, stored)
+        if also:
+            write_transaction(self._client, [{"Put": {"TableName": self._table, "Item": item}}, *also])
+        else:
+            self._client.put_item(TableName=self._table, Item=item)
+
+    def save_archetypes(self, computed: Sequence[tuple[str, StoredArchetype]]) -> list[str]:
+        """BatchWriteItem the computed archetypes, 25 per call. Returns the users that could not be written."""
+        failed: list[str] = []
+        for start in range(0, len(computed), BATCH_WRITE_LIMIT):
+            chunk = computed[start : start + BATCH_WRITE_LIMIT]
+            requests = [{"PutRequest": {"Item": _archetype_item(user_id, stored)}} for user_id, stored in chunk]
+            for request in self._batch_write(requests):
+                failed.append(request["PutRequest"]["Item"]["pk"]["S"].removeprefix("USER#"))
+        return failed
+
+    def save_override(self, user_id: str, override: ArchetypeOverride, audit: dict[str, Any]) -> None:
+        item = to_item({"pk": _user_pk(user_id), "sk": OVERRIDE_SK, **override.model_dump(mode="json")})
+        write_transaction(self._client, [{"Put": {"TableName": self._table, "Item": item}}, audit])
+
+    def delete_override(self, user_id: str, audit: dict[str, Any]) -> bool:
+        """Remove the override with its audit record; False when there was none (nothing written)."""
+        delete = {
+            "TableName": self._table,
+            "Key": _key(user_id, OVERRIDE_SK),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+        return write_transaction(self._client, [{"Delete": delete}, audit])
+
+    def _batch_get(self, keys: list[dict[str, Any]], consistent: bool) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": consistent}}
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            response = self._client.batch_get_item(RequestItems=request)
+            items += response["Responses"].get(self._table, [])
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                return items
+            time.sleep(0.05 * 2**attempt)
+        raise RuntimeError(f"DynamoDB left {len(request[self._table]['Keys'])} keys unprocessed")
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Write with retries of unprocessed items; returns those still unprocessed after the last attempt."""
+        pending = requests
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            response = self._client.batch_write_item(RequestItems={self._table: pending})  # type: ignore[dict-item]
+            pending = list((response.get("UnprocessedItems") or {}).get(self._table, []))  # type: ignore[arg-type]
+            if not pending:
+                return []
+            time.sleep(0.05 * 2**attempt)
+        return pending
+
+
+class SignalsPage(NamedTuple):
+    users: list[tuple[str, dict[str, Any]]]  # (user_id, raw signals item): pass to get_archetype_states
+    next_key: str | None  # None on the segment's last page
+
+
+def _signals(item: Mapping[str, Any]) -> SignalAggregates:
+    return SignalAggregates.model_validate(from_item(item, drop=("pk", "sk", SIGNALS_INDEX_KEY)))
+
+
+def _key(user_id: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": sk}}
+
+
+def _archetype_item(user_id: str, stored: StoredArchetype) -> dict[str, Any]:
+    return to_item({"pk": _user_pk(user_id), "sk": ARCHETYPE_SK, **stored.model_dump(mode="json")})
+
+
+class RawState(NamedTuple):
+    user_id: str
+    signals: dict[str, Any] | None
+    found: Mapping[tuple[str, str], dict[str, Any]]
+
+    def decode(self) -> UserState:
+        from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
+
+        stored = self.found.get((self.user_id, ARCHETYPE_SK))
+        override = self.found.get((self.user_id, OVERRIDE_SK))
+        return UserState(
+            signals=_signals(self.signals) if self.signals else SignalAggregates(),
+            stored=StoredArchetype.model_validate(from_item(stored)) if stored else None,
+            override=ArchetypeOverride.model_validate(from_item(override)) if override else None,
+        )
 
 
 def behavior_table() -> BehaviorTable:

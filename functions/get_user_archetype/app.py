@@ -1,0 +1,25 @@
+"""GET /v1/users/{user_id}/archetype: the user's archetype, recomputed when stale."""
+
+from datetime import UTC, datetime
+
+from nudge.api import ApiCall, Endpoint, endpoint
+from nudge.behavior.behavior_table import behavior_table
+from nudge.behavior.signal_lookup import UserPath
+from nudge.config import archetype_cache_ttl
+from nudge.defaults.archetype_state import ArchetypeView
+from nudge.defaults.user_archetypes import archetype_for_caller
+
+GET_ARCHETYPE = Endpoint(
+    method="GET",
+    path="/v1/users/{user_id}/archetype",
+    summary="Read a user's archetype (own user, or any user for an admin); new users get new_user",
+    path_parameters=UserPath,
+    response=ArchetypeView,
+    errors=(403,),
+    tag="personalized defaults",
+)
+
+
+@endpoint(GET_ARCHETYPE)
+def lambda_handler(call: ApiCall, path: UserPath) -> ArchetypeView:
+    return archetype_for_caller(behavior_table(), call.caller, path.user_id, datetime.now(UTC), archetype_cache_ttl())

@@ -1,0 +1,48 @@
+"""Audit records: one per admin action, written in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from nudge.api.http import ApiCall
+from nudge.models import NudgeModel
+
+
+class AuditRecord(NudgeModel):
+    audit_id: str
+    at: datetime
+    actor: str = Field(description="The admin's user id (token subject)")
+    action: str = Field(description="e.g. archetype.override.set")
+    target: str = Field(description="What was changed, e.g. user:<user_id>")
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    source_ip: str
+    user_agent: str
+
+
+def audit_record(
+    call: ApiCall,
+    action: str,
+    target: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    now: datetime,
+    reason: str | None = None,
+) -> AuditRecord:
+    return AuditRecord(
+        audit_id=uuid.uuid4().hex,
+        at=now,
+        actor=call.caller.user_id,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        reason=reason,
+        source_ip=call.source_ip,
+        user_agent=call.user_agent,
+    )

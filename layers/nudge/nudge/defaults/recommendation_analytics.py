@@ -1,0 +1,80 @@
+"""Follow rates of recommendations over a date range: overall, by archetype, by urgency level.
+
+Counts are by the day a recommendation was made (UTC). follow_rate = followed / selected: of the
+recommendations whose user made a choice, the share that chose the recommended option.
+selection_rate = selected / recommended.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from nudge.auth import Caller
+from nudge.defaults.recommendation_table import STAGES, RecommendationTable
+from nudge.models import NudgeModel
+
+MAX_RANGE = timedelta(days=366)
+
+
+class AnalyticsQuery(NudgeModel):
+    start: date = Field(description="First day, inclusive (UTC)")
+    end: date = Field(description="Last day, inclusive (UTC)")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        if self.end - self.start > MAX_RANGE:
+            raise ValueError("the range may span at most 366 days")
+        return self
+
+
+class FollowRate(NudgeModel):
+    recommended: int
+    selected: int
+    followed: int
+    selection_rate: float | None
+    follow_rate: float | None
+
+
+class RecommendationAnalytics(NudgeModel):
+    start: date
+    end: date
+    overall: FollowRate
+    by_archetype: dict[str, FollowRate]
+    by_urgency: dict[str, FollowRate]
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+def _follow_rate(counters: dict[str, int], group: str) -> FollowRate:
+    recommended, selected, followed = (counters.get(f"{stage}__{group}", 0) for stage in STAGES)
+    return FollowRate(
+        recommended=recommended,
+        selected=selected,
+        followed=followed,
+        selection_rate=_rate(selected, recommended),
+        follow_rate=_rate(followed, selected),
+    )
+
+
+def _groups(counters: dict[str, int], kind: str) -> dict[str, FollowRate]:
+    names = sorted({name.split("__", 2)[2] for name in counters if name.split("__")[1:2] == [kind]})
+    return {name: _follow_rate(counters, f"{kind}__{name}") for name in names}
+
+
+def analytics_for_admin(table: RecommendationTable, caller: Caller, query: AnalyticsQuery) -> RecommendationAnalytics:
+    caller.ensure_admin()
+    counters = table.counters(query.start, query.end)
+    return RecommendationAnalytics(
+        start=query.start,
+        end=query.end,
+        overall=_follow_rate(counters, "all"),
+        by_archetype=_groups(counters, "archetype"),
+        by_urgency=_groups(counters, "urgency"),
+    )

@@ -1,0 +1,66 @@
+"""What was recommended to whom, and what they chose: the records behind the follow-rate analytics."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from nudge.behavior.signals import Amount
+from nudge.defaults.archetype_detection import ArchetypeType
+from nudge.defaults.archetype_state import ArchetypeSource
+from nudge.defaults.default_selection import OptionType, TransactionOption
+from nudge.defaults.urgency import Urgency, UrgencyLevel
+from nudge.models import NudgeModel
+
+RequestType = Literal["date_change", "extension"]
+
+
+class RecommendedArchetype(NudgeModel):
+    type: ArchetypeType
+    confidence: float
+    source: ArchetypeSource
+    default_price_multiplier: Amount
+    reasons: list[str]
+
+
+class Selection(NudgeModel):
+    selected_option: OptionType
+    followed_recommendation: bool
+    selected_at: datetime
+    selected_by: str
+
+
+class RecommendationRecord(NudgeModel):
+    """One logged recommendation, exactly as it was returned, plus the user's later selection."""
+
+    recommendation_id: str
+    user_id: str
+    created_at: datetime
+    listing_id: str
+    request_type: RequestType
+    currency: str
+    nightly_price: Amount
+    nights: int
+    primary_recommendation: OptionType
+    rule: str
+    options: list[TransactionOption]
+    archetype: RecommendedArchetype
+    urgency: Urgency
+    selection: Selection | None = None
+
+    @property
+    def day(self) -> date:
+        return self.created_at.date()
+
+
+class FollowCounts(NudgeModel):
+    """Counters for one group of recommendations (all, one archetype, or one urgency level)."""
+
+    recommended: int = 0
+    selected: int = 0
+    followed: int = 0
+
+
+def counter_groups(archetype: ArchetypeType, urgency: UrgencyLevel) -> list[str]:
+    """The groups a recommendation counts in: everything, its archetype, its urgency level."""
+    return ["all", f"archetype__{archetype}", f"urgency__{urgency}"]

@@ -1,0 +1,119 @@
+"""The recommendation table: the recommendation log and the daily follow-rate counters.
+
+Item shapes (nothing outside this module builds these keys):
+- log entry: pk=REC#<recommendation_id>, sk=LOG, the RecommendationRecord as JSON text in `record`,
+  plus `user_id` and, once chosen, `selected_option`.
+- counters:  pk=STATS#<shard>, sk=DAY#<yyyy-mm-dd>, one number attribute per group and stage, e.g.
+  `recommended__all`, `selected__archetype__big_spender`, `followed__urgency__high`.
+  Recommendations spread over STATS_SHARDS shards (by id) so one busy day is not one hot item;
+  a date-range report is one Query per shard whatever the range.
+
+A recommendation writes its log entry and its counters in one TransactWriteItems (one write call);
+a selection likewise, guarded so it happens once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from nudge import clients
+from nudge.config import require, settings
+from nudge.defaults.recommendation_log import RecommendationRecord, Selection, counter_groups
+from nudge.item_codec import from_item, write_transaction
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+STATS_SHARDS = 8
+STAGES = ("recommended", "selected", "followed")
+
+
+def _rec_key(recommendation_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"REC#{recommendation_id}"}, "sk": {"S": "LOG"}}
+
+
+def _stats_key(recommendation_id: str, day: date) -> dict[str, Any]:
+    shard = int(recommendation_id[:4], 16) % STATS_SHARDS
+    return {"pk": {"S": f"STATS#{shard}"}, "sk": {"S": f"DAY#{day.isoformat()}"}}
+
+
+def _count(table: str, record: RecommendationRecord, stages: list[str]) -> dict[str, Any]:
+    groups = counter_groups(record.archetype.type, record.urgency.level)
+    names = [f"{stage}__{group}" for stage in stages for group in groups]
+    return {
+        "TableName": table,
+        "Key": _stats_key(record.recommendation_id, record.day),
+        "UpdateExpression": "ADD " + ", ".join(f"#c{index} :one" for index in range(len(names))),
+        "ExpressionAttributeNames": {f"#c{index}": name for index, name in enumerate(names)},
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+
+
+class RecommendationTable:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    def log(self, record: RecommendationRecord) -> None:
+        put = {
+            "TableName": self._table,
+            "Item": {
+                **_rec_key(record.recommendation_id),
+                "user_id": {"S": record.user_id},
+                "record": {"S": record.model_dump_json()},
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        count = _count(self._table, record, ["recommended"])
+        write_transaction(self._client, [{"Put": put}, {"Update": count}])
+
+    def get(self, recommendation_id: str) -> RecommendationRecord | None:
+        response = self._client.get_item(TableName=self._table, Key=_rec_key(recommendation_id), ConsistentRead=True)
+        if "Item" not in response:
+            return None
+        return RecommendationRecord.model_validate_json(from_item(response["Item"])["record"])
+
+    def record_selection(self, record: RecommendationRecord, selection: Selection) -> bool:
+        """Store the selection on the log entry and count it; False when one was already recorded."""
+        record = record.model_copy(update={"selection": selection})
+        update = {
+            "TableName": self._table,
+            "Key": _rec_key(record.recommendation_id),
+            "UpdateExpression": "SET #record = :record, selected_option = :option",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(selected_option)",
+            "ExpressionAttributeNames": {"#record": "record"},
+            "ExpressionAttributeValues": {
+                ":record": {"S": record.model_dump_json()},
+                ":option": {"S": selection.selected_option},
+            },
+        }
+        stages = ["selected", "followed"] if selection.followed_recommendation else ["selected"]
+        count = _count(self._table, record, stages)
+        return write_transaction(self._client, [{"Update": update}, {"Update": count}])
+
+    def counters(self, start: date, end: date) -> dict[str, int]:
+        """Every counter summed over the days start..end (inclusive) and all shards."""
+        totals: dict[str, int] = {}
+        paginator = self._client.get_paginator("query")
+        for shard in range(STATS_SHARDS):
+            pages = paginator.paginate(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
+                ExpressionAttributeValues={
+                    ":pk": {"S": f"STATS#{shard}"},
+                    ":start": {"S": f"DAY#{start.isoformat()}"},
+                    ":end": {"S": f"DAY#{end.isoformat()}"},
+                },
+            )
+            for page in pages:
+                for item in page["Items"]:
+                    for name, value in from_item(item).items():
+                        totals[name] = totals.get(name, 0) + int(value)
+        return totals
+
+
+def recommendation_table() -> RecommendationTable:
+    return RecommendationTable(
+        require(settings().recommendation_table_name, "RECOMMENDATION_TABLE_NAME"), clients.dynamodb()
+    )

@@ -1,0 +1,1 @@
+"""Background jobs: the nightly archetype recalculation and the log of its runs."""

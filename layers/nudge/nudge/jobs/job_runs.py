@@ -1,0 +1,26 @@
+"""GET /v1/admin/jobs: recent recalculation runs, newest first, running ones with their progress."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from nudge.auth import Caller
+from nudge.jobs.job_models import RECALCULATION_JOB, JobRun
+from nudge.jobs.job_table import JobTable
+from nudge.models import NudgeModel
+
+
+class JobsQuery(NudgeModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048, description="next_cursor of the previous page")
+
+
+class JobRunsPage(NudgeModel):
+    runs: list[JobRun]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older runs; null on the last page")
+
+
+def runs_for_admin(table: JobTable, caller: Caller, query: JobsQuery) -> JobRunsPage:
+    caller.ensure_admin()
+    runs, next_cursor = table.recent_runs(RECALCULATION_JOB, query.limit, query.cursor)
+    return JobRunsPage(runs=runs, next_cursor=next_cursor)

@@ -1,0 +1,47 @@
+"""The recalculation work queue (SQS): one message per segment to scan, or per batch of users to retry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from nudge import clients
+from nudge.config import require, settings
+from nudge.models import NudgeModel
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+SEND_BATCH_LIMIT = 10
+
+
+class RecalculationMessage(NudgeModel):
+    """Either a segment to scan from its checkpoint, or users whose first attempt failed."""
+
+    run_id: str
+    segment: int | None = Field(default=None, ge=0)
+    total_segments: int = Field(ge=1)
+    retry_user_ids: list[str] = Field(default_factory=list, max_length=100)
+
+
+class RecalculationQueue:
+    def __init__(self, queue_url: str, client: SQSClient) -> None:
+        self._url = queue_url
+        self._client = client
+
+    def send(self, messages: list[RecalculationMessage]) -> None:
+        for start in range(0, len(messages), SEND_BATCH_LIMIT):
+            chunk = messages[start : start + SEND_BATCH_LIMIT]
+            entries = [
+                {"Id": str(index), "MessageBody": message.model_dump_json()} for index, message in enumerate(chunk)
+            ]
+            response = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)  # type: ignore[arg-type]
+            if response.get("Failed"):
+                raise RuntimeError(
+                    f"SQS refused {len(response['Failed'])} recalculation messages: {response['Failed']}"
+                )
+
+
+def recalculation_queue() -> RecalculationQueue:
+    return RecalculationQueue(require(settings().recalculation_queue_url, "RECALCULATION_QUEUE_URL"), clients.sqs())
