@@ -16,6 +16,7 @@ import boto3
 dynamodb = boto3.client("dynamodb")
 BEHAVIOR_TABLE = os.environ.get("BEHAVIOR_TABLE_NAME", "")
 IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
+RECOMMENDATION_TABLE = os.environ.get("RECOMMENDATION_TABLE_NAME", "")
 
 
 def _user(event: dict[str, Any]) -> str:
@@ -84,3 +85,36 @@ def ingest_bridge_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     detail = dict(event["detail"])
     user = detail.pop("user_id")
     return _ingest(user, [{**detail, "type": event["detail-type"]}])
+
+
+def recommend_transaction(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = _user(event)
+    keys = [{"pk": {"S": f"USER#{user}"}, "sk": {"S": sk}} for sk in ("SIGNALS", "ARCHETYPE", "ARCHETYPE_OVERRIDE")]
+    state = dynamodb.batch_get_item(RequestItems={BEHAVIOR_TABLE: {"Keys": keys, "ConsistentRead": True}})
+    body = json.loads(event["body"])
+    price = round(float(body["nightly_price"]) * int(body["nights"]) * 1.25, 2)
+    record = {"user_id": user, "primary": "crash", "price": price, "found": len(state["Responses"][BEHAVIOR_TABLE])}
+    recommendation_id = os.urandom(16).hex()
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": RECOMMENDATION_TABLE,
+                    "Item": {
+                        "pk": {"S": f"REC#{recommendation_id}"},
+                        "sk": {"S": "LOG"},
+                        "record": {"S": json.dumps(record)},
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": RECOMMENDATION_TABLE,
+                    "Key": {"pk": {"S": "STATS#0"}, "sk": {"S": "DAY#2026-11-21"}},
+                    "UpdateExpression": "ADD recommended__all :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
+    return {"statusCode": 200, "body": json.dumps(record | {"recommendation_id": recommendation_id})}

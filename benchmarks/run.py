@@ -5,6 +5,10 @@
    the same moto server in the same run. Target: at most 1.5x the floor.
 2. POST /v1/events with 10 events: DynamoDB calls per request and in-process latency p50/p99,
    plus GET /v1/users/{user_id}/signals for comparison.
+3. POST /v1/transaction-recommendations: DynamoDB calls per request (target: one read for the
+   user's state, one write for the log) and in-process latency p50/p99.
+4. The nightly recalculation (recalculation_job.py): users per minute for one worker (target at
+   least 50,000) and DynamoDB write calls per 1,000 users.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -31,6 +35,8 @@ from local_runtime.runtime import LocalStack  # noqa: E402 - path set just above
 COLD_RUNS = 15
 WARM_REQUESTS = 200
 EVENTS_PER_REQUEST = 10
+JOB_USERS = 20_000
+JOB_SEGMENTS = 16
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
 
 
@@ -67,6 +73,11 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
     ("ingest_bridge_events", "ingest_bridge_events", _fresh_bridge_event),
+    (
+        "recommend_transaction",
+        "recommend_transaction",
+        lambda: _sample("recommend_transaction", "post_recommendation.json"),
+    ),
 ]
 
 
@@ -116,6 +127,9 @@ class _AwsCallMeter:
         self.calls: list[str] = []
         self.seconds = 0.0
         self._started = 0.0
+        self.attach(client)
+
+    def attach(self, client: Any) -> None:
         client.meta.events.register("before-call.dynamodb", self._before)
         client.meta.events.register("after-call.dynamodb", self._after)
 
@@ -179,16 +193,42 @@ def warm_requests(stack: LocalStack) -> None:
     _measure("POST /v1/events", lambda index: post(index, with_key=False), meter)
     _measure("POST /v1/events + Idempotency-Key", lambda index: post(index, with_key=True), meter)
     _measure("GET /v1/users/{user_id}/signals", get, meter)
+    recommend = stack.function("recommend_transaction")
+    sample = _sample("recommend_transaction", "post_recommendation.json")
+
+    def post_recommendation(index: int) -> dict[str, Any]:
+        event = json.loads(json.dumps(sample))
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = f"warm-{index % 30}"
+        return dict(recommend.invoke(event))
+
+    _measure("POST /v1/transaction-recommendations", post_recommendation, meter)
+
+
+def recalculation(stack: LocalStack) -> None:
+    from datetime import UTC, datetime
+
+    from benchmarks.recalculation_job import job_throughput
+    from local_runtime.emulator import provision
+    from local_runtime.template import Template
+    from nudge import clients
+
+    # Tables of its own, so the run counts exactly the benchmark's users.
+    template = Template.load(stack_name="bench-job")
+    provision(stack.emulator, template)
+    meter = _AwsCallMeter(clients.dynamodb())
+    job_throughput(template, stack.emulator, meter, JOB_USERS, JOB_SEGMENTS, lambda: datetime.now(UTC))
 
 
 def main() -> None:
-    phases = set(sys.argv[1:]) or {"cold", "warm"}
+    phases = set(sys.argv[1:]) or {"cold", "warm", "job"}
     stack = LocalStack.start(seed=False, deliver_events=False)
     try:
         if "cold" in phases:
             cold_start()
         if "warm" in phases:
             warm_requests(stack)
+        if "job" in phases:
+            recalculation(stack)
     finally:
         stack.stop()
 

@@ -9,6 +9,7 @@ partition pages newest-first with one Query.
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients
@@ -38,7 +39,8 @@ class AuditTable:
         item = to_item(
             {
                 "pk": AUDIT_PK,
-                "sk": f"{attributes['at']}#{record.audit_id}",
+                # Fixed-width UTC time, so the key sorts by time even when a time falls on a whole second.
+                "sk": f"{record.at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{record.audit_id}",
                 **attributes,
                 "before": json.dumps(record.before) if record.before is not None else None,
                 "after": json.dumps(record.after) if record.after is not None else None,

@@ -122,6 +122,11 @@ class BehaviorTable:
                 raise
             raise self._rejection(error, events) from error
 
+    def load_signals(self, aggregates: Sequence[tuple[str, SignalAggregates]]) -> list[str]:
+        """Bulk-write users' aggregates with BatchWriteItem, unconditionally: for importing or rebuilding
+        history while no events flow (ingestion's version checks are bypassed). Returns users not written."""
+        return self._put_all([self._aggregates_put(user_id, 0, data)["Put"]["Item"] for user_id, data in aggregates])
+
     def _aggregates_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
         item = to_item(
             {"pk": _user_pk(user_id), "sk": SIGNALS_SK, SIGNALS_INDEX_KEY: user_id, **aggregates.model_dump()}
@@ -210,10 +215,13 @@ class BehaviorTable:
 
     def save_archetypes(self, computed: Sequence[tuple[str, StoredArchetype]]) -> list[str]:
         """BatchWriteItem the computed archetypes, 25 per call. Returns the users that could not be written."""
+        return self._put_all([_archetype_item(user_id, stored) for user_id, stored in computed])
+
+    def _put_all(self, items: list[dict[str, Any]]) -> list[str]:
+        """BatchWriteItem user items, 25 per call; returns the users whose item could not be written."""
         failed: list[str] = []
-        for start in range(0, len(computed), BATCH_WRITE_LIMIT):
-            chunk = computed[start : start + BATCH_WRITE_LIMIT]
-            requests = [{"PutRequest": {"Item": _archetype_item(user_id, stored)}} for user_id, stored in chunk]
+        for start in range(0, len(items), BATCH_WRITE_LIMIT):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
             for request in self._batch_write(requests):
                 failed.append(request["PutRequest"]["Item"]["pk"]["S"].removeprefix("USER#"))
         return failed

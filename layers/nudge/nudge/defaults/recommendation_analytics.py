@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from nudge.auth import Caller
 from nudge.defaults.recommendation_table import STAGES, RecommendationTable
+from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
 
 MAX_RANGE = timedelta(days=366)
@@ -25,10 +26,11 @@ class AnalyticsQuery(NudgeModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        # InvalidInput rather than ValueError, so the 422 names the field.
         if self.end < self.start:
-            raise ValueError("end must not be before start")
+            raise InvalidInput("must not be before start", field="end")
         if self.end - self.start > MAX_RANGE:
-            raise ValueError("the range may span at most 366 days")
+            raise InvalidInput("the range may span at most 366 days", field="end")
         return self
 
 

@@ -27,7 +27,7 @@ from nudge.defaults.recommendation_log import (
 )
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.defaults.urgency import assess_urgency, days_until_check_in
-from nudge.errors import Conflict, NotFound
+from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 
@@ -51,7 +51,8 @@ class RecommendationRequest(NudgeModel):
     @model_validator(mode="after")
     def _one_check_in(self) -> Self:
         if (self.check_in_date is None) == (self.days_until_check_in is None):
-            raise ValueError("give exactly one of check_in_date and days_until_check_in")
+            # Raised as InvalidInput (not ValueError) so the 422 names a field rather than the whole body.
+            raise InvalidInput("give exactly one of check_in_date and days_until_check_in", field="check_in_date")
         return self
 
     def days_from(self, today: date) -> int:

@@ -7,9 +7,9 @@ there is never a change without its record or a record without its change.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from nudge.api.http import ApiCall
 from nudge.audit.audit_table import AuditTable
@@ -46,7 +46,10 @@ def recalculate(
 
 class OverrideRequest(NudgeModel):
     archetype: Literal["big_spender", "high_flexibility", "average_user"]
-    reason: str = Field(min_length=3, max_length=500, description="Why; kept in the audit log")
+    # Stripped before the length check, so a blank reason is refused rather than stored as "".
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)] = Field(
+        description="Why; kept in the audit log"
+    )
 
 
 def set_override(

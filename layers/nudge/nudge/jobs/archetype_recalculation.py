@@ -11,7 +11,8 @@
   its time limit a worker queues the rest of its segment and returns.
 - A user that fails is logged, counted and queued again on their own; a retry that fails again
   fails its message, which SQS redelivers and finally moves to the dead-letter queue.
-- The worker that completes the last segment closes the run (end, duration) and frees the lock.
+- The worker that completes the last segment closes the run (end, duration) and frees the lock; if it
+  dies first, the redelivery of its message finds the segment done and closes the run instead.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from nudge.jobs.job_table import JobTable
 from nudge.jobs.recalculation_queue import RecalculationMessage, RecalculationQueue
 from nudge.observability import logger
 
-PAGE_SIZE = 100
+PAGE_SIZE = 1000  # signals items are well under 1 KB, so a page stays under the 1 MB scan limit
 # A run that died keeps the lock at most this long; the next night's run then takes over.
 LOCK_LEASE_SECONDS = 20 * 3600
 # Stop scanning with this much time left, so the checkpoint and the continuation message get written.
@@ -74,8 +75,12 @@ def process_message(ports: RecalculationPorts, message: RecalculationMessage, ti
     if message.retry_user_ids:
         return _retry_users(ports, message)
     segment = ports.jobs.get_segment(message.run_id, message.segment or 0)
-    if segment is None or segment.status == "done":
+    if segment is None:
         return "already done"
+    if segment.status == "done":
+        # Its worker may have died after completing it but before closing the run: close the run now.
+        run = ports.jobs.get_run(RECALCULATION_JOB, segment.run_id)
+        return "run done" if run is not None and run.status == "running" and _close_run(ports, run) else "already done"
     return _scan_segment(ports, segment, time_left_ms)
 
 
@@ -148,14 +153,19 @@ def _complete(ports: RecalculationPorts, segment: Segment, counts: JobCounts) ->
         return "superseded by another delivery"
     logger().info("recalculation segment done", extra=_progress(segment, counts))
     run = ports.jobs.get_run(RECALCULATION_JOB, segment.run_id)
-    if run is None or run.segments_done < run.total_segments:
-        return "segment done"
+    return "run done" if run is not None and _close_run(ports, run) else "segment done"
+
+
+def _close_run(ports: RecalculationPorts, run: JobRun) -> bool:
+    """Once every segment is done, mark the run completed and free the lock; False while segments remain."""
+    if run.segments_done < run.total_segments:
+        return False
     ended = ports.clock()
     if ports.jobs.finish_run(run, ended):
         ports.jobs.release_lock(RECALCULATION_JOB, run.run_id)
         summary = run.counts.model_dump() | {"duration_seconds": (ended - run.started_at).total_seconds()}
         logger().info("recalculation finished", extra={"run_id": run.run_id, **summary})
-    return "run done"
+    return True
 
 
 def _retry_message(segment: Segment, user_ids: list[str]) -> RecalculationMessage:
