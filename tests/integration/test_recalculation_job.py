@@ -22,9 +22,9 @@ from local_runtime.runtime import LocalStack
 from local_runtime.template import Template
 from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import AuditRecord
-from nudge.behavior.behavior_table import BehaviorTable, SignalsPage, behavior_table
+from nudge.behavior.behavior_table import BehaviorTable, StatesPage, behavior_table
 from nudge.behavior.ingestion import ingest_events
-from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
+from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState, compute
 from nudge.jobs import archetype_recalculation
 from nudge.jobs.archetype_recalculation import (
     LOCK_LEASE_SECONDS,
@@ -150,7 +150,7 @@ class Jobs:
         item = {
             "pk": {"S": f"USER#{user}"},
             "sk": {"S": "SIGNALS"},
-            "signals_user_id": {"S": user},
+            "state_user_id": {"S": user},
             "version": {"S": "not-a-number"},
         }
         self.dynamodb.put_item(TableName=self.template.ref("BehaviorTable"), Item=item)
@@ -191,11 +191,11 @@ class _Crashing(BehaviorTable):
     def disarm(self) -> None:
         self._crash_on = 0
 
-    def users_with_signals(self, segment: int, total_segments: int, start_after: str, limit: int) -> SignalsPage:
+    def user_states(self, segment: int, total_segments: int, start_after: str, limit: int) -> StatesPage:
         self.start_keys.append(start_after)
         if self._where == "scan" and len(self.start_keys) == self._crash_on:
             raise RuntimeError("worker crashed")
-        return super().users_with_signals(segment, total_segments, start_after, limit)
+        return super().user_states(segment, total_segments, start_after, limit)
 
     def save_archetypes(self, computed: Sequence[tuple[str, StoredArchetype]]) -> list[str]:
         self._saves += 1
@@ -212,8 +212,8 @@ class _Interleaved(BehaviorTable):
         self._duplicate = duplicate
         self.duplicate_outcome: str | None = None
 
-    def users_with_signals(self, segment: int, total_segments: int, start_after: str, limit: int) -> SignalsPage:
-        page = super().users_with_signals(segment, total_segments, start_after, limit)
+    def user_states(self, segment: int, total_segments: int, start_after: str, limit: int) -> StatesPage:
+        page = super().user_states(segment, total_segments, start_after, limit)
         if self.duplicate_outcome is None:
             self.duplicate_outcome = self._duplicate()
         return page
@@ -318,7 +318,7 @@ def test_admins_list_runs_newest_first_and_others_are_refused(stack: LocalStack,
 
 @pytest.mark.parametrize("where", ["scan", "save"])
 def test_a_crash_mid_segment_resumes_at_the_checkpoint(stack: LocalStack, jobs: Jobs, where: str) -> None:
-    jobs.seed(9)  # pages of 2, 2, 2, 2, 1
+    jobs.seed(9)  # pages of 3, 3, 3 (a scan of 4 items holds back the 4th user for the next page)
     crashing = _Crashing(jobs.behavior, where, crash_on=3)
     ports = jobs.ports._replace(behavior=crashing)
     run_id = jobs.start(segments=1)
@@ -328,7 +328,7 @@ def test_a_crash_mid_segment_resumes_at_the_checkpoint(stack: LocalStack, jobs: 
         process_message(ports, delivery.message, plenty)
     jobs.release(delivery)
     checkpoint = jobs.segment(run_id)
-    assert (checkpoint.status, checkpoint.counts) == ("pending", JobCounts(users_scanned=4, recalculated=4, changed=4))
+    assert (checkpoint.status, checkpoint.counts) == ("pending", JobCounts(users_scanned=6, recalculated=6, changed=6))
     before_crash = list(crashing.start_keys)
     assert len(before_crash) == 3
 
@@ -339,7 +339,7 @@ def test_a_crash_mid_segment_resumes_at_the_checkpoint(stack: LocalStack, jobs: 
 
     resumed = crashing.start_keys[len(before_crash) :]
     assert resumed[0] == checkpoint.checkpoint == before_crash[2]
-    assert len(resumed) == 3  # pages 3, 4 and 5 only
+    assert len(resumed) == 1  # page 3 only
     assert not set(resumed) & set(before_crash[:2])
     run = jobs.get_run(run_id)
     assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=9, recalculated=9, changed=9))
@@ -444,7 +444,7 @@ def test_a_segment_message_processed_twice_counts_once(jobs: Jobs) -> None:
 def test_concurrent_deliveries_from_the_same_checkpoint_count_once(
     jobs: Jobs, users: int, other_time_left_ms: int, other_outcome: str
 ) -> None:
-    jobs.seed(users)  # pages of 2
+    jobs.seed(users)  # pages of 3
     run_id = jobs.start(segments=1)
     (delivery,) = jobs.receive()
     interleaved = _Interleaved(
@@ -504,7 +504,7 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(stack: Local
     stack.bridge.drain()
     dynamodb.put_item(
         TableName=stack.template.ref("BehaviorTable"),
-        Item={**key, "signals_user_id": {"S": user}, "version": {"S": "not-a-number"}},
+        Item={**key, "state_user_id": {"S": user}, "version": {"S": "not-a-number"}},
     )
     try:
         body = RecalculationMessage(run_id="run-x", total_segments=1, retry_user_ids=[user]).model_dump_json()
@@ -529,7 +529,7 @@ def test_a_message_that_keeps_failing_ends_in_the_dead_letter_queue(stack: Local
 
 
 def test_near_its_time_limit_a_worker_checkpoints_and_queues_the_rest(jobs: Jobs) -> None:
-    jobs.seed(7)  # pages of 2, 2, 2, 1
+    jobs.seed(11)  # pages of 3, 3, 3, 2
     run_id = jobs.start(segments=1)
     (delivery,) = jobs.receive()
 
@@ -537,18 +537,18 @@ def test_near_its_time_limit_a_worker_checkpoints_and_queues_the_rest(jobs: Jobs
     jobs.ack(delivery)
 
     segment = jobs.segment(run_id)
-    assert (segment.status, segment.counts.users_scanned) == ("pending", 2)
+    assert (segment.status, segment.counts.users_scanned) == ("pending", 3)
     assert segment.checkpoint != ""
     (continuation,) = jobs.receive()
     assert continuation.message == RecalculationMessage(run_id=run_id, segment=0, total_segments=1)
     time_left = iter([PLENTY_MS, 59_999])
     assert process_message(jobs.ports, continuation.message, lambda: next(time_left)) == "continued in a new message"
     jobs.ack(continuation)
-    assert jobs.segment(run_id).counts.users_scanned == 6
+    assert jobs.segment(run_id).counts.users_scanned == 9
 
     assert jobs.work() == ["run done"]
     run = jobs.get_run(run_id)
-    assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=7, recalculated=7, changed=7))
+    assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=11, recalculated=11, changed=11))
 
 
 class _FailingFinish(JobTable):
@@ -584,3 +584,50 @@ def test_a_crash_after_the_last_segment_still_closes_the_run_on_redelivery(jobs:
     assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=3, recalculated=3, changed=3))
     assert run.ended_at is not None
     assert start_run(jobs.ports, 1, "test").started  # the lock was freed
+
+
+@pytest.mark.parametrize("segments", [1, 3])
+def test_scan_pages_never_split_a_users_state_items(jobs: Jobs, segments: int) -> None:
+    users = jobs.seed(8)
+    for user in users[::2]:  # half of them also get a stored archetype and an override: 3 items each
+        state = jobs.behavior.get_user_state(user)
+        jobs.behavior.save_archetype(user, compute(user, state.signals, NOW))
+        override = ArchetypeOverride(archetype="big_spender", reason="test", set_by="ops", set_at=NOW)
+        audit = AuditTable(jobs.template.ref("AuditTable"), jobs.dynamodb)
+        jobs.behavior.save_override(user, override, audit.put_request(_audit(user)))
+
+    seen: dict[str, UserState] = {}
+    pages = 0
+    for segment in range(segments):
+        checkpoint: str | None = ""
+        while checkpoint is not None:
+            page = jobs.behavior.user_states(segment, segments, checkpoint, 4)
+            pages += 1
+            for raw in page.states:
+                assert raw.user_id not in seen
+                seen[raw.user_id] = raw.decode()
+            checkpoint = page.next_key
+
+    assert sorted(seen) == users
+    assert pages > segments  # pages really ended inside the index, not once per segment
+    for user in users[::2]:
+        assert seen[user].stored is not None
+        assert seen[user].override is not None
+        assert seen[user].signals.version == 1
+    for user in users[1::2]:
+        assert (seen[user].stored, seen[user].override, seen[user].signals.version) == (None, None, 1)
+
+
+def _audit(user: str) -> AuditRecord:
+    return AuditRecord(
+        audit_id=uuid4().hex,
+        at=NOW,
+        actor="ops",
+        action="archetype.override.set",
+        target=f"user:{user}",
+        before=None,
+        after=None,
+        reason="test",
+        source_ip="127.0.0.1",
+        user_agent="pytest",
+    )

@@ -1,12 +1,13 @@
 """The behavior table: per-user state (signal aggregates, archetype, override) and raw events.
 
 Item shapes (nothing outside this module builds these keys):
-- aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field, plus
-  `signals_user_id`, the key of the sparse UsersWithSignals index the nightly job scans (so it
-  reads one item per user, never the raw events).
+- aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field.
 - archetype:  pk=USER#<user_id>, sk=ARCHETYPE, the last computed StoredArchetype.
 - override:   pk=USER#<user_id>, sk=ARCHETYPE_OVERRIDE, an admin's ArchetypeOverride. A separate
   item, so writing a computed archetype can never clobber an override.
+These three state items also carry `state_user_id`, the partition key of the sparse UserStates
+index (sort key sk). The nightly job scans that index: a user's state items come back together,
+and the raw events are never read.
 - raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields and `expires_at`
   (epoch seconds, the table's TTL attribute) so history is kept for recomputation, not forever.
 """
@@ -40,8 +41,11 @@ if TYPE_CHECKING:
 SIGNALS_SK = "SIGNALS"
 ARCHETYPE_SK = "ARCHETYPE"
 OVERRIDE_SK = "ARCHETYPE_OVERRIDE"
-USERS_WITH_SIGNALS_INDEX = "UsersWithSignals"
-SIGNALS_INDEX_KEY = "signals_user_id"
+USER_STATES_INDEX = "UserStates"
+STATE_INDEX_KEY = "state_user_id"
+# A user has at most 3 state items, so a page of 4 or more always ends inside a later user.
+MIN_STATE_PAGE = 4
+KEY_ATTRIBUTES = ("pk", "sk", STATE_INDEX_KEY)
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 UNPROCESSED_ATTEMPTS = 5
@@ -128,9 +132,7 @@ class BehaviorTable:
         return self._put_all([self._aggregates_put(user_id, 0, data)["Put"]["Item"] for user_id, data in aggregates])
 
     def _aggregates_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
-        item = to_item(
-            {"pk": _user_pk(user_id), "sk": SIGNALS_SK, SIGNALS_INDEX_KEY: user_id, **aggregates.model_dump()}
-        )
+        item = to_item({"pk": _user_pk(user_id), "sk": SIGNALS_SK, STATE_INDEX_KEY: user_id, **aggregates.model_dump()})
         put: dict[str, Any] = {"TableName": self._table, "Item": item}
         if previous_version == 0:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -171,12 +173,6 @@ class BehaviorTable:
         found = self._get_parts([user_id], (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK), consistent=True)
         return RawState(user_id, found.get((user_id, SIGNALS_SK)), found).decode()
 
-    def get_archetype_states(self, signals_items: Sequence[tuple[str, dict[str, Any]]]) -> list[RawState]:
-        """The state of each user of a scanned page, 50 users per BatchGetItem. Decoded one by one by the
-        caller, so one corrupt item fails its user only."""
-        found = self._get_parts([user_id for user_id, _ in signals_items], (ARCHETYPE_SK, OVERRIDE_SK), False)
-        return [RawState(user_id, item, found) for user_id, item in signals_items]
-
     def _get_parts(
         self, user_ids: Sequence[str], parts: tuple[str, ...], consistent: bool
     ) -> dict[tuple[str, str], dict[str, Any]]:
@@ -188,22 +184,32 @@ class BehaviorTable:
                 found[(item["pk"]["S"].removeprefix("USER#"), item["sk"]["S"])] = item
         return found
 
-    def users_with_signals(self, segment: int, total_segments: int, start_after: str, limit: int) -> SignalsPage:
-        """One page of a parallel scan over the users who have signals (the sparse index). `start_after`
-        is "" or a page's `next_key`, an opaque string a job can store as its checkpoint."""
+    def user_states(self, segment: int, total_segments: int, start_after: str, limit: int) -> StatesPage:
+        """One page of a parallel scan over users' state items (the sparse UserStates index), whole users
+        only: when the page ends inside a user, that user is left for the next page. `start_after` is ""
+        or a page's `next_key`, an opaque string a job can store as its checkpoint."""
         arguments: dict[str, Any] = {
             "TableName": self._table,
-            "IndexName": USERS_WITH_SIGNALS_INDEX,
+            "IndexName": USER_STATES_INDEX,
             "Segment": segment,
             "TotalSegments": total_segments,
-            "Limit": limit,
+            "Limit": max(limit, MIN_STATE_PAGE),
         }
         if start_after:
             arguments["ExclusiveStartKey"] = json.loads(start_after)
         response = self._client.scan(**arguments)
-        users = [(item[SIGNALS_INDEX_KEY]["S"], item) for item in response["Items"]]
-        last = response.get("LastEvaluatedKey")
-        return SignalsPage(users=users, next_key=json.dumps(last, sort_keys=True) if last else None)
+        users: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        for item in response["Items"]:
+            user_id = item[STATE_INDEX_KEY]["S"]
+            users.setdefault(user_id, {})[(user_id, item["sk"]["S"])] = item
+        if "LastEvaluatedKey" not in response:
+            return StatesPage([_raw_state(user_id, found) for user_id, found in users.items()], None)
+        complete = list(users.items())[:-1]
+        last_item = list(complete[-1][1].values())[-1]
+        next_key = {name: last_item[name] for name in KEY_ATTRIBUTES}
+        return StatesPage(
+            [_raw_state(user_id, found) for user_id, found in complete], json.dumps(next_key, sort_keys=True)
+        )
 
     def save_archetype(self, user_id: str, stored: StoredArchetype, also: Sequence[dict[str, Any]] = ()) -> None:
         """Write a computed archetype; `also` are transaction items (an audit record) written with it."""
@@ -227,7 +233,8 @@ class BehaviorTable:
         return failed
 
     def save_override(self, user_id: str, override: ArchetypeOverride, audit: dict[str, Any]) -> None:
-        item = to_item({"pk": _user_pk(user_id), "sk": OVERRIDE_SK, **override.model_dump(mode="json")})
+        keys = {"pk": _user_pk(user_id), "sk": OVERRIDE_SK, STATE_INDEX_KEY: user_id}
+        item = to_item(keys | override.model_dump(mode="json"))
         write_transaction(self._client, [{"Put": {"TableName": self._table, "Item": item}}, audit])
 
     def delete_override(self, user_id: str, audit: dict[str, Any]) -> bool:
@@ -263,13 +270,17 @@ class BehaviorTable:
         return pending
 
 
-class SignalsPage(NamedTuple):
-    users: list[tuple[str, dict[str, Any]]]  # (user_id, raw signals item): pass to get_archetype_states
+class StatesPage(NamedTuple):
+    states: list[RawState]  # decoded one by one by the caller, so one corrupt item fails its user only
     next_key: str | None  # None on the segment's last page
 
 
+def _raw_state(user_id: str, found: Mapping[tuple[str, str], dict[str, Any]]) -> RawState:
+    return RawState(user_id, found.get((user_id, SIGNALS_SK)), found)
+
+
 def _signals(item: Mapping[str, Any]) -> SignalAggregates:
-    return SignalAggregates.model_validate(from_item(item, drop=("pk", "sk", SIGNALS_INDEX_KEY)))
+    return SignalAggregates.model_validate(from_item(item, drop=KEY_ATTRIBUTES))
 
 
 def _key(user_id: str, sk: str) -> dict[str, Any]:
@@ -277,7 +288,8 @@ def _key(user_id: str, sk: str) -> dict[str, Any]:
 
 
 def _archetype_item(user_id: str, stored: StoredArchetype) -> dict[str, Any]:
-    return to_item({"pk": _user_pk(user_id), "sk": ARCHETYPE_SK, **stored.model_dump(mode="json")})
+    keys = {"pk": _user_pk(user_id), "sk": ARCHETYPE_SK, STATE_INDEX_KEY: user_id}
+    return to_item(keys | stored.model_dump(mode="json"))
 
 
 class RawState(NamedTuple):
@@ -292,8 +304,8 @@ class RawState(NamedTuple):
         override = self.found.get((self.user_id, OVERRIDE_SK))
         return UserState(
             signals=_signals(self.signals) if self.signals else SignalAggregates(),
-            stored=StoredArchetype.model_validate(from_item(stored)) if stored else None,
-            override=ArchetypeOverride.model_validate(from_item(override)) if override else None,
+            stored=StoredArchetype.model_validate(from_item(stored, drop=KEY_ATTRIBUTES)) if stored else None,
+            override=ArchetypeOverride.model_validate(from_item(override, drop=KEY_ATTRIBUTES)) if override else None,
         )
 
 

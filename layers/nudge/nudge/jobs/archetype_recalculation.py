@@ -4,9 +4,10 @@
   of a parallel scan over the users with signals. A second start while a run holds the lock does
   nothing, so overlapping triggers never process users twice.
 - `process_message` (the SQS worker) scans its segment a page at a time from the stored checkpoint.
-  Per page: one BatchGetItem per 50 users for their archetype items, the stale ones recomputed
-  (overrides skipped), the changed ones written with BatchWriteItem (25 per call), then the
-  checkpoint moves on with the page's counts. A crash or timeout redelivers the message and the
+  A page (one Scan of the UserStates index) holds each user's signals, archetype and override
+  together, so there is no other read: the stale ones are recomputed (overrides skipped), the
+  changed ones written with BatchWriteItem (25 per call), then the checkpoint moves on with the
+  page's counts. A crash or timeout redelivers the message and the
   scan resumes at the checkpoint; a duplicate delivery loses the checkpoint race and stops. Near
   its time limit a worker queues the rest of its segment and returns.
 - A user that fails is logged, counted and queued again on their own; a retry that fails again
@@ -22,14 +23,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from nudge.behavior.behavior_table import BehaviorTable, RawState, SignalsPage
+from nudge.behavior.behavior_table import BehaviorTable, RawState, StatesPage
 from nudge.defaults.archetype_state import StoredArchetype, is_stale, resolve
 from nudge.jobs.job_models import RECALCULATION_JOB, JobCounts, JobRun, Segment
 from nudge.jobs.job_table import JobTable
 from nudge.jobs.recalculation_queue import RecalculationMessage, RecalculationQueue
 from nudge.observability import logger
 
-PAGE_SIZE = 1000  # signals items are well under 1 KB, so a page stays under the 1 MB scan limit
+PAGE_SIZE = 1000  # state items (up to 3 per user) are about 1 KB, so a page stays under the 1 MB scan limit
 # A run that died keeps the lock at most this long; the next night's run then takes over.
 LOCK_LEASE_SECONDS = 20 * 3600
 # Stop scanning with this much time left, so the checkpoint and the continuation message get written.
@@ -86,7 +87,7 @@ def process_message(ports: RecalculationPorts, message: RecalculationMessage, ti
 
 def _scan_segment(ports: RecalculationPorts, segment: Segment, time_left_ms: Callable[[], int]) -> str:
     while True:
-        page = ports.behavior.users_with_signals(segment.segment, segment.total_segments, segment.checkpoint, PAGE_SIZE)
+        page = ports.behavior.user_states(segment.segment, segment.total_segments, segment.checkpoint, PAGE_SIZE)
         counts, failed = _process_page(ports, page)
         if failed:
             ports.queue.send([_retry_message(segment, failed[i : i + 100]) for i in range(0, len(failed), 100)])
@@ -101,12 +102,12 @@ def _scan_segment(ports: RecalculationPorts, segment: Segment, time_left_ms: Cal
             return "continued in a new message"
 
 
-def _process_page(ports: RecalculationPorts, page: SignalsPage) -> tuple[JobCounts, list[str]]:
+def _process_page(ports: RecalculationPorts, page: StatesPage) -> tuple[JobCounts, list[str]]:
     now = ports.clock()
     changed: list[tuple[str, StoredArchetype]] = []
     failed: list[str] = []
     tally = {"fresh": 0, "skipped_overrides": 0, "recalculated": 0}
-    for raw in ports.behavior.get_archetype_states(page.users):
+    for raw in page.states:
         try:
             outcome = _recalculate_user(raw, now, ports.ttl)
         except Exception:  # noqa: BLE001 - one bad user must not stop the segment; it is retried
@@ -118,7 +119,7 @@ def _process_page(ports: RecalculationPorts, page: SignalsPage) -> tuple[JobCoun
             changed.append((raw.user_id, outcome[1]))
     unwritten = ports.behavior.save_archetypes(changed)
     counts = JobCounts(
-        users_scanned=len(page.users),
+        users_scanned=len(page.states),
         changed=len(changed) - len(unwritten),
         failed=len(failed) + len(unwritten),
         **tally,
