@@ -125,7 +125,8 @@ class ArchetypeConfig(NudgeModel):
     default_price_multipliers: dict[ArchetypeType, Decimal] = Field(default_factory=_PRICE_MULTIPLIERS.copy)
 
 
-DEFAULT_ARCHETYPE_CONFIG = ArchetypeConfig()
+# Built without validation: importing (cold start) should not pay for a schema; a unit test validates it.
+DEFAULT_ARCHETYPE_CONFIG = ArchetypeConfig.model_construct()
 
 
 class ArchetypeAssessment(NudgeModel):

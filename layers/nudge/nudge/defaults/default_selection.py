@@ -77,7 +77,8 @@ class PricingConfig(NudgeModel):
     alternative_confidence_factors: tuple[float, float] = (0.6, 0.3)
 
 
-DEFAULT_PRICING_CONFIG = PricingConfig()
+# Built without validation: importing (cold start) should not pay for a schema; a unit test validates it.
+DEFAULT_PRICING_CONFIG = PricingConfig.model_construct()
 
 
 class TransactionOption(NudgeModel):

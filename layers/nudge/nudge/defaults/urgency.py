@@ -38,24 +38,24 @@ class UrgencyBand(NudgeModel):
 
 class UrgencyConfig(NudgeModel):
     bands: tuple[UrgencyBand, ...] = (
-        UrgencyBand(
+        UrgencyBand.model_construct(
             level="critical",
             max_days=3,
             multiplier=Decimal("1.5"),
             show_warning=True,
             message="Check-in {days} — act now",
         ),
-        UrgencyBand(
+        UrgencyBand.model_construct(
             level="high",
             max_days=7,
             multiplier=Decimal("1.25"),
             show_warning=True,
             message="Check-in {days} — act soon",
         ),
-        UrgencyBand(
+        UrgencyBand.model_construct(
             level="medium", max_days=14, multiplier=Decimal("1.1"), show_warning=False, message="Check-in {days}"
         ),
-        UrgencyBand(
+        UrgencyBand.model_construct(
             level="low",
             max_days=None,
             multiplier=Decimal("1.0"),
@@ -73,7 +73,8 @@ class UrgencyConfig(NudgeModel):
         return self
 
 
-DEFAULT_URGENCY_CONFIG = UrgencyConfig()
+# Built without validation: importing (cold start) should not pay for a schema; a unit test validates it.
+DEFAULT_URGENCY_CONFIG = UrgencyConfig.model_construct()
 
 
 class Urgency(NudgeModel):

@@ -1,0 +1,23 @@
+"""The default configurations are built without validation (cold start); here they are validated."""
+
+from nudge.defaults.archetype_detection import DEFAULT_ARCHETYPE_CONFIG, ArchetypeConfig
+from nudge.defaults.default_selection import DEFAULT_PRICING_CONFIG, PricingConfig
+from nudge.defaults.urgency import DEFAULT_URGENCY_CONFIG, UrgencyConfig
+
+
+def test_the_default_archetype_config_is_valid_and_complete() -> None:
+    validated = ArchetypeConfig.model_validate(DEFAULT_ARCHETYPE_CONFIG.model_dump())
+    assert validated == DEFAULT_ARCHETYPE_CONFIG
+    assert validated == ArchetypeConfig()
+
+
+def test_the_default_pricing_config_is_valid_and_complete() -> None:
+    validated = PricingConfig.model_validate(DEFAULT_PRICING_CONFIG.model_dump())
+    assert validated == DEFAULT_PRICING_CONFIG
+    assert validated == PricingConfig()
+
+
+def test_the_default_urgency_bands_are_valid_and_complete() -> None:
+    validated = UrgencyConfig.model_validate(DEFAULT_URGENCY_CONFIG.model_dump())
+    assert validated == DEFAULT_URGENCY_CONFIG
+    assert [band.max_days for band in validated.bands] == [3, 7, 14, None]
