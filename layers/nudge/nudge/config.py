@@ -15,10 +15,13 @@ class Settings(NamedTuple):
     audit_table_name: str
     job_table_name: str
     recalculation_queue_url: str
+    pricing_table_name: str
+    anchoring_table_name: str
     event_retention_days: int
     idempotency_ttl_seconds: int
     archetype_cache_ttl_hours: int
     recalculation_segments: int
+    pricing_catalog_max_age_seconds: int
 
 
 @cache
@@ -31,10 +34,13 @@ def settings() -> Settings:
         audit_table_name=environ.get("AUDIT_TABLE_NAME", ""),
         job_table_name=environ.get("JOB_TABLE_NAME", ""),
         recalculation_queue_url=environ.get("RECALCULATION_QUEUE_URL", ""),
+        pricing_table_name=environ.get("PRICING_TABLE_NAME", ""),
+        anchoring_table_name=environ.get("ANCHORING_TABLE_NAME", ""),
         event_retention_days=int(environ.get("EVENT_RETENTION_DAYS", "400")),
         idempotency_ttl_seconds=int(environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
         archetype_cache_ttl_hours=int(environ.get("ARCHETYPE_CACHE_TTL_HOURS", "24")),
         recalculation_segments=int(environ.get("RECALCULATION_SEGMENTS", "16")),
+        pricing_catalog_max_age_seconds=int(environ.get("PRICING_CATALOG_MAX_AGE_SECONDS", "60")),
     )
 
 

@@ -85,3 +85,35 @@ def write_transaction(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:
             return False
         raise
     return True
+
+
+def sum_counters(client: Any, table: str, partitions: Sequence[str], low: str, high: str) -> dict[str, int]:
+    """Every number attribute of the items with sk in low..high, summed over `partitions` (the shards
+    of a sharded counter). Keys are not counters: they are left out."""
+    totals: dict[str, int] = {}
+    paginator = client.get_paginator("query")
+    for partition in partitions:
+        pages = paginator.paginate(
+            TableName=table,
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+            ExpressionAttributeValues={":pk": {"S": partition}, ":low": {"S": low}, ":high": {"S": high}},
+        )
+        for page in pages:
+            for item in page["Items"]:
+                for name, value in from_item(item).items():
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
+def add_counters(table: str, key: Mapping[str, Any], counters: Mapping[str, int]) -> dict[str, Any]:
+    """A TransactWriteItems Update adding `counters` (name -> amount) to the item at `key`."""
+    names = list(counters)
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": dict(key),
+            "UpdateExpression": "ADD " + ", ".join(f"#c{index} :v{index}" for index in range(len(names))),
+            "ExpressionAttributeNames": {f"#c{index}": name for index, name in enumerate(names)},
+            "ExpressionAttributeValues": {f":v{index}": {"N": str(counters[name])} for index, name in enumerate(names)},
+        }
+    }

@@ -8,6 +8,8 @@ Item shapes (nothing outside this module builds these keys):
 These three state items also carry `state_user_id`, the partition key of the sparse UserStates
 index (sort key sk). The nightly job scans that index: a user's state items come back together,
 and the raw events are never read.
+- assignment: pk=USER#<user_id>, sk=EXPERIMENT#<experiment_id>, the user's sticky experiment variant
+  (`variant_id`, `assigned_at`); read with the rest of the user's state.
 - raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields and `expires_at`
   (epoch seconds, the table's TTL attribute) so history is kept for recomputation, not forever.
 """
@@ -168,9 +170,11 @@ class BehaviorTable:
         duplicates = frozenset(events[index - 1].event_id for index in failed if index > 0)
         return BatchRejected(duplicate_event_ids=duplicates, stale=0 in failed)
 
-    def get_user_state(self, user_id: str) -> UserState:
-        """Signals, stored archetype and override in one consistent BatchGetItem."""
-        found = self._get_parts([user_id], (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK), consistent=True)
+    def get_user_state(self, user_id: str, experiment_ids: Sequence[str] = ()) -> UserState:
+        """Signals, stored archetype, override (and the user's variant in each of `experiment_ids`) in one
+        consistent BatchGetItem."""
+        assignments = tuple(_assignment_sk(experiment_id) for experiment_id in experiment_ids)
+        found = self._get_parts([user_id], (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK, *assignments), consistent=True)
         return RawState(user_id, found.get((user_id, SIGNALS_SK)), found).decode()
 
     def _get_parts(
@@ -232,6 +236,14 @@ class BehaviorTable:
                 failed.append(request["PutRequest"]["Item"]["pk"]["S"].removeprefix("USER#"))
         return failed
 
+    def assignment_put(self, user_id: str, experiment_id: str, variant_id: str, now: datetime) -> dict[str, Any]:
+        """A user's first assignment in an experiment, as a TransactWriteItems element; it fails (cancelling
+        the transaction) if the user was assigned meanwhile, so an assignment never changes."""
+        item = to_item(
+            {"pk": _user_pk(user_id), "sk": _assignment_sk(experiment_id), "variant_id": variant_id, "assigned_at": now}
+        )
+        return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+
     def save_override(self, user_id: str, override: ArchetypeOverride, audit: dict[str, Any]) -> None:
         keys = {"pk": _user_pk(user_id), "sk": OVERRIDE_SK, STATE_INDEX_KEY: user_id}
         item = to_item(keys | override.model_dump(mode="json"))
@@ -283,6 +295,10 @@ def _signals(item: Mapping[str, Any]) -> SignalAggregates:
     return SignalAggregates.model_validate(from_item(item, drop=KEY_ATTRIBUTES))
 
 
+def _assignment_sk(experiment_id: str) -> str:
+    return f"EXPERIMENT#{experiment_id}"
+
+
 def _key(user_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": sk}}
 
@@ -302,7 +318,14 @@ class RawState(NamedTuple):
 
         stored = self.found.get((self.user_id, ARCHETYPE_SK))
         override = self.found.get((self.user_id, OVERRIDE_SK))
+        prefix = _assignment_sk("")
+        assignments = {
+            sk.removeprefix(prefix): item["variant_id"]["S"]
+            for (_, sk), item in self.found.items()
+            if sk.startswith(prefix)
+        }
         return UserState(
+            assignments=assignments,
             signals=_signals(self.signals) if self.signals else SignalAggregates(),
             stored=StoredArchetype.model_validate(from_item(stored, drop=KEY_ATTRIBUTES)) if stored else None,
             override=ArchetypeOverride.model_validate(from_item(override, drop=KEY_ATTRIBUTES)) if override else None,

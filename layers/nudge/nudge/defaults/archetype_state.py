@@ -8,7 +8,9 @@ wins over any computation until an admin clears it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from pydantic import Field
@@ -45,6 +47,7 @@ class UserState(NamedTuple):
     signals: SignalAggregates
     stored: StoredArchetype | None
     override: ArchetypeOverride | None
+    assignments: Mapping[str, str] = MappingProxyType({})  # experiment_id -> variant_id, when asked for
 
 
 class Resolution(NamedTuple):

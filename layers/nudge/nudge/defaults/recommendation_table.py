@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nudge import clients
 from nudge.config import require, settings
 from nudge.defaults.recommendation_log import RecommendationRecord, Selection, counter_groups
-from nudge.item_codec import from_item, write_transaction
+from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -41,13 +41,10 @@ def _stats_key(recommendation_id: str, day: date) -> dict[str, Any]:
 def _count(table: str, record: RecommendationRecord, stages: list[str]) -> dict[str, Any]:
     groups = counter_groups(record.archetype.type, record.urgency.level)
     names = [f"{stage}__{group}" for stage in stages for group in groups]
-    return {
-        "TableName": table,
-        "Key": _stats_key(record.recommendation_id, record.day),
-        "UpdateExpression": "ADD " + ", ".join(f"#c{index} :one" for index in range(len(names))),
-        "ExpressionAttributeNames": {f"#c{index}": name for index, name in enumerate(names)},
-        "ExpressionAttributeValues": {":one": {"N": "1"}},
-    }
+    update: dict[str, Any] = add_counters(
+        table, _stats_key(record.recommendation_id, record.day), dict.fromkeys(names, 1)
+    )["Update"]
+    return update
 
 
 class RecommendationTable:
@@ -94,23 +91,8 @@ class RecommendationTable:
 
     def counters(self, start: date, end: date) -> dict[str, int]:
         """Every counter summed over the days start..end (inclusive) and all shards."""
-        totals: dict[str, int] = {}
-        paginator = self._client.get_paginator("query")
-        for shard in range(STATS_SHARDS):
-            pages = paginator.paginate(
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
-                ExpressionAttributeValues={
-                    ":pk": {"S": f"STATS#{shard}"},
-                    ":start": {"S": f"DAY#{start.isoformat()}"},
-                    ":end": {"S": f"DAY#{end.isoformat()}"},
-                },
-            )
-            for page in pages:
-                for item in page["Items"]:
-                    for name, value in from_item(item).items():
-                        totals[name] = totals.get(name, 0) + int(value)
-        return totals
+        shards = [f"STATS#{shard}" for shard in range(STATS_SHARDS)]
+        return sum_counters(self._client, self._table, shards, f"DAY#{start.isoformat()}", f"DAY#{end.isoformat()}")
 
 
 def recommendation_table() -> RecommendationTable:

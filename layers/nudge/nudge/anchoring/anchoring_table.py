@@ -1,0 +1,162 @@
+"""The anchoring table: tier impressions, tier selections, and the counters behind the analytics.
+
+Item shapes (nothing outside this module builds these keys):
+- impression: pk=IMPRESSION#<user_id>#<booking_id>, sk=LATEST; the latest Impression as JSON text,
+  `first_shown_at` (kept from the first showing) and `showings`.
+- selection:  pk=SELECTION#<selection_id>, sk=SELECTION; the TierSelection as JSON text and `status`.
+- tier stats: pk=TIERSTATS#<shard>, sk=DAY#<yyyy-mm-dd>; per tier `impressions__<tier>`,
+  `selections__<tier>`, `savings_cents__<tier>`, `savings_bp__<tier>` (percentage x 100),
+  `timed__<tier>` and `time_ms__<tier>` (impression to selection).
+- experiment stats: pk=EXPSTATS#<experiment_id>#<shard>, sk=VARIANT#<variant_id>; `assigned`,
+  `impressions`, `selections`, `conversions`.
+Counters are sharded by user over STATS_SHARDS items so no single item is hot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from nudge import clients
+from nudge.anchoring.offer_log import Impression, TierSelection, cents
+from nudge.config import require, settings
+from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+STATS_SHARDS = 8
+
+
+def _shard(user_id: str) -> int:
+    return hashlib.sha256(user_id.encode()).digest()[0] % STATS_SHARDS
+
+
+def _impression_key(user_id: str, booking_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"IMPRESSION#{user_id}#{booking_id}"}, "sk": {"S": "LATEST"}}
+
+
+def _selection_key(selection_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SELECTION#{selection_id}"}, "sk": {"S": "SELECTION"}}
+
+
+def _tier_stats_key(user_id: str, day: date) -> dict[str, Any]:
+    return {"pk": {"S": f"TIERSTATS#{_shard(user_id)}"}, "sk": {"S": f"DAY#{day.isoformat()}"}}
+
+
+def _experiment_stats_key(experiment_id: str, variant_id: str, user_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"EXPSTATS#{experiment_id}#{_shard(user_id)}"}, "sk": {"S": f"VARIANT#{variant_id}"}}
+
+
+class AnchoringTable:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    def record_impression(self, impression: Impression, new_assignment: bool, also: Sequence[dict[str, Any]]) -> bool:
+        """One transaction: `also` (a user's new experiment assignment, guarded), the impression and its
+        counters. False when the guarded first item failed: nothing was written."""
+        update = {
+            "TableName": self._table,
+            "Key": _impression_key(impression.user_id, impression.booking_id),
+            "UpdateExpression": "SET #impression = :impression, first_shown_at = if_not_exists(first_shown_at, :now) "
+            "ADD showings :one",
+            "ExpressionAttributeNames": {"#impression": "impression"},
+            "ExpressionAttributeValues": {
+                ":impression": {"S": impression.model_dump_json()},
+                ":now": {"S": impression.shown_at.isoformat()},
+                ":one": {"N": "1"},
+            },
+        }
+        tier_counts = {f"impressions__{tier.tier_id}": 1 for tier in impression.tiers}
+        items = [{"Update": update}, self._tier_counts(impression.user_id, impression.shown_at, tier_counts)]
+        if impression.experiment_id and impression.variant_id:
+            counts = {"impressions": 1} | ({"assigned": 1} if new_assignment else {})
+            key = _experiment_stats_key(impression.experiment_id, impression.variant_id, impression.user_id)
+            items.append(add_counters(self._table, key, counts))
+        return write_transaction(self._client, [*also, *items])
+
+    def first_shown_at(self, user_id: str, booking_id: str) -> tuple[Impression, datetime] | None:
+        response = self._client.get_item(
+            TableName=self._table, Key=_impression_key(user_id, booking_id), ConsistentRead=True
+        )
+        if "Item" not in response:
+            return None
+        attributes = from_item(response["Item"])
+        impression = Impression.model_validate_json(attributes["impression"])
+        return impression, datetime.fromisoformat(attributes["first_shown_at"])
+
+    def create_selection(self, selection: TierSelection) -> bool:
+        """Store a new selection with its counters; False when the selection already exists."""
+        put = {
+            "TableName": self._table,
+            "Item": {
+                **_selection_key(selection.selection_id),
+                "selection": {"S": selection.model_dump_json()},
+                "status": {"S": selection.status},
+            },
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        tier = selection.tier_id
+        counts = {
+            f"selections__{tier}": 1,
+            f"savings_cents__{tier}": cents(selection.savings_amount),
+            f"savings_bp__{tier}": cents(selection.savings_percentage),
+        }
+        if selection.seconds_from_impression is not None:
+            counts |= {f"timed__{tier}": 1, f"time_ms__{tier}": int(selection.seconds_from_impression * 1000)}
+        items = [{"Put": put}, self._tier_counts(selection.user_id, selection.created_at, counts)]
+        items += self._experiment_counts(selection, "selections")
+        return write_transaction(self._client, items)
+
+    def get_selection(self, selection_id: str) -> TierSelection | None:
+        response = self._client.get_item(TableName=self._table, Key=_selection_key(selection_id), ConsistentRead=True)
+        if "Item" not in response:
+            return None
+        return TierSelection.model_validate_json(from_item(response["Item"])["selection"])
+
+    def settle_selection(self, selection: TierSelection) -> bool:
+        """Store a pending selection's final status (completed counts as a conversion); False when it is no
+        longer pending."""
+        update = {
+            "TableName": self._table,
+            "Key": _selection_key(selection.selection_id),
+            "UpdateExpression": "SET #selection = :selection, #status = :status",
+            "ConditionExpression": "#status = :pending",
+            "ExpressionAttributeNames": {"#selection": "selection", "#status": "status"},
+            "ExpressionAttributeValues": {
+                ":selection": {"S": selection.model_dump_json()},
+                ":status": {"S": selection.status},
+                ":pending": {"S": "pending"},
+            },
+        }
+        items: list[dict[str, Any]] = [{"Update": update}]
+        if selection.status == "completed":
+            items.append(
+                self._tier_counts(selection.user_id, selection.created_at, {f"conversions__{selection.tier_id}": 1})
+            )
+            items += self._experiment_counts(selection, "conversions")
+        return write_transaction(self._client, items)
+
+    def tier_counters(self, start: date, end: date) -> dict[str, int]:
+        shards = [f"TIERSTATS#{shard}" for shard in range(STATS_SHARDS)]
+        return sum_counters(self._client, self._table, shards, f"DAY#{start.isoformat()}", f"DAY#{end.isoformat()}")
+
+    def variant_counters(self, experiment_id: str, variant_id: str) -> dict[str, int]:
+        shards = [f"EXPSTATS#{experiment_id}#{shard}" for shard in range(STATS_SHARDS)]
+        return sum_counters(self._client, self._table, shards, f"VARIANT#{variant_id}", f"VARIANT#{variant_id}")
+
+    def _tier_counts(self, user_id: str, at: datetime, counts: dict[str, int]) -> dict[str, Any]:
+        return add_counters(self._table, _tier_stats_key(user_id, at.date()), counts)
+
+    def _experiment_counts(self, selection: TierSelection, stage: str) -> list[dict[str, Any]]:
+        if not (selection.experiment_id and selection.variant_id):
+            return []
+        key = _experiment_stats_key(selection.experiment_id, selection.variant_id, selection.user_id)
+        return [add_counters(self._table, key, {stage: 1})]
+
+
+def anchoring_table() -> AnchoringTable:
+    return AnchoringTable(require(settings().anchoring_table_name, "ANCHORING_TABLE_NAME"), clients.dynamodb())
