@@ -9,6 +9,9 @@
    user's state, one write for the log) and in-process latency p50/p99.
 4. The nightly recalculation (recalculation_job.py): users per minute for one worker (target at
    least 50,000) and DynamoDB write calls per 1,000 users.
+5. POST /v1/pricing-tiers: DynamoDB calls per request with the tier catalog cached (target: at most
+   one read for the user's state, one write for the impression), in-process p50/p99, with and
+   without a running experiment, and the cost of one variant assignment.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -202,6 +205,35 @@ def warm_requests(stack: LocalStack) -> None:
         return dict(recommend.invoke(event))
 
     _measure("POST /v1/transaction-recommendations", post_recommendation, meter)
+    pricing_tiers(stack, meter)
+
+
+def pricing_tiers(stack: LocalStack, meter: _AwsCallMeter) -> None:
+    from datetime import UTC, datetime
+
+    from benchmarks.anchoring import assignment_cost, start_experiment, stop_experiment
+
+    offer = stack.function("offer_pricing_tiers")
+    sample = _sample("offer_pricing_tiers", "post_pricing_tiers.json")
+
+    def post(index: int, body_changes: dict[str, Any]) -> dict[str, Any]:
+        event = json.loads(json.dumps(sample))
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = f"offer-{index}"
+        event["body"] = json.dumps(json.loads(event["body"]) | body_changes | {"booking_id": f"booking-{index}"})
+        return dict(offer.invoke(event))
+
+    post(0, {})  # loads (and seeds) the tier catalog into the function's cache
+    _measure("POST /v1/pricing-tiers", lambda index: post(index, {}), meter)
+    _measure(
+        "  ... archetype and urgency given", lambda i: post(i, {"archetype": "big_spender", "urgency": "low"}), meter
+    )
+    start_experiment(datetime.now(UTC))
+    try:
+        post(0, {})
+        _measure("  ... with a running experiment", lambda index: post(index + 1000, {}), meter)
+    finally:
+        stop_experiment(datetime.now(UTC))
+    print(f"variant assignment (choose_variant, 2 variants): {assignment_cost():.2f} µs per call")
 
 
 def recalculation(stack: LocalStack) -> None:
