@@ -10,10 +10,8 @@ with its counters and, on a user's first exposure to an experiment, their sticky
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal
-from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
 from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.catalog import Catalog, Experiment
@@ -31,12 +29,8 @@ from nudge.defaults.urgency import UrgencyLevel, assess_urgency, days_until_chec
 from nudge.errors import Conflict
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
+from nudge.money import Price
 
-Price = Annotated[
-    Decimal,
-    Field(gt=0, le=10_000_000, max_digits=10, decimal_places=2),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
 ANCHOR_DESCRIPTIONS: dict[str, str] = {
     "buyout": "Exclusive buyout rate - your reference price",
     "crash": "Shared-stay rate - your reference price",

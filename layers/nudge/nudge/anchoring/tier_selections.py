@@ -14,12 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
 from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.offer_log import TierSelection
 from nudge.anchoring.pricing_table import PricingTable
-from nudge.anchoring.tier_offers import Price
 from nudge.anchoring.tiers import TierId, savings_against, tier_price
 from nudge.auth import Caller
 from nudge.behavior.events import CurrencyCode
@@ -27,12 +26,7 @@ from nudge.defaults.default_selection import OptionType
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-
-Fee = Annotated[
-    Decimal,
-    Field(ge=0, le=1_000_000, max_digits=9, decimal_places=2),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
+from nudge.money import NonNegativeAmount, Price
 
 
 class TierSelectionRequest(NudgeModel):
@@ -41,7 +35,7 @@ class TierSelectionRequest(NudgeModel):
     base_price: Price
     anchor_price: Price
     anchor_type: OptionType = "buyout"
-    platform_fee: Fee = Decimal(0)
+    platform_fee: NonNegativeAmount = Decimal(0)
     currency: CurrencyCode = "USD"
     session_id: Identifier | None = None
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Self
 
-from pydantic import Field, PlainSerializer, model_validator
+from pydantic import Field, model_validator
 
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
@@ -30,12 +29,8 @@ from nudge.defaults.urgency import assess_urgency, days_until_check_in
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
+from nudge.money import Price
 
-Price = Annotated[
-    Decimal,
-    Field(gt=0, le=1_000_000, max_digits=9, decimal_places=2),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
 MAX_DAYS_AHEAD = 3 * 365
 
 
