@@ -52,7 +52,7 @@ class StartOutcome(NamedTuple):
 
 def new_run_id(now: datetime) -> str:
     """Sortable by start time, unique across concurrent starts."""
-    return f"{now:%Y%m%dT%H%M%S}Z-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:8]}"
 
 
 def start_run(ports: RecalculationPorts, segments: int, trigger: str) -> StartOutcome:
