@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -29,8 +30,13 @@ _STATUS_TEXT = {
 }
 
 
-def _json_content(model: type[BaseModel]) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+# pydantic names a model's schema once per mode ("Thing-Input", "Thing-Output") when the two differ,
+# so every reference comes from the map models_json_schema returns, never from the class name.
+Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
+
+
+def _json_content(refs: Refs, model: type[BaseModel], mode: JsonSchemaMode) -> dict[str, Any]:
+    return {"application/json": {"schema": refs[(model, mode)]}}
 
 
 def _parameters(endpoint: Any) -> list[dict[str, Any]]:
@@ -50,40 +56,44 @@ def _parameters(endpoint: Any) -> list[dict[str, Any]]:
     return parameters
 
 
-def _operation(endpoint: Any) -> dict[str, Any]:
+def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
     from nudge.api.http import ErrorBody
 
     operation: dict[str, Any] = {
         "summary": endpoint.summary,
         "operationId": endpoint.route_key.lower().replace(" ", "").replace("/", "_").strip("_"),
         "tags": [endpoint.tag],
-        "responses": {"200": {"description": "OK", "content": _json_content(endpoint.response)}},
+        "responses": {"200": {"description": "OK", "content": _json_content(refs, endpoint.response, "serialization")}},
     }
+    error = _json_content(refs, ErrorBody, "serialization")
     for status in endpoint.error_statuses:
-        operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": _json_content(ErrorBody)}
+        operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": error}
     parameters = _parameters(endpoint)
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body:
-        operation["requestBody"] = {"required": True, "content": _json_content(endpoint.body)}
+        operation["requestBody"] = {"required": True, "content": _json_content(refs, endpoint.body, "validation")}
     return operation
 
 
 def generate(template: Template) -> str:
     from nudge.api.http import ErrorBody
 
-    paths: dict[str, dict[str, Any]] = {}
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
-    routed = {route.function_id: route for route in template.http_routes()}
-    for spec in sorted(template.functions(), key=lambda spec: spec.logical_id):
-        if spec.logical_id not in routed:
-            continue
-        endpoint = LocalFunction(spec).module.lambda_handler.endpoint
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint)
+    routed = {route.function_id for route in template.http_routes()}
+    endpoints = [
+        LocalFunction(spec).module.lambda_handler.endpoint
+        for spec in sorted(template.functions(), key=lambda spec: spec.logical_id)
+        if spec.logical_id in routed
+    ]
+    for endpoint in endpoints:
         models.append((endpoint.response, "serialization"))
         if endpoint.body:
             models.append((endpoint.body, "validation"))
-    _, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    refs, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, refs)
     document = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},

@@ -17,7 +17,7 @@ DEMO_NEW_USER = "demo-new-user"
 # Detected archetypes: demo-user and demo-average average_user, demo-big-spender big_spender,
 # demo-flexible high_flexibility (tests/unit/test_demo_archetypes.py keeps this true).
 _PROFILES = [
-    ("demo-user", 4, Decimal("1.00"), 4, 0.5, 3600, True),
+    ("demo-user", 4, Decimal("1.00"), 4, 0.5, 14400, True),
     ("demo-big-spender", 8, Decimal("1.25"), 6, 0.8, 600, False),
     ("demo-flexible", 3, Decimal("0.90"), 10, 0.9, 1800, True),
     ("demo-average", 5, Decimal("1.00"), 5, 0.6, 7200, True),

@@ -34,7 +34,7 @@ def test_recalculate_starts_a_seeded_emulator_and_prints_the_completed_run() -> 
     assert done.returncode == 0, done.stderr
     assert f"no emulator at {url}; starting one with demo data" in done.stderr
     run = json.loads(done.stdout)
-    assert (run["status"], run["trigger"], run["job"]) == ("completed", "schedule", "archetype_recalculation")
+    assert (run["status"], run["trigger"], run["job"]) == ("completed", "manual", "archetype_recalculation")
     assert run["counts"]["users_scanned"] >= 4
     assert run["counts"]["recalculated"] == run["counts"]["changed"] == run["counts"]["users_scanned"]
     assert run["counts"]["failed"] == 0

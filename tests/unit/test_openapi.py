@@ -17,3 +17,21 @@ def test_document_covers_every_route_with_jwt_security_and_error_shapes() -> Non
     post = document["paths"]["/v1/events"]["post"]
     assert post["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     assert document["components"]["schemas"]["IngestEventsRequest"]["additionalProperties"] is False
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in _refs(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in _refs(value)]
+    return []
+
+
+def test_every_reference_points_at_a_schema() -> None:
+    document = json.loads(OPENAPI_PATH.read_text())
+    schemas = document["components"]["schemas"]
+    refs = _refs(document)
+    assert refs
+    missing = sorted({ref for ref in refs if ref.removeprefix("#/components/schemas/") not in schemas})
+    assert missing == []

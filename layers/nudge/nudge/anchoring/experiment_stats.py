@@ -45,6 +45,7 @@ from nudge.models import NudgeModel
 
 Z_95 = 1.959963984540054
 SRM_ALPHA = 0.001
+SHOWN_PLACES = 4
 _EPSILON = 1e-14
 _TINY = 1e-300
 _MAX_ITERATIONS = 10_000
@@ -182,12 +183,17 @@ def _result(counts: VariantCounts, control: VariantCounts | None) -> VariantResu
         impressions=counts.impressions,
         selections=counts.selections,
         conversions=counts.conversions,
-        conversion_rate=rate,
-        lift=lift,
-        lift_ci_low=low,
-        lift_ci_high=high,
-        probability_to_beat_control=probability_to_beat(counts, control) if compared and control else None,
+        conversion_rate=_shown(rate),
+        lift=_shown(lift),
+        lift_ci_low=_shown(low),
+        lift_ci_high=_shown(high),
+        probability_to_beat_control=_shown(probability_to_beat(counts, control) if compared and control else None),
     )
+
+
+def _shown(value: float | None) -> float | None:
+    """Results are estimates: four decimals say all they can."""
+    return None if value is None else round(value, SHOWN_PLACES)
 
 
 def sample_ratio_check(counts: Sequence[VariantCounts]) -> SampleRatioCheck | None:

@@ -139,6 +139,10 @@ def _retrafficked(variants: list[Variant], traffic: Mapping[str, int]) -> list[V
     unknown = sorted(set(traffic) - {variant.variant_id for variant in variants})
     if unknown:
         raise InvalidInput(f"unknown variants: {', '.join(unknown)}", field="traffic")
+    # model_copy does not validate: out-of-range percentages would be stored and break every catalog load.
+    out_of_range = sorted(variant_id for variant_id, percentage in traffic.items() if not 0 <= percentage <= 100)
+    if out_of_range:
+        raise InvalidInput(f"traffic percentages must be 0 to 100: {', '.join(out_of_range)}", field="traffic")
     return [
         variant.model_copy(update={"traffic_percentage": traffic.get(variant.variant_id, variant.traffic_percentage)})
         for variant in variants

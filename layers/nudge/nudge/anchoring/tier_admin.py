@@ -58,6 +58,8 @@ def deactivate_tier(
     current = pricing.fresh_catalog().tier(tier_id)
     if current is None:
         raise NotFound(f"no tier '{tier_id}'", field="tier_id")
+    if not current.active:
+        return current  # already inactive: nothing changes, so nothing is audited
     return _replace(pricing, audit, call, current.model_copy(update={"active": False}), "pricing_tier.deactivate", now)
 
 

@@ -86,12 +86,13 @@ class TierOffer(NudgeModel):
 
 
 def _urgency(request: TierOfferRequest, today: date) -> UrgencyLevel | None:
+    days = request.days_until_check_in
+    if request.check_in_date is not None:  # checked even when urgency is given: a past date is invalid input
+        days = days_until_check_in(request.check_in_date, today)
     if request.urgency is not None:
         return request.urgency
-    if request.check_in_date is not None:
-        return assess_urgency(days_until_check_in(request.check_in_date, today)).level
-    if request.days_until_check_in is not None:
-        return assess_urgency(request.days_until_check_in).level
+    if days is not None:
+        return assess_urgency(days).level
     return None
 
 

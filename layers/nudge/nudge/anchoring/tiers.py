@@ -273,8 +273,12 @@ def _nearest_active(tiers: Sequence[PricingTier], preferred: str) -> PricingTier
         return None
     configured = {tier.tier_id: tier.multiplier for tier in tiers}
     target = configured.get(preferred, _DEFAULT_MULTIPLIERS.get(preferred, Decimal(1)))
-    # Nearest multiplier; ties to the cheaper tier, then the first displayed.
-    return min(active, key=lambda t: (abs(t.multiplier - target), t.multiplier, t.display_order, t.tier_id))
+    # Nearest multiplier (the preferred tier itself when active: another tier with the same multiplier must not
+    # displace it); ties to the cheaper tier, then the first displayed.
+    return min(
+        active,
+        key=lambda t: (abs(t.multiplier - target), t.tier_id != preferred, t.multiplier, t.display_order, t.tier_id),
+    )
 
 
 def recommend_tier(
