@@ -21,12 +21,11 @@ from nudge.anchoring.offer_log import TierSelection
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tiers import TierId, savings_against, tier_price
 from nudge.auth import Caller
-from nudge.behavior.events import CurrencyCode
 from nudge.defaults.default_selection import OptionType
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-from nudge.money import NonNegativeAmount, Price
+from nudge.money import CurrencyCode, NonNegativeAmount, Price
 
 
 class TierSelectionRequest(NudgeModel):

@@ -25,10 +25,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
-from pydantic import TypeAdapter
 
 from nudge import clients
-from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
 from nudge.config import require, settings
@@ -37,7 +35,11 @@ from nudge.item_codec import from_item, to_item, write_transaction
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    # Imported where used at run time: event ingestion never loads the archetype models.
+    # Imported where used at run time: event ingestion never loads the archetype models, and readers of
+    # user state never load the event models.
+    from pydantic import TypeAdapter
+
+    from nudge.behavior.events import BehavioralEvent
     from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
 
 SIGNALS_SK = "SIGNALS"
@@ -51,12 +53,16 @@ KEY_ATTRIBUTES = ("pk", "sk", STATE_INDEX_KEY)
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 UNPROCESSED_ATTEMPTS = 5
-_EVENT_FIELDS = set(DateChangeRequestCreated.model_fields) | set(DateChangeRequestAnswered.model_fields)
 
 
 @cache
-def _event_adapter() -> TypeAdapter[BehavioralEvent]:
-    return TypeAdapter(BehavioralEvent)
+def _event_reader() -> tuple[TypeAdapter[BehavioralEvent], frozenset[str]]:
+    """How to read a stored raw event back: its model, and which stored attributes are its fields."""
+
+    from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
+
+    fields = frozenset(DateChangeRequestCreated.model_fields) | frozenset(DateChangeRequestAnswered.model_fields)
+    return TypeAdapter(BehavioralEvent), fields
 
 
 class StoredEvent(NamedTuple):
@@ -98,15 +104,14 @@ class BehaviorTable:
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={":pk": {"S": _user_pk(user_id)}, ":prefix": {"S": _event_sk("")}},
         )
+        adapter, fields = _event_reader()
         stored = []
         for page in pages:
             for item in page["Items"]:
                 attributes = from_item(item)
                 stored.append(
                     StoredEvent(
-                        event=_event_adapter().validate_python(
-                            {k: v for k, v in attributes.items() if k in _EVENT_FIELDS}
-                        ),
+                        event=adapter.validate_python({k: v for k, v in attributes.items() if k in fields}),
                         expires_at=datetime.fromtimestamp(int(attributes["expires_at"]), UTC),
                     )
                 )

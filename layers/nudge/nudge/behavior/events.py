@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, ConfigDict, Field, PlainSerializer, field_va
 
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
+from nudge.money import CurrencyCode
 
 # Clocks drift; an event a little ahead of ours is fine, one from tomorrow is a client bug.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -20,7 +21,6 @@ Money = Annotated[
     Field(gt=0, max_digits=12, decimal_places=2),
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
 
 
 class _TransactionEvent(NudgeModel):

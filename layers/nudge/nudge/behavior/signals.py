@@ -17,12 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field, PlainSerializer
 
-from nudge.behavior.events import BehavioralEvent, DateChangeRequestCreated
 from nudge.models import NudgeModel
+
+if TYPE_CHECKING:
+    # Types only: reading signals (recommendations, archetypes) should not load the event models.
+    from nudge.behavior.events import BehavioralEvent, DateChangeRequestCreated
 
 RATIO_PLACES = Decimal("0.000001")
 CENTS = Decimal("0.01")
@@ -56,7 +59,7 @@ def apply_events(current: SignalAggregates, events: Sequence[BehavioralEvent], n
     data = current.model_copy(deep=True)
     for event in events:
         data.events_count += 1
-        if isinstance(event, DateChangeRequestCreated):
+        if event.type == "date_change_request.created":
             _add_request(data, event)
         else:
             _add_answer(data, event.type, event.response_time_seconds, event.accommodated)

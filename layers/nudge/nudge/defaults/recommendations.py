@@ -15,7 +15,6 @@ from pydantic import Field, model_validator
 
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
-from nudge.behavior.events import CurrencyCode
 from nudge.defaults.archetype_state import effective, resolve
 from nudge.defaults.default_selection import OptionType, select_default
 from nudge.defaults.recommendation_log import (
@@ -29,7 +28,7 @@ from nudge.defaults.urgency import assess_urgency, days_until_check_in
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-from nudge.money import Price
+from nudge.money import CurrencyCode, Price
 
 MAX_DAYS_AHEAD = 3 * 365
 
