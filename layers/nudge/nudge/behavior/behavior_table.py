@@ -58,6 +58,7 @@ UNPROCESSED_ATTEMPTS = 5
 @cache
 def _event_reader() -> tuple[TypeAdapter[BehavioralEvent], frozenset[str]]:
     """How to read a stored raw event back: its model, and which stored attributes are its fields."""
+    from pydantic import TypeAdapter
 
     from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
 
