@@ -7,7 +7,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.behavior.signal_lookup import UserPath
 from nudge.config import archetype_cache_ttl
-from nudge.defaults.archetype_state import ArchetypeView
+from nudge.defaults.archetype_view import ArchetypeView
 from nudge.defaults.user_archetypes import OverrideRequest, set_override
 
 PUT_OVERRIDE = Endpoint(

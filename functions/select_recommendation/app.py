@@ -3,8 +3,13 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
+from nudge.defaults.recommendation_selection import (
+    RecommendationPath,
+    SelectionRequest,
+    SelectionResponse,
+    select_for_caller,
+)
 from nudge.defaults.recommendation_table import recommendation_table
-from nudge.defaults.recommendations import RecommendationPath, SelectionRequest, SelectionResponse, select_for_caller
 
 POST_SELECTION = Endpoint(
     method="POST",

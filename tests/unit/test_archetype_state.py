@@ -16,8 +16,8 @@ from nudge.defaults.archetype_state import (
     effective,
     is_stale,
     resolve,
-    view,
 )
+from nudge.defaults.archetype_view import view
 from tests.builders import NOW, answered, created, event
 
 TTL = timedelta(hours=24)

@@ -13,9 +13,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
-from pydantic import Field
-
-from nudge.behavior.signals import Amount, SignalAggregates, describe
+from nudge.behavior.signals import SignalAggregates, describe
 from nudge.defaults.archetype_detection import (
     DEFAULT_ARCHETYPE_CONFIG,
     ArchetypeAssessment,
@@ -79,21 +77,6 @@ def resolve(user_id: str, state: UserState, now: datetime, ttl: timedelta, force
     return Resolution(current, state.override, changed)
 
 
-class ArchetypeView(NudgeModel):
-    """A user's archetype as the API returns it: the override when set, else the computed one."""
-
-    user_id: str
-    archetype: ArchetypeType
-    confidence: float = Field(ge=0, le=1)
-    default_price_multiplier: Amount
-    source: ArchetypeSource
-    reasons: list[str]
-    computed: ArchetypeAssessment = Field(description="The computed archetype, shown even when overridden")
-    computed_at: datetime
-    signals_version: int
-    override: ArchetypeOverride | None
-
-
 def effective(resolution: Resolution, config: ArchetypeConfig = DEFAULT_ARCHETYPE_CONFIG) -> ArchetypeAssessment:
     """The assessment decisions use: the computed one, or the override presented as certain."""
     computed, override = resolution.current.assessment, resolution.override
@@ -106,20 +89,4 @@ def effective(resolution: Resolution, config: ArchetypeConfig = DEFAULT_ARCHETYP
             "default_price_multiplier": config.default_price_multipliers[override.archetype],
             "reasons": [f"Set by an administrator: {override.reason}"],
         }
-    )
-
-
-def view(user_id: str, resolution: Resolution) -> ArchetypeView:
-    chosen = effective(resolution)
-    return ArchetypeView(
-        user_id=user_id,
-        archetype=chosen.archetype,
-        confidence=chosen.confidence,
-        default_price_multiplier=chosen.default_price_multiplier,
-        source="computed" if resolution.override is None else "override",
-        reasons=chosen.reasons,
-        computed=resolution.current.assessment,
-        computed_at=resolution.current.computed_at,
-        signals_version=resolution.current.signals_version,
-        override=resolution.override,
     )

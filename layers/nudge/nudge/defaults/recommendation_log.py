@@ -53,14 +53,6 @@ class RecommendationRecord(NudgeModel):
         return self.created_at.date()
 
 
-class FollowCounts(NudgeModel):
-    """Counters for one group of recommendations (all, one archetype, or one urgency level)."""
-
-    recommended: int = 0
-    selected: int = 0
-    followed: int = 0
-
-
 def counter_groups(archetype: ArchetypeType, urgency: UrgencyLevel) -> list[str]:
     """The groups a recommendation counts in: everything, its archetype, its urgency level."""
     return ["all", f"archetype__{archetype}", f"urgency__{urgency}"]

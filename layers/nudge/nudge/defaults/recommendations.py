@@ -7,25 +7,24 @@ write (the log entry with its counters, in one transaction).
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import date, datetime, timedelta
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, model_validator
 
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.defaults.archetype_state import effective, resolve
-from nudge.defaults.default_selection import OptionType, select_default
+from nudge.defaults.default_selection import select_default
 from nudge.defaults.recommendation_log import (
     RecommendationRecord,
     RecommendedArchetype,
     RequestType,
-    Selection,
 )
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.defaults.urgency import assess_urgency, days_until_check_in
-from nudge.errors import Conflict, InvalidInput, NotFound
+from nudge.errors import InvalidInput
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, Price
@@ -68,7 +67,7 @@ def recommend_for_caller(
     archetype = effective(resolution)
     selection = select_default(archetype, urgency, request.nightly_price, request.nights)
     record = RecommendationRecord(
-        recommendation_id=uuid.uuid4().hex,
+        recommendation_id=os.urandom(16).hex(),  # 128 random bits; the uuid module costs cold start
         user_id=caller.user_id,
         created_at=now,
         listing_id=request.listing_id,
@@ -90,46 +89,3 @@ def recommend_for_caller(
     )
     log.log(record)
     return record
-
-
-class RecommendationPath(NudgeModel):
-    recommendation_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="As returned by the API")]
-
-
-class SelectionRequest(NudgeModel):
-    selected_option: OptionType = Field(description="The option the user finally chose")
-
-
-class SelectionResponse(NudgeModel):
-    recommendation_id: str
-    primary_recommendation: OptionType
-    selected_option: OptionType
-    followed_recommendation: bool
-    selected_at: datetime
-
-
-def select_for_caller(
-    log: RecommendationTable, caller: Caller, recommendation_id: str, request: SelectionRequest, now: datetime
-) -> SelectionResponse:
-    """Record the user's final choice, once; only the user it was made for, or an admin."""
-    record = log.get(recommendation_id)
-    if record is None:
-        raise NotFound("no such recommendation", field="recommendation_id")
-    caller.ensure_can_access(record.user_id)
-    if record.selection is not None:
-        raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
-    selection = Selection(
-        selected_option=request.selected_option,
-        followed_recommendation=request.selected_option == record.primary_recommendation,
-        selected_at=now,
-        selected_by=caller.user_id,
-    )
-    if not log.record_selection(record, selection):
-        raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
-    return SelectionResponse(
-        recommendation_id=recommendation_id,
-        primary_recommendation=record.primary_recommendation,
-        selected_option=selection.selected_option,
-        followed_recommendation=selection.followed_recommendation,
-        selected_at=now,
-    )

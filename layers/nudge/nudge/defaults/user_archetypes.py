@@ -16,7 +16,8 @@ from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import audit_record
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
-from nudge.defaults.archetype_state import ArchetypeOverride, ArchetypeView, Resolution, resolve, view
+from nudge.defaults.archetype_state import ArchetypeOverride, Resolution, resolve
+from nudge.defaults.archetype_view import ArchetypeView, view
 from nudge.errors import NotFound
 from nudge.models import NudgeModel
 

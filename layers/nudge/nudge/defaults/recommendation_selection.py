@@ -1,0 +1,58 @@
+"""Recording the option a user finally chose for a recommendation: once, by its user or an admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from nudge.auth import Caller
+from nudge.defaults.default_selection import OptionType
+from nudge.defaults.recommendation_log import Selection
+from nudge.defaults.recommendation_table import RecommendationTable
+from nudge.errors import Conflict, NotFound
+from nudge.models import NudgeModel
+
+
+class RecommendationPath(NudgeModel):
+    recommendation_id: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="As returned by the API")]
+
+
+class SelectionRequest(NudgeModel):
+    selected_option: OptionType = Field(description="The option the user finally chose")
+
+
+class SelectionResponse(NudgeModel):
+    recommendation_id: str
+    primary_recommendation: OptionType
+    selected_option: OptionType
+    followed_recommendation: bool
+    selected_at: datetime
+
+
+def select_for_caller(
+    log: RecommendationTable, caller: Caller, recommendation_id: str, request: SelectionRequest, now: datetime
+) -> SelectionResponse:
+    """Record the user's final choice, once; only the user it was made for, or an admin."""
+    record = log.get(recommendation_id)
+    if record is None:
+        raise NotFound("no such recommendation", field="recommendation_id")
+    caller.ensure_can_access(record.user_id)
+    if record.selection is not None:
+        raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
+    selection = Selection(
+        selected_option=request.selected_option,
+        followed_recommendation=request.selected_option == record.primary_recommendation,
+        selected_at=now,
+        selected_by=caller.user_id,
+    )
+    if not log.record_selection(record, selection):
+        raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
+    return SelectionResponse(
+        recommendation_id=recommendation_id,
+        primary_recommendation=record.primary_recommendation,
+        selected_option=selection.selected_option,
+        followed_recommendation=selection.followed_recommendation,
+        selected_at=now,
+    )
