@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -22,6 +25,9 @@ def logger() -> Logger:
 
 @cache
 def metrics() -> Metrics:
+    # Imported on first use: most requests record no metric, and then pay nothing for Metrics.
+    from aws_lambda_powertools import Metrics
+
     return Metrics()
 
 
@@ -38,7 +44,7 @@ def observed(handler: Handler) -> Handler:
         try:
             return instrumented(event, context)
         finally:
-            if metrics().metric_set:
+            if metrics.cache_info().currsize and metrics().metric_set:
                 metrics().flush_metrics()
 
     return wrapper

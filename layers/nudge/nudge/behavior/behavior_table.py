@@ -332,7 +332,7 @@ class RawState(NamedTuple):
         }
         return UserState(
             assignments=assignments,
-            signals=_signals(self.signals) if self.signals else SignalAggregates(),
+            signals=_signals(self.signals) if self.signals else SignalAggregates.model_construct(),
             stored=StoredArchetype.model_validate(from_item(stored, drop=KEY_ATTRIBUTES)) if stored else None,
             override=ArchetypeOverride.model_validate(from_item(override, drop=KEY_ATTRIBUTES)) if override else None,
         )

@@ -134,7 +134,7 @@ def _request_frequency(data: SignalAggregates) -> float | None:
 def describe(user_id: str, data: SignalAggregates) -> UserSignals:
     answers = data.answers_accepted + data.answers_rejected + data.answers_countered
     values = [
-        TransactionValue(
+        TransactionValue.model_construct(
             currency=currency,
             count=count,
             total=data.transaction_value_totals[currency],
@@ -142,7 +142,7 @@ def describe(user_id: str, data: SignalAggregates) -> UserSignals:
         )
         for currency, count in sorted(data.transaction_counts.items())
     ]
-    return UserSignals(
+    return UserSignals.model_construct(
         user_id=user_id,
         events_count=data.events_count,
         requests_created=data.requests_created,

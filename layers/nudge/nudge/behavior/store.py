@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from nudge.behavior.events import BehavioralEvent
-from nudge.behavior.signals import SignalAggregates
+if TYPE_CHECKING:
+    # Types only: readers of signals should not load the event models.
+    from nudge.behavior.events import BehavioralEvent
+    from nudge.behavior.signals import SignalAggregates
 
 
 class BatchRejected(Exception):

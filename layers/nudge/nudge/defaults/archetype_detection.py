@@ -358,7 +358,7 @@ def detect_archetype(signals: UserSignals, config: ArchetypeConfig = DEFAULT_ARC
     confidence = _confidence(margin, agreement, coverage, signals.events_count, config)
     if signals.events_count < config.min_history_events:
         archetype, confidence = "new_user", config.new_user_confidence
-    return ArchetypeAssessment(
+    return ArchetypeAssessment.model_construct(
         archetype=archetype,
         confidence=confidence,
         default_price_multiplier=config.default_price_multipliers[archetype],

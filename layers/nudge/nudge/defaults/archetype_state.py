@@ -64,7 +64,7 @@ def compute(
     user_id: str, signals: SignalAggregates, now: datetime, config: ArchetypeConfig = DEFAULT_ARCHETYPE_CONFIG
 ) -> StoredArchetype:
     assessment = detect_archetype(describe(user_id, signals), config)
-    return StoredArchetype(assessment=assessment, signals_version=signals.version, computed_at=now)
+    return StoredArchetype.model_construct(assessment=assessment, signals_version=signals.version, computed_at=now)
 
 
 def resolve(user_id: str, state: UserState, now: datetime, ttl: timedelta, force: bool = False) -> Resolution:

@@ -236,4 +236,4 @@ def select_default(
         _option(option, priority, rule, archetype, urgency, base_price, config)
         for priority, option in enumerate(order, start=1)
     ]
-    return DefaultSelection(primary=rule.option, rule=rule.id, options=options)
+    return DefaultSelection.model_construct(primary=rule.option, rule=rule.id, options=options)
