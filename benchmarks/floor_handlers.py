@@ -17,6 +17,8 @@ dynamodb = boto3.client("dynamodb")
 BEHAVIOR_TABLE = os.environ.get("BEHAVIOR_TABLE_NAME", "")
 IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
 RECOMMENDATION_TABLE = os.environ.get("RECOMMENDATION_TABLE_NAME", "")
+PRICING_TABLE = os.environ.get("PRICING_TABLE_NAME", "")
+ANCHORING_TABLE = os.environ.get("ANCHORING_TABLE_NAME", "")
 
 
 def _user(event: dict[str, Any]) -> str:
@@ -118,3 +120,36 @@ def recommend_transaction(event: dict[str, Any], context: Any) -> dict[str, Any]
         ]
     )
     return {"statusCode": 200, "body": json.dumps(record | {"recommendation_id": recommendation_id})}
+
+
+def offer_pricing_tiers(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = _user(event)
+    body = json.loads(event["body"])
+    catalog = dynamodb.query(
+        TableName=PRICING_TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "CATALOG"}}
+    )["Items"]
+    keys = [{"pk": {"S": f"USER#{user}"}, "sk": {"S": sk}} for sk in ("SIGNALS", "ARCHETYPE", "ARCHETYPE_OVERRIDE")]
+    dynamodb.batch_get_item(RequestItems={BEHAVIOR_TABLE: {"Keys": keys, "ConsistentRead": True}})
+    tiers = [json.loads(item["tier"]["S"]) for item in catalog if "tier" in item]
+    prices = {tier["tier_id"]: round(float(body["base_price"]) * float(tier["multiplier"]), 2) for tier in tiers}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": ANCHORING_TABLE,
+                    "Key": {"pk": {"S": f"IMPRESSION#{user}#{body['booking_id']}"}, "sk": {"S": "LATEST"}},
+                    "UpdateExpression": "SET prices = :p ADD showings :one",
+                    "ExpressionAttributeValues": {":p": {"S": json.dumps(prices)}, ":one": {"N": "1"}},
+                }
+            },
+            {
+                "Update": {
+                    "TableName": ANCHORING_TABLE,
+                    "Key": {"pk": {"S": "TIERSTATS#0"}, "sk": {"S": "DAY#2026-11-21"}},
+                    "UpdateExpression": "ADD impressions :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+    )
+    return {"statusCode": 200, "body": json.dumps({"tiers": prices})}
