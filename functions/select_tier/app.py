@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from nudge.anchoring.anchoring_table import anchoring_table
-from nudge.anchoring.offer_log import TierSelection
 from nudge.anchoring.pricing_table import pricing_table
+from nudge.anchoring.tier_selection_model import TierSelection
 from nudge.anchoring.tier_selections import TierSelectionRequest, select_tier
 from nudge.api import ApiCall, Endpoint, endpoint
 

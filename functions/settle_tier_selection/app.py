@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from nudge.anchoring.anchoring_table import anchoring_table
-from nudge.anchoring.offer_log import TierSelection
+from nudge.anchoring.tier_selection_model import TierSelection
 from nudge.anchoring.tier_selections import SelectionPath, SelectionUpdate, settle_selection
 from nudge.api import ApiCall, Endpoint, endpoint
 

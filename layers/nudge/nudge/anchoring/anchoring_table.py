@@ -20,12 +20,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from nudge import clients
-from nudge.anchoring.offer_log import Impression, TierSelection, cents
+from nudge.anchoring.offer_log import Impression, cents
 from nudge.config import require, settings
 from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from nudge.anchoring.tier_selection_model import TierSelection
 
 STATS_SHARDS = 8
 
@@ -115,6 +117,8 @@ class AnchoringTable:
         response = self._client.get_item(TableName=self._table, Key=_selection_key(selection_id), ConsistentRead=True)
         if "Item" not in response:
             return None
+        from nudge.anchoring.tier_selection_model import TierSelection  # only the selection functions load it
+
         return TierSelection.model_validate_json(from_item(response["Item"])["selection"])
 
     def settle_selection(self, selection: TierSelection) -> bool:

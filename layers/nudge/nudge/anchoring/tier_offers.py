@@ -24,7 +24,7 @@ from nudge.behavior.behavior_table import BehaviorTable
 from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_state import UserState, effective, resolve
-from nudge.defaults.default_selection import OptionType
+from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import UrgencyLevel, assess_urgency, days_until_check_in
 from nudge.errors import Conflict
 from nudge.identifiers import Identifier

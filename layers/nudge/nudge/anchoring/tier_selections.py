@@ -17,11 +17,11 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from nudge.anchoring.anchoring_table import AnchoringTable
-from nudge.anchoring.offer_log import TierSelection
 from nudge.anchoring.pricing_table import PricingTable
+from nudge.anchoring.tier_selection_model import TierSelection
 from nudge.anchoring.tiers import TierId, savings_against, tier_price
 from nudge.auth import Caller
-from nudge.defaults.default_selection import OptionType
+from nudge.defaults.options import OptionType
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel

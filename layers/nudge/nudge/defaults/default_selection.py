@@ -40,17 +40,17 @@ easier to arrange (+0.05) and a buyout less pressing (-0.05).
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from pydantic import Field
 
 from nudge.behavior.signals import CENTS, Amount
 from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType
+from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
 
-OptionType = Literal["buyout", "crash", "swap"]
 _PRICE_FACTORS: dict[OptionType, Decimal] = {
     "buyout": Decimal("1.00"),
     "crash": Decimal("0.50"),

@@ -8,7 +8,8 @@ from typing import Literal
 from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_state import ArchetypeSource
-from nudge.defaults.default_selection import OptionType, TransactionOption
+from nudge.defaults.default_selection import TransactionOption
+from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.models import NudgeModel
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from nudge.auth import Caller
-from nudge.defaults.default_selection import OptionType
+from nudge.defaults.options import OptionType
 from nudge.defaults.recommendation_log import Selection
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.errors import Conflict, NotFound
