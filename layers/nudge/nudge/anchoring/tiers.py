@@ -95,13 +95,14 @@ class PricingTier(NudgeModel):
 
 def _features(*items: tuple[str, str]) -> list[TierFeature]:
     return [
-        TierFeature(feature_id=feature_id, text=text, display_order=order)
+        TierFeature.model_construct(feature_id=feature_id, text=text, display_order=order)
         for order, (feature_id, text) in enumerate(items, start=1)
     ]
 
 
+# Built without validation: importing (cold start) should not pay for a schema; a unit test validates them.
 DEFAULT_TIERS: tuple[PricingTier, ...] = (
-    PricingTier(
+    PricingTier.model_construct(
         tier_id="budget",
         name="Budget",
         multiplier=Decimal("0.90"),
@@ -116,7 +117,7 @@ DEFAULT_TIERS: tuple[PricingTier, ...] = (
             ("lower_priority", "Lower priority"),
         ),
     ),
-    PricingTier(
+    PricingTier.model_construct(
         tier_id="recommended",
         name="Recommended",
         multiplier=Decimal("1.00"),
@@ -131,7 +132,7 @@ DEFAULT_TIERS: tuple[PricingTier, ...] = (
             ("most_preferred", "Preferred by 73% of users"),
         ),
     ),
-    PricingTier(
+    PricingTier.model_construct(
         tier_id="premium",
         name="Premium",
         multiplier=Decimal("1.15"),
