@@ -173,7 +173,7 @@ def savings_against(offer: Decimal, anchor: Decimal, field: str = "anchor_price"
     amount = (anchor - offer).quantize(CENTS, rounding=ROUND_HALF_UP)
     # From the exact difference, not the rounded amount, so sub-cent inputs do not shift the percentage.
     percentage = ((anchor - offer) / anchor * _HUNDRED).quantize(PERCENT_PLACES, rounding=PERCENT_ROUNDING)
-    return Savings(amount=amount, percentage=percentage, is_saving=amount > 0)
+    return Savings.model_construct(amount=amount, percentage=percentage, is_saving=amount > 0)
 
 
 class PricedTier(NudgeModel):
@@ -295,4 +295,4 @@ def recommend_tier(
     reason = f"{who}, {when}: {why}."
     if chosen.tier_id != preferred:
         reason += f" {preferred.capitalize()} is not available, so the closest active tier is recommended."
-    return TierRecommendation(tier_id=chosen.tier_id, reason=reason)
+    return TierRecommendation.model_construct(tier_id=chosen.tier_id, reason=reason)
