@@ -58,17 +58,20 @@ class PricingTable:
         return Catalog(tuple(tiers), tuple(sorted(experiments, key=lambda e: e.created_at)))
 
     def _query(self) -> list[dict[str, Any]]:
+        # A plain Query loop: a paginator would load botocore's paginator model at cold start for one page.
         items: list[dict[str, Any]] = []
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": CATALOG_PK}},
-            ConsistentRead=True,
-        )
-        for page in pages:
-            items += page["Items"]
-        return items
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": CATALOG_PK}},
+            "ConsistentRead": True,
+        }
+        while True:
+            response = self._client.query(**arguments)
+            items += response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return items
+            arguments["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def _seed(self, tiers: Sequence[PricingTier]) -> None:
         """Write the default tiers once; a concurrent first use losing the race is fine."""
