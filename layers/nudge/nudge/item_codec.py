@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,8 @@ from nudge.errors import InvalidInput
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+BATCH_WRITE_LIMIT = 25
+UNPROCESSED_ATTEMPTS = 5
 
 
 def plain(value: Any) -> Any:
@@ -36,10 +39,6 @@ def plain(value: Any) -> Any:
 
 def to_item(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(plain(value)) for key, value in attributes.items() if value is not None}
-
-
-def to_value(value: Any) -> dict[str, Any]:
-    return dict(_serializer.serialize(plain(value)))
 
 
 def from_item(item: Mapping[str, Any], drop: tuple[str, ...] = ("pk", "sk")) -> dict[str, Any]:
@@ -74,6 +73,33 @@ def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
     return dict(decoded)
 
 
+def conditional(write: Callable[..., Any], **arguments: Any) -> bool:
+    """One conditional PutItem, UpdateItem or DeleteItem; False when its condition failed (nothing written)."""
+    try:
+        write(**arguments)
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def put_all(client: Any, table: str, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """BatchWriteItem the items, 25 per call, retrying what DynamoDB leaves unprocessed with backoff;
+    returns the items still unwritten after the last attempt."""
+    unwritten: list[Mapping[str, Any]] = []
+    for start in range(0, len(items), BATCH_WRITE_LIMIT):
+        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            response = client.batch_write_item(RequestItems={table: pending})
+            pending = list((response.get("UnprocessedItems") or {}).get(table, []))
+            if not pending:
+                break
+            time.sleep(0.05 * 2**attempt)
+        unwritten += [request["PutRequest"]["Item"] for request in pending]
+    return unwritten
+
+
 def write_transaction(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:
     """One TransactWriteItems. False when it was cancelled because its first item's condition failed
     (the guarded change was already made); any other failure raises."""
@@ -105,15 +131,24 @@ def sum_counters(client: Any, table: str, partitions: Sequence[str], low: str, h
     return totals
 
 
+def counter_clause(counters: Mapping[str, int]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An update expression's `ADD` clause adding `counters` (name -> amount), with its names and values."""
+    names = list(counters)
+    clause = "ADD " + ", ".join(f"#c{index} :v{index}" for index in range(len(names)))
+    attribute_names = {f"#c{index}": name for index, name in enumerate(names)}
+    attribute_values = {f":v{index}": {"N": str(counters[name])} for index, name in enumerate(names)}
+    return clause, attribute_names, attribute_values
+
+
 def add_counters(table: str, key: Mapping[str, Any], counters: Mapping[str, int]) -> dict[str, Any]:
     """A TransactWriteItems Update adding `counters` (name -> amount) to the item at `key`."""
-    names = list(counters)
+    clause, names, values = counter_clause(counters)
     return {
         "Update": {
             "TableName": table,
             "Key": dict(key),
-            "UpdateExpression": "ADD " + ", ".join(f"#c{index} :v{index}" for index in range(len(names))),
-            "ExpressionAttributeNames": {f"#c{index}": name for index, name in enumerate(names)},
-            "ExpressionAttributeValues": {f":v{index}": {"N": str(counters[name])} for index, name in enumerate(names)},
+            "UpdateExpression": clause,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
     }

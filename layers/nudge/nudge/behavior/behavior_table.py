@@ -30,7 +30,7 @@ from nudge import clients
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
 from nudge.config import require, settings
-from nudge.item_codec import from_item, to_item, write_transaction
+from nudge.item_codec import UNPROCESSED_ATTEMPTS, from_item, put_all, to_item, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -51,8 +51,6 @@ STATE_INDEX_KEY = "state_user_id"
 MIN_STATE_PAGE = 4
 KEY_ATTRIBUTES = ("pk", "sk", STATE_INDEX_KEY)
 BATCH_GET_LIMIT = 100
-BATCH_WRITE_LIMIT = 25
-UNPROCESSED_ATTEMPTS = 5
 
 
 @cache
@@ -235,12 +233,7 @@ class BehaviorTable:
 
     def _put_all(self, items: list[dict[str, Any]]) -> list[str]:
         """BatchWriteItem user items, 25 per call; returns the users whose item could not be written."""
-        failed: list[str] = []
-        for start in range(0, len(items), BATCH_WRITE_LIMIT):
-            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
-            for request in self._batch_write(requests):
-                failed.append(request["PutRequest"]["Item"]["pk"]["S"].removeprefix("USER#"))
-        return failed
+        return [item["pk"]["S"].removeprefix("USER#") for item in put_all(self._client, self._table, items)]
 
     def assignment_put(self, user_id: str, experiment_id: str, variant_id: str, now: datetime) -> dict[str, Any]:
         """A user's first assignment in an experiment, as a TransactWriteItems element; it fails (cancelling
@@ -275,17 +268,6 @@ class BehaviorTable:
                 return items
             time.sleep(0.05 * 2**attempt)
         raise RuntimeError(f"DynamoDB left {len(request[self._table]['Keys'])} keys unprocessed")
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Write with retries of unprocessed items; returns those still unprocessed after the last attempt."""
-        pending = requests
-        for attempt in range(UNPROCESSED_ATTEMPTS):
-            response = self._client.batch_write_item(RequestItems={self._table: pending})  # type: ignore[dict-item]
-            pending = list((response.get("UnprocessedItems") or {}).get(self._table, []))  # type: ignore[arg-type]
-            if not pending:
-                return []
-            time.sleep(0.05 * 2**attempt)
-        return pending
 
 
 class StatesPage(NamedTuple):

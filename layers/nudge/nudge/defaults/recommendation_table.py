@@ -39,12 +39,10 @@ def _stats_key(recommendation_id: str, day: date) -> dict[str, Any]:
 
 
 def _count(table: str, record: RecommendationRecord, stages: list[str]) -> dict[str, Any]:
+    """The transaction item adding one to each stage's counters of the record's groups."""
     groups = counter_groups(record.archetype.type, record.urgency.level)
     names = [f"{stage}__{group}" for stage in stages for group in groups]
-    update: dict[str, Any] = add_counters(
-        table, _stats_key(record.recommendation_id, record.day), dict.fromkeys(names, 1)
-    )["Update"]
-    return update
+    return add_counters(table, _stats_key(record.recommendation_id, record.day), dict.fromkeys(names, 1))
 
 
 class RecommendationTable:
@@ -63,7 +61,7 @@ class RecommendationTable:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         count = _count(self._table, record, ["recommended"])
-        write_transaction(self._client, [{"Put": put}, {"Update": count}])
+        write_transaction(self._client, [{"Put": put}, count])
 
     def get(self, recommendation_id: str) -> RecommendationRecord | None:
         response = self._client.get_item(TableName=self._table, Key=_rec_key(recommendation_id), ConsistentRead=True)
@@ -87,7 +85,7 @@ class RecommendationTable:
         }
         stages = ["selected", "followed"] if selection.followed_recommendation else ["selected"]
         count = _count(self._table, record, stages)
-        return write_transaction(self._client, [{"Update": update}, {"Update": count}])
+        return write_transaction(self._client, [{"Update": update}, count])
 
     def counters(self, start: date, end: date) -> dict[str, int]:
         """Every counter summed over the days start..end (inclusive) and all shards."""

@@ -18,13 +18,20 @@ from botocore.exceptions import ClientError
 
 from nudge import clients
 from nudge.config import require, settings
-from nudge.item_codec import decode_cursor, encode_cursor, from_item, to_item, write_transaction
+from nudge.item_codec import (
+    conditional,
+    counter_clause,
+    decode_cursor,
+    encode_cursor,
+    from_item,
+    put_all,
+    to_item,
+    write_transaction,
+)
 from nudge.jobs.job_models import JobCounts, JobRun, Segment
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-BATCH_WRITE_LIMIT = 25
 
 
 def _run_key(job: str, run_id: str) -> dict[str, Any]:
@@ -47,11 +54,9 @@ def _counts_of(attributes: dict[str, Any]) -> JobCounts:
     return JobCounts(**{name: int(attributes.pop(f"count_{name}", 0)) for name in JobCounts.model_fields})
 
 
-def _add_counts(counts: JobCounts) -> tuple[str, dict[str, Any], dict[str, Any]]:
+def _add_counts(counts: JobCounts) -> tuple[str, dict[str, str], dict[str, Any]]:
     """An `ADD` clause for every counter, with its names and values."""
-    flat = _flat_counts(counts)
-    clause = "ADD " + ", ".join(f"#{name} :{name}" for name in flat)
-    return clause, {f"#{name}": name for name in flat}, {f":{name}": {"N": str(value)} for name, value in flat.items()}
+    return counter_clause(_flat_counts(counts))
 
 
 class JobTable:
@@ -81,16 +86,14 @@ class JobTable:
         return None
 
     def release_lock(self, job: str, run_id: str) -> None:
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=_lock_key(job),
-                ConditionExpression="run_id = :run",
-                ExpressionAttributeValues={":run": {"S": run_id}},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise  # else another run holds it now: not ours to release
+        """Free the lock if this run still holds it; another run holding it now is not ours to release."""
+        conditional(
+            self._client.delete_item,
+            TableName=self._table,
+            Key=_lock_key(job),
+            ConditionExpression="run_id = :run",
+            ExpressionAttributeValues={":run": {"S": run_id}},
+        )
 
     def create_run(self, run: JobRun) -> None:
         """The run log and one pending segment item per segment."""
@@ -108,11 +111,9 @@ class JobTable:
             )
             for index in range(run.total_segments)
         ]
-        for start in range(0, len(segments), BATCH_WRITE_LIMIT):
-            requests: Any = [{"PutRequest": {"Item": item}} for item in segments[start : start + BATCH_WRITE_LIMIT]]
-            pending = {self._table: requests}
-            while pending:
-                pending = dict(self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {})
+        unwritten = put_all(self._client, self._table, segments)
+        if unwritten:
+            raise RuntimeError(f"DynamoDB left {len(unwritten)} of the run's segment items unwritten")
 
     def _run_item(self, run: JobRun) -> dict[str, Any]:
         attributes = run.model_dump(mode="json", exclude={"counts"}) | _flat_counts(run.counts)
@@ -135,25 +136,20 @@ class JobTable:
         """Move the segment's checkpoint past a processed page and add its counts; False when another
         worker moved it first (a duplicate delivery), so this one stops instead of double-counting."""
         add, names, values = _add_counts(page)
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_segment_key(segment.run_id, segment.segment),
-                UpdateExpression=f"SET #checkpoint = :next {add}",
-                ConditionExpression="#checkpoint = :previous AND #status = :pending",
-                ExpressionAttributeNames=names | {"#checkpoint": "checkpoint", "#status": "status"},
-                ExpressionAttributeValues=values
-                | {
-                    ":next": {"S": next_checkpoint},
-                    ":previous": {"S": segment.checkpoint},
-                    ":pending": {"S": "pending"},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_segment_key(segment.run_id, segment.segment),
+            UpdateExpression=f"SET #checkpoint = :next {add}",
+            ConditionExpression="#checkpoint = :previous AND #status = :pending",
+            ExpressionAttributeNames=names | {"#checkpoint": "checkpoint", "#status": "status"},
+            ExpressionAttributeValues=values
+            | {
+                ":next": {"S": next_checkpoint},
+                ":previous": {"S": segment.checkpoint},
+                ":pending": {"S": "pending"},
+            },
+        )
 
     def complete_segment(self, segment: Segment, page: JobCounts, job: str) -> bool:
         """Mark the segment done and add its totals to the run, in one transaction; False if already moved."""
@@ -189,25 +185,20 @@ class JobTable:
 
     def finish_run(self, run: JobRun, ended_at: datetime) -> bool:
         """Mark the run completed once every segment is done; True for the one caller that does it."""
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key=_run_key(run.job, run.run_id),
-                UpdateExpression="SET #status = :completed, ended_at = :ended, duration_seconds = :duration",
-                ConditionExpression="#status = :running AND segments_done = total_segments",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":completed": {"S": "completed"},
-                    ":running": {"S": "running"},
-                    ":ended": {"S": ended_at.isoformat()},
-                    ":duration": {"N": str(round((ended_at - run.started_at).total_seconds(), 3))},
-                },
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_run_key(run.job, run.run_id),
+            UpdateExpression="SET #status = :completed, ended_at = :ended, duration_seconds = :duration",
+            ConditionExpression="#status = :running AND segments_done = total_segments",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":completed": {"S": "completed"},
+                ":running": {"S": "running"},
+                ":ended": {"S": ended_at.isoformat()},
+                ":duration": {"N": str(round((ended_at - run.started_at).total_seconds(), 3))},
+            },
+        )
 
     def recent_runs(self, job: str, limit: int, cursor: str | None) -> tuple[list[JobRun], str | None]:
         arguments: dict[str, Any] = {
