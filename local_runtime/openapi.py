@@ -20,7 +20,7 @@ DESCRIPTION = (
 )
 _STATUS_TEXT = {
     400: "Malformed request: the body is not valid JSON",
-    401: "Missing or invalid bearer token",
+    401: 'Missing or invalid bearer token: API Gateway\'s own `{"message": "Unauthorized"}`',
     403: "The caller may not access this resource",
     404: "Not found",
     409: "Conflicts with the current state, or the same Idempotency-Key is still in progress",
@@ -29,6 +29,19 @@ _STATUS_TEXT = {
     422: "A field is invalid: `fields` names each one and the problem",
 }
 
+
+_ACCESS_TEXT = {
+    "user": "Any signed-in user.",
+    "self": "The user named by `user_id`, or an admin; anyone else gets 403 before the input is read.",
+    "admin": "Admins only; anyone else gets 403 before the input is read.",
+}
+# API Gateway answers a missing or invalid token itself, before any function runs, in its own shape.
+GATEWAY_ERROR = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}},
+    "required": ["message"],
+    "title": "GatewayError",
+}
 
 # pydantic names a model's schema once per mode ("Thing-Input", "Thing-Output") when the two differ,
 # so every reference comes from the map models_json_schema returns, never from the class name.
@@ -61,6 +74,7 @@ def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
 
     operation: dict[str, Any] = {
         "summary": endpoint.summary,
+        "description": f"Who may call it: {_ACCESS_TEXT[endpoint.access]}",
         "operationId": endpoint.route_key.lower().replace(" ", "").replace("/", "_").strip("_"),
         "tags": [endpoint.tag],
         "responses": {"200": {"description": "OK", "content": _json_content(refs, endpoint.response, "serialization")}},
@@ -68,6 +82,8 @@ def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
     error = _json_content(refs, ErrorBody, "serialization")
     for status in endpoint.error_statuses:
         operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": error}
+    unauthorized = {"anyOf": [{"$ref": "#/components/schemas/GatewayError"}, error["application/json"]["schema"]]}
+    operation["responses"]["401"]["content"] = {"application/json": {"schema": unauthorized}}
     parameters = _parameters(endpoint)
     if parameters:
         operation["parameters"] = parameters
@@ -99,7 +115,7 @@ def generate(template: Template) -> str:
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "paths": paths,
         "components": {
-            "schemas": schemas.get("$defs", {}),
+            "schemas": schemas.get("$defs", {}) | {"GatewayError": GATEWAY_ERROR},
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearerAuth": []}],

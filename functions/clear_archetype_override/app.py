@@ -14,13 +14,16 @@ DELETE_OVERRIDE = Endpoint(
     method="DELETE",
     path="/v1/users/{user_id}/archetype",
     summary="Admin: clear a user's archetype override; audited",
+    access="admin",
     path_parameters=UserPath,
     response=ArchetypeView,
-    errors=(403, 404),
+    errors=(404,),
     tag="personalized defaults",
 )
 
 
 @endpoint(DELETE_OVERRIDE)
 def lambda_handler(call: ApiCall, path: UserPath) -> ArchetypeView:
-    return clear_override(behavior_table(), audit_table(), call, path.user_id, datetime.now(UTC), archetype_cache_ttl())
+    return clear_override(
+        behavior_table(), audit_table(), call.actor, path.user_id, datetime.now(UTC), archetype_cache_ttl()
+    )

@@ -12,13 +12,14 @@ POST_EXPERIMENT = Endpoint(
     method="POST",
     path="/v1/admin/experiments",
     summary="Admin: create a tier-multiplier experiment (variants with traffic percentages summing to 100)",
+    access="admin",
     body=NewExperiment,
     response=Experiment,
-    errors=(403, 409),
+    errors=(409,),
     tag="admin",
 )
 
 
 @endpoint(POST_EXPERIMENT)
 def lambda_handler(call: ApiCall, body: NewExperiment) -> Experiment:
-    return create_experiment(pricing_table(), audit_table(), call, body, datetime.now(UTC))
+    return create_experiment(pricing_table(), audit_table(), call.actor, body, datetime.now(UTC))

@@ -12,13 +12,14 @@ POST_PRICING_TIER = Endpoint(
     method="POST",
     path="/v1/admin/pricing-tiers",
     summary="Admin: create a pricing tier with its features; audited",
+    access="admin",
     body=PricingTier,
     response=PricingTier,
-    errors=(403, 409),
+    errors=(409,),
     tag="admin",
 )
 
 
 @endpoint(POST_PRICING_TIER)
 def lambda_handler(call: ApiCall, body: PricingTier) -> PricingTier:
-    return create_tier(pricing_table(), audit_table(), call, body, datetime.now(UTC))
+    return create_tier(pricing_table(), audit_table(), call.actor, body, datetime.now(UTC))

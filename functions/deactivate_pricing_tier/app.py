@@ -12,13 +12,14 @@ DELETE_PRICING_TIER = Endpoint(
     method="DELETE",
     path="/v1/admin/pricing-tiers/{tier_id}",
     summary="Admin: deactivate a pricing tier; it stays stored for history; audited",
+    access="admin",
     path_parameters=TierPath,
     response=PricingTier,
-    errors=(403, 404),
+    errors=(404,),
     tag="admin",
 )
 
 
 @endpoint(DELETE_PRICING_TIER)
 def lambda_handler(call: ApiCall, path: TierPath) -> PricingTier:
-    return deactivate_tier(pricing_table(), audit_table(), call, path.tier_id, datetime.now(UTC))
+    return deactivate_tier(pricing_table(), audit_table(), call.actor, path.tier_id, datetime.now(UTC))

@@ -8,13 +8,13 @@ GET_AUDIT_LOG = Endpoint(
     method="GET",
     path="/v1/admin/audit-log",
     summary="Admin: the audit trail of admin actions, newest first, paged",
+    access="admin",
     query=AuditLogQuery,
     response=AuditLogPage,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_AUDIT_LOG)
 def lambda_handler(call: ApiCall, query: AuditLogQuery) -> AuditLogPage:
-    return audit_log_for_admin(audit_table(), call.caller, query)
+    return audit_log_for_admin(audit_table(), call.actor, query)

@@ -9,13 +9,14 @@ GET_EXPERIMENT_RESULTS = Endpoint(
     method="GET",
     path="/v1/admin/experiments/{experiment_id}/results",
     summary="Admin: impressions, selections, conversions, lift with its interval, P(beat control), SRM check",
+    access="admin",
     path_parameters=ExperimentPath,
     response=ExperimentReport,
-    errors=(403, 404),
+    errors=(404,),
     tag="admin",
 )
 
 
 @endpoint(GET_EXPERIMENT_RESULTS)
 def lambda_handler(call: ApiCall, path: ExperimentPath) -> ExperimentReport:
-    return experiment_report(pricing_table(), anchoring_table(), call.caller, path.experiment_id)
+    return experiment_report(pricing_table(), anchoring_table(), call.actor, path.experiment_id)

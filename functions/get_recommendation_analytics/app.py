@@ -8,13 +8,13 @@ GET_ANALYTICS = Endpoint(
     method="GET",
     path="/v1/analytics/recommendations",
     summary="Admin: recommendation follow rates for a date range, overall, by archetype, by urgency",
+    access="admin",
     query=AnalyticsQuery,
     response=RecommendationAnalytics,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_ANALYTICS)
 def lambda_handler(call: ApiCall, query: AnalyticsQuery) -> RecommendationAnalytics:
-    return analytics_for_admin(recommendation_table(), call.caller, query)
+    return analytics_for_admin(recommendation_table(), call.actor, query)

@@ -9,13 +9,13 @@ GET_TIER_ANALYTICS = Endpoint(
     method="GET",
     path="/v1/analytics/tiers",
     summary="Admin: per tier, impressions, selections, conversion rate, average savings, time to selection",
+    access="admin",
     query=AnalyticsQuery,
     response=TierAnalytics,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_TIER_ANALYTICS)
 def lambda_handler(call: ApiCall, query: AnalyticsQuery) -> TierAnalytics:
-    return tier_analytics_for_admin(anchoring_table(), call.caller, query)
+    return tier_analytics_for_admin(anchoring_table(), call.actor, query)

@@ -2,7 +2,7 @@
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
-from nudge.behavior.ingestion import IngestEventsRequest, IngestEventsResponse, ingest_for_caller
+from nudge.behavior.ingestion import IngestEventsRequest, IngestEventsResponse, ingest_for_actor
 
 POST_EVENTS = Endpoint(
     method="POST",
@@ -19,4 +19,4 @@ POST_EVENTS = Endpoint(
 
 @endpoint(POST_EVENTS)
 def lambda_handler(call: ApiCall, body: IngestEventsRequest) -> IngestEventsResponse:
-    return ingest_for_caller(behavior_table(), call.caller, body)
+    return ingest_for_actor(behavior_table(), call.actor, body)

@@ -8,12 +8,12 @@ GET_EXPERIMENTS = Endpoint(
     method="GET",
     path="/v1/admin/experiments",
     summary="Admin: every tier-multiplier experiment with its variants",
+    access="admin",
     response=ExperimentList,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_EXPERIMENTS)
 def lambda_handler(call: ApiCall) -> ExperimentList:
-    return list_experiments(pricing_table(), call.caller)
+    return list_experiments(pricing_table(), call.actor)

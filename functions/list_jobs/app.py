@@ -8,13 +8,13 @@ GET_JOBS = Endpoint(
     method="GET",
     path="/v1/admin/jobs",
     summary="Admin: recent archetype recalculation runs with their counts, newest first",
+    access="admin",
     query=JobsQuery,
     response=JobRunsPage,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_JOBS)
 def lambda_handler(call: ApiCall, query: JobsQuery) -> JobRunsPage:
-    return runs_for_admin(job_table(), call.caller, query)
+    return runs_for_admin(job_table(), call.actor, query)

@@ -8,12 +8,12 @@ GET_PRICING_TIERS = Endpoint(
     method="GET",
     path="/v1/admin/pricing-tiers",
     summary="Admin: every configured pricing tier with its features, active or not",
+    access="admin",
     response=TierList,
-    errors=(403,),
     tag="admin",
 )
 
 
 @endpoint(GET_PRICING_TIERS)
 def lambda_handler(call: ApiCall) -> TierList:
-    return list_tiers(pricing_table(), call)
+    return list_tiers(pricing_table(), call.actor)

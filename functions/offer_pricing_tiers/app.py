@@ -26,7 +26,7 @@ def lambda_handler(call: ApiCall, body: TierOfferRequest) -> TierOffer:
         behavior_table(),
         pricing_table(),
         anchoring_table(),
-        call.caller,
+        call.actor,
         body,
         datetime.now(UTC),
         archetype_cache_ttl(),

@@ -14,10 +14,10 @@ PUT_OVERRIDE = Endpoint(
     method="PUT",
     path="/v1/users/{user_id}/archetype",
     summary="Admin: override a user's archetype until cleared; survives recalculation; audited",
+    access="admin",
     path_parameters=UserPath,
     body=OverrideRequest,
     response=ArchetypeView,
-    errors=(403,),
     tag="personalized defaults",
 )
 
@@ -25,5 +25,5 @@ PUT_OVERRIDE = Endpoint(
 @endpoint(PUT_OVERRIDE)
 def lambda_handler(call: ApiCall, path: UserPath, body: OverrideRequest) -> ArchetypeView:
     return set_override(
-        behavior_table(), audit_table(), call, path.user_id, body, datetime.now(UTC), archetype_cache_ttl()
+        behavior_table(), audit_table(), call.actor, path.user_id, body, datetime.now(UTC), archetype_cache_ttl()
     )

@@ -14,13 +14,15 @@ RECALCULATE = Endpoint(
     method="POST",
     path="/v1/users/{user_id}/archetype/recalculate",
     summary="Admin: recompute a user's archetype now (an override stays in force); audited",
+    access="admin",
     path_parameters=UserPath,
     response=ArchetypeView,
-    errors=(403,),
     tag="personalized defaults",
 )
 
 
 @endpoint(RECALCULATE)
 def lambda_handler(call: ApiCall, path: UserPath) -> ArchetypeView:
-    return recalculate(behavior_table(), audit_table(), call, path.user_id, datetime.now(UTC), archetype_cache_ttl())
+    return recalculate(
+        behavior_table(), audit_table(), call.actor, path.user_id, datetime.now(UTC), archetype_cache_ttl()
+    )

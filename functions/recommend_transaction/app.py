@@ -7,7 +7,7 @@ from nudge.behavior.behavior_table import behavior_table
 from nudge.config import archetype_cache_ttl
 from nudge.defaults.recommendation_log import RecommendationRecord
 from nudge.defaults.recommendation_table import recommendation_table
-from nudge.defaults.recommendations import RecommendationRequest, recommend_for_caller
+from nudge.defaults.recommendations import RecommendationRequest, recommend_for_actor
 
 POST_RECOMMENDATION = Endpoint(
     method="POST",
@@ -21,6 +21,6 @@ POST_RECOMMENDATION = Endpoint(
 
 @endpoint(POST_RECOMMENDATION)
 def lambda_handler(call: ApiCall, body: RecommendationRequest) -> RecommendationRecord:
-    return recommend_for_caller(
-        behavior_table(), recommendation_table(), call.caller, body, datetime.now(UTC), archetype_cache_ttl()
+    return recommend_for_actor(
+        behavior_table(), recommendation_table(), call.actor, body, datetime.now(UTC), archetype_cache_ttl()
     )

@@ -7,7 +7,7 @@ from nudge.defaults.recommendation_selection import (
     RecommendationPath,
     SelectionRequest,
     SelectionResponse,
-    select_for_caller,
+    select_for_actor,
 )
 from nudge.defaults.recommendation_table import recommendation_table
 
@@ -25,4 +25,4 @@ POST_SELECTION = Endpoint(
 
 @endpoint(POST_SELECTION)
 def lambda_handler(call: ApiCall, path: RecommendationPath, body: SelectionRequest) -> SelectionResponse:
-    return select_for_caller(recommendation_table(), call.caller, path.recommendation_id, body, datetime.now(UTC))
+    return select_for_actor(recommendation_table(), call.actor, path.recommendation_id, body, datetime.now(UTC))

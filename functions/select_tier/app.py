@@ -21,4 +21,4 @@ POST_TIER_SELECTION = Endpoint(
 
 @endpoint(POST_TIER_SELECTION)
 def lambda_handler(call: ApiCall, body: TierSelectionRequest) -> TierSelection:
-    return select_tier(pricing_table(), anchoring_table(), call.caller, body, datetime.now(UTC))
+    return select_tier(pricing_table(), anchoring_table(), call.actor, body, datetime.now(UTC))

@@ -21,4 +21,4 @@ PATCH_TIER_SELECTION = Endpoint(
 
 @endpoint(PATCH_TIER_SELECTION)
 def lambda_handler(call: ApiCall, path: SelectionPath, body: SelectionUpdate) -> TierSelection:
-    return settle_selection(anchoring_table(), call.caller, path.selection_id, body, datetime.now(UTC))
+    return settle_selection(anchoring_table(), call.actor, path.selection_id, body, datetime.now(UTC))

@@ -12,14 +12,15 @@ PATCH_EXPERIMENT = Endpoint(
     method="PATCH",
     path="/v1/admin/experiments/{experiment_id}",
     summary="Admin: change an experiment's traffic split or status; assigned users keep their variant",
+    access="admin",
     path_parameters=ExperimentPath,
     body=ExperimentChange,
     response=Experiment,
-    errors=(403, 404, 409),
+    errors=(404, 409),
     tag="admin",
 )
 
 
 @endpoint(PATCH_EXPERIMENT)
 def lambda_handler(call: ApiCall, path: ExperimentPath, body: ExperimentChange) -> Experiment:
-    return change_experiment(pricing_table(), audit_table(), call, path.experiment_id, body, datetime.now(UTC))
+    return change_experiment(pricing_table(), audit_table(), call.actor, path.experiment_id, body, datetime.now(UTC))

@@ -12,14 +12,15 @@ PUT_PRICING_TIER = Endpoint(
     method="PUT",
     path="/v1/admin/pricing-tiers/{tier_id}",
     summary="Admin: replace a pricing tier and its features (deactivate features with active=false); audited",
+    access="admin",
     path_parameters=TierPath,
     body=PricingTier,
     response=PricingTier,
-    errors=(403, 404),
+    errors=(404,),
     tag="admin",
 )
 
 
 @endpoint(PUT_PRICING_TIER)
 def lambda_handler(call: ApiCall, path: TierPath, body: PricingTier) -> PricingTier:
-    return update_tier(pricing_table(), audit_table(), call, path.tier_id, body, datetime.now(UTC))
+    return update_tier(pricing_table(), audit_table(), call.actor, path.tier_id, body, datetime.now(UTC))

@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from local_runtime.gateway import build_event
 from local_runtime.lambdas import LambdaContext
@@ -42,7 +42,9 @@ def make_thing(call: ApiCall, body: Thing, path: ThingPath) -> Made:
         raise Conflict("thing exists")
     if body.size == 500:
         raise RuntimeError("database exploded: secret detail")
-    return Made(size=body.size, owner=call.caller.user_id, thing_id=path.thing_id)
+    if body.size == 501:
+        Thing.model_validate({"size": -1, "internal_field_name": 1})  # e.g. a stored item that no longer decodes
+    return Made(size=body.size, owner=call.actor.user_id, thing_id=path.thing_id)
 
 
 def _call(
@@ -72,6 +74,56 @@ def test_invalid_json_is_400() -> None:
     status, body = _call('{"size": ')
     assert status == 400
     assert body["error"]["fields"] == [{"field": "body", "problem": "the request body is not valid JSON"}]
+
+
+def _base64_call(raw: bytes, content: str | None = None) -> tuple[int, Any]:
+    route = HttpRoute("POST", "/things/{thing_id}", "Fn", authorized=True)
+    event = build_event(route, {"thing_id": "t1"}, "POST", "/things/t1", {}, b"", {"sub": "u1"})
+    event |= {"body": content if content is not None else base64.b64encode(raw).decode(), "isBase64Encoded": True}
+    result = make_thing(event, LambdaContext("Fn", 128, 3))
+    return result["statusCode"], json.loads(result["body"])
+
+
+def test_a_body_that_is_not_utf8_is_400() -> None:
+    status, body = _base64_call(b'{"size": "\xff\xfe"}')
+    assert status == 400
+    assert body["error"]["fields"] == [{"field": "body", "problem": "the request body is not UTF-8 text"}]
+    assert _base64_call(b"", content="%%% not base64")[0] == 400
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['{"size": "3"}', '{"size": true}', '{"size": 3.0}', '{"size": "  3  "}', '{"size": "\u0663"}'],
+)
+def test_json_types_are_strict(raw: str) -> None:
+    status, body = _call(raw)
+    assert status == 422
+    assert body["error"]["fields"][0]["field"] == "size"
+
+
+def test_duplicate_keys_are_400_naming_the_key() -> None:
+    status, body = _call('{"size": 3, "size": 4}')
+    assert status == 400
+    assert body["error"]["fields"] == [
+        {"field": "body", "problem": "the key 'size' appears more than once in one object"}
+    ]
+
+
+@pytest.mark.parametrize("raw", ['{"size": NaN}', '{"size": Infinity}'])
+def test_non_standard_json_numbers_are_400(raw: str) -> None:
+    assert _call(raw)[0] == 400
+
+
+def test_a_validation_error_that_is_not_the_requests_is_a_500_that_names_nothing() -> None:
+    status, body = _call('{"size": 501}')
+    assert status == 500
+    assert body["error"]["fields"] == []
+    assert "internal_field_name" not in json.dumps(body)
+
+
+def test_only_request_validation_is_a_client_error() -> None:
+    with pytest.raises(ValidationError):
+        Thing.model_validate({"size": -1})
 
 
 def test_a_missing_body_is_422() -> None:
@@ -120,6 +172,48 @@ def test_unexpected_errors_are_500_without_details() -> None:
 
 def test_declared_error_statuses_include_the_adapters_own() -> None:
     assert MAKE_THING.error_statuses == [400, 401, 404, 409, 413, 415, 422]
+    assert ADMIN_THING.error_statuses == [400, 401, 403, 413, 415, 422]
+
+
+class OwnerPath(BaseModel):
+    user_id: str = Field(pattern=r"^u\d+$")
+
+
+ADMIN_THING = Endpoint("POST", "/admin/things", "admin", response=Made, access="admin", body=Thing)
+OWN_THING = Endpoint(
+    "POST", "/users/{user_id}/things", "own", response=Made, access="self", body=Thing, path_parameters=OwnerPath
+)
+
+
+@endpoint(ADMIN_THING)
+def admin_thing(call: ApiCall, body: Thing) -> Made:
+    return Made(size=body.size, owner=call.actor.user_id, thing_id="admin")
+
+
+@endpoint(OWN_THING)
+def own_thing(call: ApiCall, body: Thing, path: OwnerPath) -> Made:
+    return Made(size=body.size, owner=path.user_id, thing_id="own")
+
+
+def _access(handler: Any, path: str, parameters: dict[str, str], body: str, admin: bool) -> int:
+    route = HttpRoute("POST", path, "Fn", authorized=True)
+    claims = {"sub": "u1", "cognito:groups": ["admin"] if admin else []}
+    event = build_event(route, parameters, "POST", path, {"content-type": "application/json"}, body.encode(), claims)
+    status: int = handler(event, LambdaContext("Fn", 128, 3))["statusCode"]
+    return status
+
+
+@pytest.mark.parametrize("body", ['{"size": 0}', '{"size": ', "", '{"size": 1, "size": 2}'])
+def test_an_admin_route_refuses_a_non_admin_before_looking_at_the_input(body: str) -> None:
+    assert _access(admin_thing, "/admin/things", {}, body, admin=False) == 403
+    assert _access(admin_thing, "/admin/things", {}, body, admin=True) in (400, 422)
+
+
+@pytest.mark.parametrize("body", ['{"size": 0}', '{"size": '])
+def test_another_users_route_is_refused_before_looking_at_the_input(body: str) -> None:
+    assert _access(own_thing, "/users/u2/things", {"user_id": "u2"}, body, admin=False) == 403
+    assert _access(own_thing, "/users/u1/things", {"user_id": "u1"}, body, admin=False) in (400, 422)
+    assert _access(own_thing, "/users/u1/things", {"user_id": "u1"}, '{"size": 2}', admin=False) == 200
 
 
 def test_an_oversized_body_is_a_413_naming_the_body() -> None:

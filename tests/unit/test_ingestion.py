@@ -2,12 +2,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from nudge.auth import Caller
 from nudge.behavior.events import BehavioralEvent
-from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_caller
+from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_actor
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
 from nudge.errors import Conflict, Forbidden
+from nudge.users.actor import Actor
 from tests.builders import NOW, answered, created, event
 from tests.fakes import InMemoryBehaviorStore
 
@@ -116,18 +116,18 @@ def test_an_unexpected_store_rejection_without_cause_is_retried() -> None:
 
 def test_callers_post_their_own_events(store: InMemoryBehaviorStore) -> None:
     request = IngestEventsRequest.model_validate({"events": [created("r1")]})
-    result = ingest_for_caller(store, Caller("alice", is_admin=False), request)
+    result = ingest_for_actor(store, Actor("alice", is_admin=False), request)
     assert result.user_id == "alice"
 
 
 def test_a_user_cannot_post_for_someone_else(store: InMemoryBehaviorStore) -> None:
     request = IngestEventsRequest.model_validate({"user_id": "bob", "events": [created("r1")]})
     with pytest.raises(Forbidden):
-        ingest_for_caller(store, Caller("alice", is_admin=False), request)
+        ingest_for_actor(store, Actor("alice", is_admin=False), request)
     assert store.writes == 0
 
 
 def test_an_admin_may_post_for_any_user(store: InMemoryBehaviorStore) -> None:
     request = IngestEventsRequest.model_validate({"user_id": "bob", "events": [created("r1")]})
-    assert ingest_for_caller(store, Caller("root", is_admin=True), request).user_id == "bob"
+    assert ingest_for_actor(store, Actor("root", is_admin=True), request).user_id == "bob"
     assert "bob" in store.signals

@@ -1,42 +1,90 @@
-"""Who is calling, from the claims the JWT authorizer verified, and what they may touch."""
+"""Who is calling, from the claims API Gateway's JWT authorizer verified.
+
+Admin rights come from the `cognito:groups` claim, matched exactly against the admin group's name
+(ADMIN_GROUP_NAME, the template's AdminGroupName). API Gateway hands a list claim to the function
+flattened: ["a", "b"] arrives as "[a b]". Cognito group names cannot hold whitespace, so for them
+the flattened form splits back exactly; a name from another identity provider might ("x admin y"),
+which the flattened form cannot tell from three groups. So a flattened list of more than one group
+is checked against the verified token itself, whose payload the gateway passes on in the
+Authorization header; anything that does not match exactly is not admin.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import os
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
-from nudge.errors import Forbidden, Unauthorized
+from nudge.errors import Unauthorized
+from nudge.users.actor import Actor
 
-ADMIN_GROUP = "admin"
-
-
-class Caller(NamedTuple):
-    user_id: str
-    is_admin: bool
-
-    def ensure_can_access(self, user_id: str) -> None:
-        """Users see only their own data; admins see everyone's."""
-        if user_id != self.user_id and not self.is_admin:
-            raise Forbidden("you may only access your own data", field="user_id")
-
-    def ensure_admin(self) -> None:
-        if not self.is_admin:
-            raise Forbidden(f"this action needs the '{ADMIN_GROUP}' group")
+DEFAULT_ADMIN_GROUP = "admin"
 
 
-def parse_groups(raw: Any) -> frozenset[str]:
-    """Groups as API Gateway passes them: a list, or a string such as "[admin users]" or "admin,users"."""
+def admin_group() -> str:
+    return os.environ.get("ADMIN_GROUP_NAME") or DEFAULT_ADMIN_GROUP
+
+
+def parse_groups(raw: Any) -> tuple[str, ...] | None:
+    """The groups a claim value names, or None when its form is ambiguous or unknown.
+
+    A list is taken as it is. A string is API Gateway's flattened form: one pair of brackets around
+    names separated by single spaces; a string without brackets is one group's name.
+    """
     if raw is None:
-        return frozenset()
-    if isinstance(raw, (list, tuple)):
-        return frozenset(str(group) for group in raw)
-    text = str(raw).strip().removeprefix("[").removesuffix("]")
-    return frozenset(part for part in text.replace(",", " ").split() if part)
+        return ()
+    if isinstance(raw, list):
+        return tuple(raw) if all(isinstance(group, str) for group in raw) else None
+    if not isinstance(raw, str):
+        return None
+    if not (raw.startswith("[") and raw.endswith("]")):
+        return (raw,)
+    inner = raw[1:-1]
+    if not inner:
+        return ()
+    names = tuple(inner.split(" "))
+    return None if "" in names else names
 
 
-def caller_from_claims(claims: Mapping[str, Any] | None) -> Caller:
+def _token_groups(authorization: str | None) -> Any:
+    """`cognito:groups` as the verified token holds it (the gateway checked its signature)."""
+    if not authorization:
+        return None
+    parts = authorization.removeprefix("Bearer ").strip().split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    return payload.get("cognito:groups") if isinstance(payload, dict) else None
+
+
+def _flattened(groups: Any) -> str | None:
+    if isinstance(groups, list) and all(isinstance(group, str) for group in groups):
+        return "[" + " ".join(groups) + "]"
+    return groups if isinstance(groups, str) else None
+
+
+def is_admin(claim: Any, authorization: str | None) -> bool:
+    groups = parse_groups(claim)
+    if groups is None or admin_group() not in groups:
+        return False
+    if len(groups) == 1 or isinstance(claim, list):
+        return True
+    # Several names from a flattened string: only the token's own list tells them apart.
+    token_groups = _token_groups(authorization)
+    return isinstance(token_groups, list) and _flattened(token_groups) == claim and admin_group() in token_groups
+
+
+def actor_from_claims(
+    claims: Mapping[str, Any] | None, source_ip: str = "", user_agent: str = "", authorization: str | None = None
+) -> Actor:
     subject = (claims or {}).get("sub")
-    if not subject:
+    if not isinstance(subject, str) or not subject:
         raise Unauthorized("the request carries no verified token subject")
-    groups = parse_groups((claims or {}).get("cognito:groups"))
-    return Caller(user_id=str(subject), is_admin=ADMIN_GROUP in groups)
+    admin = is_admin((claims or {}).get("cognito:groups"), authorization)
+    return Actor(user_id=subject, is_admin=admin, source_ip=source_ip, user_agent=user_agent)

@@ -57,3 +57,11 @@ class UnsupportedMediaType(NudgeError):
 
 class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
+
+
+class RequestInvalid(InvalidInput):
+    """The request's body, path or query failed validation: one problem per field."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("the request is not valid")
+        self.problems = problems

@@ -19,12 +19,11 @@ from nudge.anchoring.catalog import Catalog, Experiment, ExperimentStatus
 from nudge.anchoring.experiment_assignment import Variant, VariantId, check_variants
 from nudge.anchoring.experiment_stats import ExperimentResults, VariantCounts, experiment_results
 from nudge.anchoring.pricing_table import PricingTable
-from nudge.api.http import ApiCall
 from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import audit_record
-from nudge.auth import Caller
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class NewExperiment(NudgeModel):
@@ -52,15 +51,15 @@ class ExperimentReport(NudgeModel):
     results: ExperimentResults
 
 
-def list_experiments(pricing: PricingTable, caller: Caller) -> ExperimentList:
-    caller.ensure_admin()
+def list_experiments(pricing: PricingTable, actor: Actor) -> ExperimentList:
+    actor.ensure_admin()
     return ExperimentList(experiments=list(pricing.fresh_catalog().experiments))
 
 
 def create_experiment(
-    pricing: PricingTable, audit: AuditTable, call: ApiCall, request: NewExperiment, now: datetime
+    pricing: PricingTable, audit: AuditTable, actor: Actor, request: NewExperiment, now: datetime
 ) -> Experiment:
-    call.caller.ensure_admin()
+    actor.ensure_admin()
     check_variants(request.variants)
     catalog = pricing.fresh_catalog()
     _check_tiers(catalog, request.variants)
@@ -68,16 +67,16 @@ def create_experiment(
         _check_none_running(catalog, request.experiment_id)
     experiment = Experiment(**request.model_dump(), created_at=now, updated_at=now)
     after = experiment.model_dump(mode="json")
-    record = audit_record(call, "experiment.create", f"experiment:{experiment.experiment_id}", None, after, now)
+    record = audit_record(actor, "experiment.create", f"experiment:{experiment.experiment_id}", None, after, now)
     if not pricing.save_experiment(experiment, audit.put_request(record), is_new=True):
         raise Conflict(f"experiment '{experiment.experiment_id}' already exists", field="experiment_id")
     return experiment
 
 
 def change_experiment(
-    pricing: PricingTable, audit: AuditTable, call: ApiCall, experiment_id: str, change: ExperimentChange, now: datetime
+    pricing: PricingTable, audit: AuditTable, actor: Actor, experiment_id: str, change: ExperimentChange, now: datetime
 ) -> Experiment:
-    call.caller.ensure_admin()
+    actor.ensure_admin()
     catalog = pricing.fresh_catalog()
     current = _find(catalog, experiment_id)
     variants = _retrafficked(current.variants, change.traffic) if change.traffic else current.variants
@@ -87,16 +86,16 @@ def change_experiment(
         _check_none_running(catalog, experiment_id)
     changed = current.model_copy(update={"variants": variants, "status": status, "updated_at": now})
     before, after = current.model_dump(mode="json"), changed.model_dump(mode="json")
-    record = audit_record(call, "experiment.update", f"experiment:{experiment_id}", before, after, now)
+    record = audit_record(actor, "experiment.update", f"experiment:{experiment_id}", before, after, now)
     if not pricing.save_experiment(changed, audit.put_request(record), is_new=False):
         raise NotFound(f"no experiment '{experiment_id}'", field="experiment_id")
     return changed
 
 
 def experiment_report(
-    pricing: PricingTable, anchoring: AnchoringTable, caller: Caller, experiment_id: str
+    pricing: PricingTable, anchoring: AnchoringTable, actor: Actor, experiment_id: str
 ) -> ExperimentReport:
-    caller.ensure_admin()
+    actor.ensure_admin()
     experiment = _find(pricing.fresh_catalog(), experiment_id)
     counts = []
     for variant in experiment.variants:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from nudge.anchoring.anchoring_table import AnchoringTable
-from nudge.auth import Caller
 from nudge.defaults.recommendation_analytics import AnalyticsQuery
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class TierStats(NudgeModel):
@@ -53,8 +53,8 @@ def _stats(tier_id: str, counters: dict[str, int]) -> TierStats:
     )
 
 
-def tier_analytics_for_admin(anchoring: AnchoringTable, caller: Caller, query: AnalyticsQuery) -> TierAnalytics:
-    caller.ensure_admin()
+def tier_analytics_for_admin(anchoring: AnchoringTable, actor: Actor, query: AnalyticsQuery) -> TierAnalytics:
+    actor.ensure_admin()
     counters = anchoring.tier_counters(query.start, query.end)
     tier_ids = sorted({name.split("__", 1)[1] for name in counters if "__" in name})
     return TierAnalytics(start=query.start, end=query.end, tiers=[_stats(tier_id, counters) for tier_id in tier_ids])

@@ -19,7 +19,6 @@ from nudge.anchoring.experiment_assignment import choose_variant
 from nudge.anchoring.offer_log import Impression, ShownTier
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tiers import Multiplier, PricedTier, price_tiers, recommend_tier
-from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeType
@@ -30,6 +29,7 @@ from nudge.errors import Conflict
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import Price
+from nudge.users.actor import Actor
 
 ANCHOR_DESCRIPTIONS: dict[str, str] = {
     "buyout": "Exclusive buyout rate - your reference price",
@@ -110,7 +110,7 @@ def offer_tiers(
     behavior: BehaviorTable,
     pricing: PricingTable,
     anchoring: AnchoringTable,
-    caller: Caller,
+    actor: Actor,
     request: TierOfferRequest,
     now: datetime,
     ttl: timedelta,
@@ -121,16 +121,16 @@ def offer_tiers(
     needs_state = request.archetype is None or experiment is not None
     experiments = [experiment.experiment_id] if experiment else []
     for _ in range(2):  # a second pass only when a concurrent request assigned this user first
-        state = behavior.get_user_state(caller.user_id, experiments) if needs_state else None
+        state = behavior.get_user_state(actor.user_id, experiments) if needs_state else None
         archetype = request.archetype
         if archetype is None and state is not None:
-            archetype = effective(resolve(caller.user_id, state, now, ttl)).archetype
-        variant_id, new_assignment = _variant(experiment, caller.user_id, state)
+            archetype = effective(resolve(actor.user_id, state, now, ttl)).archetype
+        variant_id, new_assignment = _variant(experiment, actor.user_id, state)
         offer = _offer(catalog, request, archetype, urgency, experiment, variant_id, now)
         also = []
         if experiment is not None and variant_id is not None and new_assignment:
-            also.append(behavior.assignment_put(caller.user_id, experiment.experiment_id, variant_id, now))
-        if anchoring.record_impression(_impression(caller.user_id, request, offer, now), new_assignment, also):
+            also.append(behavior.assignment_put(actor.user_id, experiment.experiment_id, variant_id, now))
+        if anchoring.record_impression(_impression(actor.user_id, request, offer, now), new_assignment, also):
             return offer
     raise Conflict("the experiment assignment changed twice during this request; try again")
 

@@ -20,12 +20,12 @@ from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tier_selection_model import TierSelection
 from nudge.anchoring.tiers import TierId, savings_against, tier_price
-from nudge.auth import Caller
 from nudge.defaults.options import OptionType
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, NonNegativeAmount, Price
+from nudge.users.actor import Actor
 
 
 class TierSelectionRequest(NudgeModel):
@@ -44,13 +44,13 @@ def selection_id_for(user_id: str, booking_id: str) -> str:
 
 
 def select_tier(
-    pricing: PricingTable, anchoring: AnchoringTable, caller: Caller, request: TierSelectionRequest, now: datetime
+    pricing: PricingTable, anchoring: AnchoringTable, actor: Actor, request: TierSelectionRequest, now: datetime
 ) -> TierSelection:
-    selection_id = selection_id_for(caller.user_id, request.booking_id)
+    selection_id = selection_id_for(actor.user_id, request.booking_id)
     existing = anchoring.get_selection(selection_id)
     if existing is not None:
         return _same_or_conflict(existing, request)
-    selection = _new_selection(pricing, anchoring, caller.user_id, selection_id, request, now)
+    selection = _new_selection(pricing, anchoring, actor.user_id, selection_id, request, now)
     if anchoring.create_selection(selection):
         return selection
     stored = anchoring.get_selection(selection_id)  # a concurrent identical request won the race
@@ -125,13 +125,13 @@ class SelectionUpdate(NudgeModel):
 
 
 def settle_selection(
-    anchoring: AnchoringTable, caller: Caller, selection_id: str, update: SelectionUpdate, now: datetime
+    anchoring: AnchoringTable, actor: Actor, selection_id: str, update: SelectionUpdate, now: datetime
 ) -> TierSelection:
     """pending -> completed or cancelled, once; repeating the same final status returns it unchanged."""
     selection = anchoring.get_selection(selection_id)
     if selection is None:
         raise NotFound("no such tier selection", field="selection_id")
-    caller.ensure_can_access(selection.user_id)
+    actor.ensure_can_access(selection.user_id)
     if selection.status == update.status:
         return selection
     if selection.status != "pending":

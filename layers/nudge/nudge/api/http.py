@@ -13,20 +13,33 @@ these Endpoint declarations.
 from __future__ import annotations
 
 import base64
+import binascii
+import json
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field, ValidationError
 
-from nudge.auth import Caller, caller_from_claims
-from nudge.errors import InvalidInput, MalformedRequest, NudgeError, PayloadTooLarge, UnsupportedMediaType
+from nudge.api.call import IDEMPOTENCY_HEADER, ApiCall
+from nudge.auth import actor_from_claims
+from nudge.errors import (
+    InvalidInput,
+    MalformedRequest,
+    NudgeError,
+    PayloadTooLarge,
+    RequestInvalid,
+    UnsupportedMediaType,
+)
 from nudge.models import NudgeModel, field_path
 from nudge.observability import logger, observed
 
 JSON_HEADERS = {"content-type": "application/json"}
-IDEMPOTENCY_HEADER = "idempotency-key"
 # Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
+
+Access = Literal["user", "self", "admin"]
+"""Who may call a route, checked before any input is looked at: any signed-in user; the user named
+by the `user_id` path parameter (or an admin); admins only."""
 
 
 class FieldProblem(NudgeModel):
@@ -47,12 +60,13 @@ class ErrorBody(NudgeModel):
 
 
 class Endpoint(NamedTuple):
-    """One route: what it accepts, what it returns, which error statuses it can answer."""
+    """One route: who may call it, what it accepts, what it returns, which error statuses it can answer."""
 
     method: str
     path: str
     summary: str
     response: type[BaseModel]
+    access: Access = "user"
     body: type[BaseModel] | None = None
     path_parameters: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
@@ -69,28 +83,18 @@ class Endpoint(NamedTuple):
     def error_statuses(self) -> list[int]:
         body_errors = (400, 413, 415) if self.body else ()
         replay_errors = (409,) if self.idempotent else ()
-        return sorted({401, 422, *body_errors, *replay_errors, *self.errors})
-
-
-class ApiCall(NamedTuple):
-    """The verified facts of a request that are not its body or path."""
-
-    caller: Caller
-    headers: Mapping[str, str]
-    route_key: str
-    source_ip: str
-    user_agent: str
-    context: Any
+        access_errors = (403,) if self.access != "user" else ()
+        return sorted({401, 422, *body_errors, *replay_errors, *access_errors, *self.errors})
 
 
 def error_response(error: Exception) -> dict[str, Any]:
-    """The HTTP answer for any error a request can end in."""
-    if isinstance(error, ValidationError):
-        fields = [FieldProblem(field=field_path(problem["loc"]), problem=problem["msg"]) for problem in error.errors()]
-        detail = ErrorDetail(code="validation_error", message="the request is not valid", fields=fields)
-        return _respond(422, ErrorBody(error=detail))
+    """The HTTP answer for any error a request can end in. Only NudgeErrors are the caller's doing; anything
+    else (a stored item that no longer decodes included) is a logged 500 that shows no detail."""
     if isinstance(error, NudgeError):
-        fields = [FieldProblem(field=error.field, problem=error.message)] if error.field else []
+        problems = error.problems if isinstance(error, RequestInvalid) else []
+        if error.field:
+            problems = [(error.field, error.message)]
+        fields = [FieldProblem(field=field, problem=problem) for field, problem in problems]
         detail = ErrorDetail(code=error.code, message=error.message, fields=fields)
         return _respond(error.status, ErrorBody(error=detail))
     logger().exception("unhandled error")
@@ -102,56 +106,97 @@ def _respond(status: int, body: BaseModel) -> dict[str, Any]:
     return {"statusCode": status, "headers": JSON_HEADERS, "body": body.model_dump_json()}
 
 
+def _request_invalid(error: ValidationError) -> RequestInvalid:
+    return RequestInvalid([(field_path(problem["loc"]), problem["msg"]) for problem in error.errors()])
+
+
+def _decoded_body(event: Mapping[str, Any]) -> str:
+    body = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return str(body)
+    try:
+        return base64.b64decode(body, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise MalformedRequest("the request body is not UTF-8 text", field="body") from error
+
+
 def _raw_body(event: Mapping[str, Any], max_bytes: int) -> str:
     headers = event.get("headers") or {}
     content_type = headers.get("content-type", "application/json")
     if not content_type.startswith("application/json"):
         raise UnsupportedMediaType(f"must be application/json, got {content_type}", field="Content-Type")
-    body = event.get("body") or ""
-    raw = base64.b64decode(body).decode("utf-8") if event.get("isBase64Encoded") else body
-    if len(raw.encode("utf-8")) > max_bytes:
+    raw = _decoded_body(event)
+    if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
         raise PayloadTooLarge(f"the body must be at most {max_bytes} bytes", field="body")
     if not raw.strip():
         raise InvalidInput("a JSON body is required", field="body")
-    return str(raw)
+    return raw
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    unique: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in unique:
+            raise MalformedRequest(f"the key '{name}' appears more than once in one object", field="body")
+        unique[name] = value
+    return unique
+
+
+def _refuse_constant(name: str) -> None:
+    raise MalformedRequest(f"{name} is not a JSON number", field="body")
 
 
 def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], max_bytes: int) -> Model:
+    """Strict JSON: a number is a JSON number, a boolean a JSON boolean; duplicate keys are refused."""
+    raw = _raw_body(event, max_bytes)
     try:
-        return model.model_validate_json(_raw_body(event, max_bytes))
+        json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except ValueError as error:  # JSONDecodeError, and surrogates that are not text
+        raise MalformedRequest("the request body is not valid JSON", field="body") from error
+    try:
+        return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
-        if any(problem["type"] == "json_invalid" for problem in error.errors()):
-            raise MalformedRequest("the request body is not valid JSON", field="body") from error
-        raise
+        raise _request_invalid(error) from error
+
+
+def _validated[Model: BaseModel](model: type[Model], values: Mapping[str, Any]) -> Model:
+    """Path and query parameters: strings by nature, converted to the declared types."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise _request_invalid(error) from error
 
 
 def _api_call(spec: Endpoint, event: Mapping[str, Any], context: Any) -> ApiCall:
     request_context = event.get("requestContext") or {}
     claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims")
     http = request_context.get("http") or {}
-    return ApiCall(
-        caller=caller_from_claims(claims),
-        headers=event.get("headers") or {},
-        route_key=spec.route_key,
-        source_ip=http.get("sourceIp", ""),
-        user_agent=http.get("userAgent", ""),
-        context=context,
-    )
+    headers = event.get("headers") or {}
+    actor = actor_from_claims(claims, http.get("sourceIp", ""), http.get("userAgent", ""), headers.get("authorization"))
+    return ApiCall(actor=actor, headers=headers, route_key=spec.route_key, context=context)
+
+
+def _authorize(spec: Endpoint, call: ApiCall, event: Mapping[str, Any]) -> None:
+    """The caller's rights first: a caller who may not use the route learns nothing about its input."""
+    if spec.access == "admin":
+        call.actor.ensure_admin()
+    elif spec.access == "self":
+        call.actor.ensure_can_access(str((event.get("pathParameters") or {}).get("user_id", "")))
 
 
 def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:
     arguments: dict[str, BaseModel] = {}
     if spec.path_parameters:
-        arguments["path"] = spec.path_parameters.model_validate(event.get("pathParameters") or {})
+        arguments["path"] = _validated(spec.path_parameters, event.get("pathParameters") or {})
     if spec.query:
-        arguments["query"] = spec.query.model_validate(event.get("queryStringParameters") or {})
+        arguments["query"] = _validated(spec.query, event.get("queryStringParameters") or {})
     if spec.body:
         arguments["body"] = _parse_body(spec.body, event, spec.max_body_bytes)
     return arguments
 
 
 class HttpFunction:
-    """The Lambda handler of one endpoint: parse, authorize, call the domain, answer JSON."""
+    """The Lambda handler of one endpoint: authorize, parse, call the domain, answer JSON."""
 
     def __init__(self, spec: Endpoint, serve: Callable[..., BaseModel]) -> None:
         self.endpoint = spec
@@ -171,8 +216,9 @@ class HttpFunction:
     def _run(self, event: dict[str, Any], context: Any) -> BaseModel:
         spec = self.endpoint
         call = _api_call(spec, event, context)  # the caller first: no token, no validation feedback
+        _authorize(spec, call, event)
         arguments = _arguments(spec, event)
-        key = call.headers.get(IDEMPOTENCY_HEADER)
+        key = call.headers.get(IDEMPOTENCY_HEADER.lower())
         if spec.idempotent and key is not None:
             # Imported here so endpoints that never replay do not pay for it at cold start.
             from nudge.api.idempotency import idempotent

@@ -22,11 +22,10 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import BaseModel
 
 from nudge import clients
-from nudge.api.http import ApiCall
+from nudge.api.call import IDEMPOTENCY_HEADER, ApiCall
 from nudge.config import require, settings
 from nudge.errors import Conflict, IdempotencyKeyReused, InvalidInput
 
-HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 128
 
 
@@ -56,7 +55,7 @@ def _runner() -> Callable[..., dict[str, Any]]:
 
 def _validated_key(key: str) -> str:
     if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(f"must be 1 to {MAX_KEY_LENGTH} printable characters", field=HEADER)
+        raise InvalidInput(f"must be 1 to {MAX_KEY_LENGTH} printable characters", field=IDEMPOTENCY_HEADER)
     return key
 
 
@@ -69,7 +68,7 @@ def idempotent[Result: BaseModel](
 ) -> Result:
     """Run `action` once per (caller, route, key); a replay returns the first response."""
     request = {
-        "caller": call.caller.user_id,
+        "caller": call.actor.user_id,
         "route": call.route_key,
         "key": _validated_key(key),
         "body": body.model_dump(mode="json") if body else None,
@@ -78,7 +77,9 @@ def idempotent[Result: BaseModel](
     try:
         stored = _runner()(request=request, action=lambda: action().model_dump(mode="json"))
     except IdempotencyValidationError as error:
-        raise IdempotencyKeyReused("already used with a different request body", field=HEADER) from error
+        raise IdempotencyKeyReused("already used with a different request body", field=IDEMPOTENCY_HEADER) from error
     except IdempotencyAlreadyInProgressError as error:
-        raise Conflict("a request with this Idempotency-Key is still being processed", field=HEADER) from error
+        raise Conflict(
+            "a request with this Idempotency-Key is still being processed", field=IDEMPOTENCY_HEADER
+        ) from error
     return result_type.model_validate(stored)

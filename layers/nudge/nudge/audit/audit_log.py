@@ -6,8 +6,8 @@ from pydantic import Field
 
 from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import AuditRecord
-from nudge.auth import Caller
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class AuditLogQuery(NudgeModel):
@@ -20,7 +20,7 @@ class AuditLogPage(NudgeModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for older records; null on the last page")
 
 
-def audit_log_for_admin(table: AuditTable, caller: Caller, query: AuditLogQuery) -> AuditLogPage:
-    caller.ensure_admin()
+def audit_log_for_admin(table: AuditTable, actor: Actor, query: AuditLogQuery) -> AuditLogPage:
+    actor.ensure_admin()
     page = table.page(query.limit, query.cursor)
     return AuditLogPage(records=page.records, next_cursor=page.next_cursor)

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import Field
 
-from nudge.api.http import ApiCall
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class AuditRecord(NudgeModel):
@@ -26,7 +26,7 @@ class AuditRecord(NudgeModel):
 
 
 def audit_record(
-    call: ApiCall,
+    actor: Actor,
     action: str,
     target: str,
     before: dict[str, Any] | None,
@@ -37,12 +37,12 @@ def audit_record(
     return AuditRecord(
         audit_id=uuid.uuid4().hex,
         at=now,
-        actor=call.caller.user_id,
+        actor=actor.user_id,
         action=action,
         target=target,
         before=before,
         after=after,
         reason=reason,
-        source_ip=call.source_ip,
-        user_agent=call.user_agent,
+        source_ip=actor.source_ip,
+        user_agent=actor.user_agent,
     )

@@ -9,7 +9,6 @@ from typing import NamedTuple
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, field_validator
 
-from nudge.auth import Caller
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
 from nudge.behavior.store import BatchRejected, BehaviorStore
@@ -17,6 +16,7 @@ from nudge.errors import Conflict
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.observability import metrics
+from nudge.users.actor import Actor
 
 MAX_BATCH = 100
 # A DynamoDB transaction holds at most 100 items: the aggregates item plus 99 events.
@@ -54,10 +54,10 @@ class Ingestion(NamedTuple):
     aggregates: SignalAggregates
 
 
-def ingest_for_caller(store: BehaviorStore, caller: Caller, request: IngestEventsRequest) -> IngestEventsResponse:
+def ingest_for_actor(store: BehaviorStore, actor: Actor, request: IngestEventsRequest) -> IngestEventsResponse:
     """The API entry point: the user comes from the token, or from the body for an admin."""
-    user_id = request.user_id or caller.user_id
-    caller.ensure_can_access(user_id)
+    user_id = request.user_id or actor.user_id
+    actor.ensure_can_access(user_id)
     result = ingest_events(store, user_id, request.events)
     return IngestEventsResponse(
         user_id=user_id,

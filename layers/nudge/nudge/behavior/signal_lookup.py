@@ -1,17 +1,17 @@
 """Reading a user's signals: one GetItem, no scan of their history."""
 
-from nudge.auth import Caller
 from nudge.behavior.signals import SignalAggregates, UserSignals, describe
 from nudge.behavior.store import BehaviorStore
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class UserPath(NudgeModel):
     user_id: Identifier
 
 
-def signals_for_caller(store: BehaviorStore, caller: Caller, user_id: str) -> UserSignals:
+def signals_for_actor(store: BehaviorStore, actor: Actor, user_id: str) -> UserSignals:
     """A user with no events yet has all-zero signals, not an error."""
-    caller.ensure_can_access(user_id)
+    actor.ensure_can_access(user_id)
     return describe(user_id, store.get_signals(user_id) or SignalAggregates())

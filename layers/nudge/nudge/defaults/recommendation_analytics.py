@@ -12,10 +12,10 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from nudge.auth import Caller
 from nudge.defaults.recommendation_table import STAGES, RecommendationTable
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 MAX_RANGE = timedelta(days=366)
 
@@ -70,8 +70,8 @@ def _groups(counters: dict[str, int], kind: str) -> dict[str, FollowRate]:
     return {name: _follow_rate(counters, f"{kind}__{name}") for name in names}
 
 
-def analytics_for_admin(table: RecommendationTable, caller: Caller, query: AnalyticsQuery) -> RecommendationAnalytics:
-    caller.ensure_admin()
+def analytics_for_admin(table: RecommendationTable, actor: Actor, query: AnalyticsQuery) -> RecommendationAnalytics:
+    actor.ensure_admin()
     counters = table.counters(query.start, query.end)
     return RecommendationAnalytics(
         start=query.start,

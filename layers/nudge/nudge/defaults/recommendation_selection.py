@@ -7,12 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
-from nudge.auth import Caller
 from nudge.defaults.options import OptionType
 from nudge.defaults.recommendation_log import Selection
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.errors import Conflict, NotFound
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class RecommendationPath(NudgeModel):
@@ -31,21 +31,21 @@ class SelectionResponse(NudgeModel):
     selected_at: datetime
 
 
-def select_for_caller(
-    log: RecommendationTable, caller: Caller, recommendation_id: str, request: SelectionRequest, now: datetime
+def select_for_actor(
+    log: RecommendationTable, actor: Actor, recommendation_id: str, request: SelectionRequest, now: datetime
 ) -> SelectionResponse:
     """Record the user's final choice, once; only the user it was made for, or an admin."""
     record = log.get(recommendation_id)
     if record is None:
         raise NotFound("no such recommendation", field="recommendation_id")
-    caller.ensure_can_access(record.user_id)
+    actor.ensure_can_access(record.user_id)
     if record.selection is not None:
         raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
     selection = Selection(
         selected_option=request.selected_option,
         followed_recommendation=request.selected_option == record.primary_recommendation,
         selected_at=now,
-        selected_by=caller.user_id,
+        selected_by=actor.user_id,
     )
     if not log.record_selection(record, selection):
         raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")

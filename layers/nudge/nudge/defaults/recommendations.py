@@ -13,7 +13,6 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.defaults.archetype_state import effective, resolve
 from nudge.defaults.default_selection import select_default
@@ -28,6 +27,7 @@ from nudge.errors import InvalidInput
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, Price
+from nudge.users.actor import Actor
 
 MAX_DAYS_AHEAD = 3 * 365
 
@@ -54,21 +54,21 @@ class RecommendationRequest(NudgeModel):
         return self.days_until_check_in or 0
 
 
-def recommend_for_caller(
+def recommend_for_actor(
     behavior: BehaviorTable,
     log: RecommendationTable,
-    caller: Caller,
+    actor: Actor,
     request: RecommendationRequest,
     now: datetime,
     cache_ttl: timedelta,
 ) -> RecommendationRecord:
     urgency = assess_urgency(request.days_from(now.date()))
-    resolution = resolve(caller.user_id, behavior.get_user_state(caller.user_id), now, cache_ttl)
+    resolution = resolve(actor.user_id, behavior.get_user_state(actor.user_id), now, cache_ttl)
     archetype = effective(resolution)
     selection = select_default(archetype, urgency, request.nightly_price, request.nights)
     record = RecommendationRecord(
         recommendation_id=os.urandom(16).hex(),  # 128 random bits; the uuid module costs cold start
-        user_id=caller.user_id,
+        user_id=actor.user_id,
         created_at=now,
         listing_id=request.listing_id,
         request_type=request.request_type,

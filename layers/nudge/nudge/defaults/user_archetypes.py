@@ -11,22 +11,21 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from nudge.api.http import ApiCall
 from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import audit_record
-from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.defaults.archetype_state import ArchetypeOverride, Resolution, resolve
 from nudge.defaults.archetype_view import ArchetypeView, view
 from nudge.errors import NotFound
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
-def archetype_for_caller(
-    table: BehaviorTable, caller: Caller, user_id: str, now: datetime, ttl: timedelta
+def archetype_for_actor(
+    table: BehaviorTable, actor: Actor, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
     """The stored archetype, recomputed (and stored if it changed) when stale; new users get new_user."""
-    caller.ensure_can_access(user_id)
+    actor.ensure_can_access(user_id)
     resolution = resolve(user_id, table.get_user_state(user_id), now, ttl)
     if resolution.changed:
         table.save_archetype(user_id, resolution.current)
@@ -34,13 +33,13 @@ def archetype_for_caller(
 
 
 def recalculate(
-    table: BehaviorTable, audit: AuditTable, call: ApiCall, user_id: str, now: datetime, ttl: timedelta
+    table: BehaviorTable, audit: AuditTable, actor: Actor, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
-    call.caller.ensure_admin()
+    actor.ensure_admin()
     state = table.get_user_state(user_id)
     before = resolve(user_id, state, now, ttl)
     after = resolve(user_id, state, now, ttl, force=True)
-    record = audit_record(call, "archetype.recalculate", _target(user_id), _summary(before), _summary(after), now)
+    record = audit_record(actor, "archetype.recalculate", _target(user_id), _summary(before), _summary(after), now)
     table.save_archetype(user_id, after.current, also=[audit.put_request(record)])
     return view(user_id, after)
 
@@ -56,34 +55,34 @@ class OverrideRequest(NudgeModel):
 def set_override(
     table: BehaviorTable,
     audit: AuditTable,
-    call: ApiCall,
+    actor: Actor,
     user_id: str,
     request: OverrideRequest,
     now: datetime,
     ttl: timedelta,
 ) -> ArchetypeView:
-    call.caller.ensure_admin()
+    actor.ensure_admin()
     before = resolve(user_id, table.get_user_state(user_id), now, ttl)
     override = ArchetypeOverride(
-        archetype=request.archetype, reason=request.reason.strip(), set_by=call.caller.user_id, set_at=now
+        archetype=request.archetype, reason=request.reason.strip(), set_by=actor.user_id, set_at=now
     )
     after = before._replace(override=override)
     record = audit_record(
-        call, "archetype.override.set", _target(user_id), _summary(before), _summary(after), now, request.reason
+        actor, "archetype.override.set", _target(user_id), _summary(before), _summary(after), now, request.reason
     )
     table.save_override(user_id, override, audit.put_request(record))
     return view(user_id, after)
 
 
 def clear_override(
-    table: BehaviorTable, audit: AuditTable, call: ApiCall, user_id: str, now: datetime, ttl: timedelta
+    table: BehaviorTable, audit: AuditTable, actor: Actor, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
-    call.caller.ensure_admin()
+    actor.ensure_admin()
     before = resolve(user_id, table.get_user_state(user_id), now, ttl)
     if before.override is None:
         raise NotFound("this user's archetype is not overridden", field="user_id")
     after = before._replace(override=None)
-    record = audit_record(call, "archetype.override.clear", _target(user_id), _summary(before), _summary(after), now)
+    record = audit_record(actor, "archetype.override.clear", _target(user_id), _summary(before), _summary(after), now)
     if not table.delete_override(user_id, audit.put_request(record)):
         raise NotFound("this user's archetype is not overridden", field="user_id")
     return view(user_id, after)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nudge.auth import Caller
 from nudge.jobs.job_models import RECALCULATION_JOB, JobRun
 from nudge.jobs.job_table import JobTable
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class JobsQuery(NudgeModel):
@@ -20,7 +20,7 @@ class JobRunsPage(NudgeModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for older runs; null on the last page")
 
 
-def runs_for_admin(table: JobTable, caller: Caller, query: JobsQuery) -> JobRunsPage:
-    caller.ensure_admin()
+def runs_for_admin(table: JobTable, actor: Actor, query: JobsQuery) -> JobRunsPage:
+    actor.ensure_admin()
     runs, next_cursor = table.recent_runs(RECALCULATION_JOB, query.limit, query.cursor)
     return JobRunsPage(runs=runs, next_cursor=next_cursor)

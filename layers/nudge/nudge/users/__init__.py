@@ -1,0 +1,2 @@
+"""What every capability shares about a user: who acts. Capabilities depend on this package; it
+depends on none of them."""

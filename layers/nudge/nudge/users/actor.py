@@ -1,0 +1,35 @@
+"""Who acts: a user (or an admin) behind an HTTP request, or a job acting on its own.
+
+Domain code and the audit trail take an Actor rather than the HTTP request, so jobs and the
+EventBridge path can act and audit without faking one.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from nudge.errors import Forbidden
+
+
+class Actor(NamedTuple):
+    user_id: str
+    is_admin: bool
+    source_ip: str = ""
+    user_agent: str = ""
+
+    @classmethod
+    def system(cls, job: str) -> Actor:
+        """A job acting with admin rights; audited under `system:<job>`."""
+        return cls(user_id=f"system:{job}", is_admin=True)
+
+    def may_access(self, user_id: str) -> bool:
+        return user_id == self.user_id or self.is_admin
+
+    def ensure_can_access(self, user_id: str) -> None:
+        """Users see only their own data; admins see everyone's."""
+        if not self.may_access(user_id):
+            raise Forbidden("you may only access your own data", field="user_id")
+
+    def ensure_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("this action needs the admin group")
