@@ -37,9 +37,8 @@ class LocalStack:
     def _assemble(cls, template: Template, emulator: Emulator, seed: bool, deliver_events: bool) -> LocalStack:
         functions = load_functions(template)
         add_layer_to_path()
-        from nudge import clients, config, observability
+        from nudge import clients, observability
 
-        config.settings.cache_clear()
         clients.reset()
         # Created before the functions' environment was loaded (e.g. by an earlier test), they would lack
         # POWERTOOLS_METRICS_NAMESPACE and every flush would fail.

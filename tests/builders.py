@@ -13,6 +13,11 @@ NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 _adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
 
 
+def number(amount: str | float) -> float:
+    """An amount as a request carries it: a JSON number (exact decimal text in, e.g. "12.34" -> 12.34)."""
+    return float(amount)
+
+
 def created(
     event_id: str, offered: str = "500.00", listed: str = "450.00", amount: str | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -20,10 +25,10 @@ def created(
         "event_id": event_id,
         "type": "date_change_request.created",
         "occurred_at": (NOW - timedelta(days=1)).isoformat(),
-        "amount": amount or offered,
+        "amount": number(amount or offered),
         "currency": "USD",
-        "offered_price": offered,
-        "listed_price": listed,
+        "offered_price": number(offered),
+        "listed_price": number(listed),
         **extra,
     }
 
@@ -35,10 +40,10 @@ def answered(
         "event_id": event_id,
         "type": f"date_change_request.{outcome}",
         "occurred_at": (NOW - timedelta(hours=1)).isoformat(),
-        "amount": "450.00",
+        "amount": 450.0,
         "currency": "USD",
-        "offered_price": "450.00",
-        "listed_price": "450.00",
+        "offered_price": 450.0,
+        "listed_price": 450.0,
         "response_time_seconds": response_time,
         "accommodated": accommodated,
         **extra,

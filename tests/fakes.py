@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates
@@ -11,6 +12,8 @@ from nudge.behavior.store import BatchRejected
 
 class InMemoryBehaviorStore:
     """Implements BehaviorStore with the same all-or-nothing and version rules as the table."""
+
+    retention = timedelta(days=400)
 
     def __init__(self) -> None:
         self.signals: dict[str, SignalAggregates] = {}

@@ -4,7 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from nudge.config import settings
+from nudge.config import recalculation_segments
 from nudge.jobs.archetype_recalculation import recalculation_ports, start_run
 from nudge.observability import observed
 
@@ -12,4 +12,4 @@ from nudge.observability import observed
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trigger = "schedule" if event.get("detail-type") == "Scheduled Event" else str(event.get("trigger", "manual"))
-    return start_run(recalculation_ports(), settings().recalculation_segments, trigger)._asdict()
+    return start_run(recalculation_ports(), recalculation_segments(), trigger)._asdict()

@@ -134,7 +134,7 @@ def test_without_verified_claims_the_answer_is_401(api: Api, user: str) -> None:
 
 
 def test_a_malformed_user_id_is_422(api: Api) -> None:
-    answer = api.call("GET", "/v1/users/bad%20id/archetype", user="bad%20id")
+    answer = api.call("GET", "/v1/users/bad%20id/archetype", admin=True)
 
     assert answer.status == 422
     assert answer.body["error"]["fields"][0]["field"] == "user_id"

@@ -50,7 +50,7 @@ def test_other_sources_do_not_match_the_rule(stack: LocalStack, api: Api, user: 
 
 
 def test_an_invalid_event_is_rejected_not_retried_and_writes_nothing(stack: LocalStack, api: Api, user: str) -> None:
-    _publish(stack, user, {**created("bridge-1"), "amount": "-3"})
+    _publish(stack, user, {**created("bridge-1"), "amount": -3})
 
     assert stack.bridge.deliver_pending() == 1
 

@@ -156,7 +156,7 @@ def test_a_check_in_date_gives_the_days_until_check_in(api: Api, user: str) -> N
     answer = api.call(
         "POST",
         "/v1/transaction-recommendations",
-        {"listing_id": "listing-1", "nightly_price": "80.00", "nights": 3, "check_in_date": check_in.isoformat()},
+        {"listing_id": "listing-1", "nightly_price": 80.00, "nights": 3, "check_in_date": check_in.isoformat()},
         user=user,
     )
 

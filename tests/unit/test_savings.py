@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 
 from nudge.anchoring.savings import (
-    CURRENCIES,
     SavingsFormat,
     SavingTier,
     describe_savings,
@@ -11,6 +10,7 @@ from nudge.anchoring.savings import (
     saving_tier,
 )
 from nudge.errors import InvalidInput
+from nudge.money import CURRENCIES
 
 D = Decimal
 
@@ -151,7 +151,9 @@ def test_format_money(amount: Decimal, currency: str, text: str) -> None:
 
 
 def test_supported_currencies() -> None:
-    assert set(CURRENCIES) == {"USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF"}
+    assert {"USD", "EUR", "GBP", "JPY", "CAD", "AUD", "CHF", "INR", "BRL"} <= set(CURRENCIES)
+    assert "XYZ" not in CURRENCIES
+    assert all(len(code) == 3 and code.isupper() for code in CURRENCIES)
 
 
 def test_other_currencies_in_display() -> None:

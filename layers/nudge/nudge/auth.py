@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nudge.errors import Unauthorized
+from nudge.identifiers import is_user_id
 from nudge.users.actor import Actor
 
 DEFAULT_ADMIN_GROUP = "admin"
@@ -86,5 +87,7 @@ def actor_from_claims(
     subject = (claims or {}).get("sub")
     if not isinstance(subject, str) or not subject:
         raise Unauthorized("the request carries no verified token subject")
+    if not is_user_id(subject):
+        raise Unauthorized("the token subject is not a user id Nudge accepts")
     admin = is_admin((claims or {}).get("cognito:groups"), authorization)
     return Actor(user_id=subject, is_admin=admin, source_ip=source_ip, user_agent=user_agent)

@@ -1,20 +1,116 @@
-"""Money as requests carry it: exact decimals with at most two places, JSON numbers on the way out."""
+"""Money: exact decimals with at most two places, rounding to cents written once, and the one list of
+currencies every route accepts.
 
-from decimal import Decimal
-from typing import Annotated
+Requests carry amounts as JSON numbers only (a string such as "12" or "1_000" is refused, whatever
+its digits); responses write them as JSON numbers.
+"""
 
-from pydantic import Field, PlainSerializer
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 MAX_AMOUNT = 10_000_000
+CENTS = Decimal("0.01")
 _AS_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
 
-Price = Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2), _AS_NUMBER]
+CURRENCIES: Mapping[str, tuple[str, int]] = {
+    # code: (display prefix, decimals). A fixed set rather than locale data: the layer stays
+    # dependency-free and the output is the same on every runtime.
+    "USD": ("$", 2),
+    "EUR": ("€", 2),
+    "GBP": ("£", 2),
+    "JPY": ("¥", 0),
+    "CAD": ("CA$", 2),
+    "AUD": ("A$", 2),
+    "CHF": ("CHF ", 2),
+    "NZD": ("NZ$", 2),
+    "SEK": ("SEK ", 2),
+    "NOK": ("NOK ", 2),
+    "DKK": ("DKK ", 2),
+    "PLN": ("PLN ", 2),
+    "CZK": ("CZK ", 2),
+    "MXN": ("MX$", 2),
+    "BRL": ("R$", 2),
+    "INR": ("₹", 2),
+    "SGD": ("SGD ", 2),
+    "HKD": ("HK$", 2),
+    "ZAR": ("ZAR ", 2),
+    "AED": ("AED ", 2),
+}
+"""Currency amounts are accepted in, and savings are formatted in."""
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Half-up to cents: the one rounding of money amounts."""
+    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def cents(amount: Decimal) -> int:
+    """Money summed in counters as whole cents, so DynamoDB's ADD stays exact."""
+    return int((amount * 100).to_integral_value())
+
+
+def _json_number(value: Any, info: ValidationInfo) -> Any:
+    """In a request (JSON) an amount is a JSON number; code and stored items may pass exact decimal text."""
+    if isinstance(value, bool) or (info.mode == "json" and isinstance(value, str)):
+        raise PydanticCustomError("json_number", "must be a JSON number")
+    if isinstance(value, (int, float)):
+        # The shortest text of a JSON number is what the client wrote: 12.34 stays exactly 12.34.
+        return Decimal(str(value))
+    return value
+
+
+def _supported(code: str) -> str:
+    if code not in CURRENCIES:
+        raise PydanticCustomError(
+            "currency", "unsupported currency; supported: {supported}", {"supported": ", ".join(sorted(CURRENCIES))}
+        )
+    return code
+
+
+def _request_amount(low: int, *, exclusive: bool = False) -> Any:
+    bound = {"exclusiveMinimum": low} if exclusive else {"minimum": low}
+    schema = {"type": "number", **bound, "maximum": MAX_AMOUNT, "description": "At most 2 decimal places"}
+    return WithJsonSchema(schema, mode="validation")
+
+
+Amount = Annotated[Decimal, _AS_NUMBER]
+"""An amount Nudge computed, written as a JSON number."""
+
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(gt=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
+    _AS_NUMBER,
+    _request_amount(0, exclusive=True),
+]
 """A price that must be above zero."""
 
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. USD")]
-
-NonNegativeAmount = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2), _AS_NUMBER]
+NonNegativeAmount = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
+    _AS_NUMBER,
+    _request_amount(0),
+]
 """A fee, or an offer that may be free."""
 
-SignedAmount = Annotated[Decimal, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=10, decimal_places=2), _AS_NUMBER]
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(_json_number),
+    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
+    _AS_NUMBER,
+    _request_amount(-MAX_AMOUNT),
+]
 """An amount checked by the domain rather than the schema (an anchor, whose sign error names the field)."""
+
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(_supported),
+    WithJsonSchema({"type": "string", "enum": sorted(CURRENCIES), "description": "ISO 4217 code"}),
+]

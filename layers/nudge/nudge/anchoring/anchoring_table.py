@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from nudge import clients
-from nudge.anchoring.offer_log import Impression, cents
-from nudge.config import require, settings
+from nudge import clients, config
+from nudge.anchoring.offer_log import Impression
 from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
+from nudge.money import cents
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -163,4 +163,4 @@ class AnchoringTable:
 
 
 def anchoring_table() -> AnchoringTable:
-    return AnchoringTable(require(settings().anchoring_table_name, "ANCHORING_TABLE_NAME"), clients.dynamodb())
+    return AnchoringTable(config.text("ANCHORING_TABLE_NAME"), clients.dynamodb())

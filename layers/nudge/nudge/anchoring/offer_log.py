@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from nudge.anchoring.tiers import Multiplier
-from nudge.behavior.signals import Amount
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 
 class ShownTier(NudgeModel):
@@ -32,8 +31,3 @@ class Impression(NudgeModel):
     urgency: str | None
     experiment_id: str | None
     variant_id: str | None
-
-
-def cents(amount: Decimal) -> int:
-    """Money summed in counters as whole cents, so DynamoDB's ADD stays exact."""
-    return int((amount * 100).to_integral_value())

@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from nudge import clients
+from nudge import clients, config
 from nudge.anchoring.catalog import Catalog, CatalogCache, Experiment
 from nudge.anchoring.tiers import DEFAULT_TIERS, PricingTier
-from nudge.config import require, settings
 from nudge.item_codec import write_transaction
 
 if TYPE_CHECKING:
@@ -115,10 +114,8 @@ class PricingTable:
 
 @cache
 def _catalog_cache() -> CatalogCache:
-    return CatalogCache(settings().pricing_catalog_max_age_seconds)
+    return CatalogCache(config.whole_number("PRICING_CATALOG_MAX_AGE_SECONDS", 60))
 
 
 def pricing_table() -> PricingTable:
-    return PricingTable(
-        require(settings().pricing_table_name, "PRICING_TABLE_NAME"), clients.dynamodb(), _catalog_cache()
-    )
+    return PricingTable(config.text("PRICING_TABLE_NAME"), clients.dynamodb(), _catalog_cache())

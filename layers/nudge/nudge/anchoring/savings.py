@@ -20,35 +20,23 @@ Saving tier, on the 2-decimal percentage (strictly above each threshold):
 
 So exactly 75.00 is great and 75.01 massive.
 
-Supported currencies (`CURRENCIES`, code -> symbol, decimals): USD $ 2, EUR € 2, GBP £ 2, JPY ¥ 0,
-CAD CA$ 2, AUD A$ 2, CHF "CHF " 2. Codes are matched case-insensitively and returned upper-case; any
-other code is invalid input (field "currency"). A small fixed set rather than locale data: the layer
-stays dependency-free and the output is the same on every runtime.
+Currencies are `nudge.money.CURRENCIES` (code -> display prefix, decimals), the one list every route
+accepts: e.g. USD "$" 2, JPY "¥" 0, CHF "CHF " 2. Any other code is invalid input (field "currency").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from nudge.anchoring.tiers import Savings, savings_against
-from nudge.behavior.signals import Amount
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
+from nudge.money import CURRENCIES, Amount
 
 SavingsFormat = Literal["amount", "percentage", "both"]
 SavingTier = Literal["none", "small", "good", "great", "massive"]
 
-CURRENCIES: Mapping[str, tuple[str, int]] = {
-    "USD": ("$", 2),
-    "EUR": ("€", 2),
-    "GBP": ("£", 2),
-    "JPY": ("¥", 0),
-    "CAD": ("CA$", 2),
-    "AUD": ("A$", 2),
-    "CHF": ("CHF ", 2),
-}
 # Highest first: the first threshold the percentage is strictly above wins.
 _TIER_THRESHOLDS: tuple[tuple[Decimal, SavingTier], ...] = (
     (Decimal(75), "massive"),

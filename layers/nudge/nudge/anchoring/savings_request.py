@@ -6,14 +6,14 @@ from pydantic import Field
 
 from nudge.anchoring.savings import SavingsDisplay, SavingsFormat, describe_savings
 from nudge.models import NudgeModel
-from nudge.money import NonNegativeAmount, SignedAmount
+from nudge.money import CurrencyCode, NonNegativeAmount, SignedAmount
 
 
 class SavingsRequest(NudgeModel):
     offer_price: NonNegativeAmount
     anchor_price: SignedAmount = Field(description="Must be above 0")
     format: SavingsFormat = "both"
-    currency: str = Field(default="USD", min_length=3, max_length=3, description="ISO 4217 code")
+    currency: CurrencyCode = "USD"
 
 
 def savings_for(request: SavingsRequest) -> SavingsDisplay:

@@ -20,15 +20,14 @@ from nudge.anchoring.offer_log import Impression, ShownTier
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tiers import Multiplier, PricedTier, price_tiers, recommend_tier
 from nudge.behavior.behavior_table import BehaviorTable
-from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_state import UserState, effective, resolve
 from nudge.defaults.options import OptionType
-from nudge.defaults.urgency import UrgencyLevel, assess_urgency, days_until_check_in
+from nudge.defaults.urgency import MAX_DAYS_AHEAD, UrgencyLevel, assess_urgency, days_until_check_in
 from nudge.errors import Conflict
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-from nudge.money import Price
+from nudge.money import Amount, Price
 from nudge.users.actor import Actor
 
 ANCHOR_DESCRIPTIONS: dict[str, str] = {
@@ -45,7 +44,7 @@ class TierOfferRequest(NudgeModel):
     archetype: ArchetypeType | None = Field(default=None, description="Default: the caller's stored archetype")
     urgency: UrgencyLevel | None = Field(default=None, description="Default: from check_in_date or days_until_check_in")
     check_in_date: date | None = None
-    days_until_check_in: int | None = Field(default=None, ge=0, le=3 * 365)
+    days_until_check_in: int | None = Field(default=None, ge=0, le=MAX_DAYS_AHEAD)
     booking_id: Identifier
     session_id: Identifier | None = None
 

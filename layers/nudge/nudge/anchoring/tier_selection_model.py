@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import Field
 
 from nudge.anchoring.tiers import Multiplier
-from nudge.behavior.signals import Amount
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 SelectionStatus = Literal["pending", "completed", "cancelled"]
 

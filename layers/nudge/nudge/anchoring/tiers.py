@@ -43,16 +43,16 @@ None only when no tier is active.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Self
 
 from pydantic import Field, PlainSerializer, model_validator
 
-from nudge.behavior.signals import CENTS, Amount
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.urgency import UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
+from nudge.money import Amount, round_cents
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 TierId = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -155,7 +155,7 @@ def tier_price(base_price: Decimal, multiplier: Decimal) -> Decimal:
     """base_price x multiplier, half-up to cents; a base price of zero or less is invalid input."""
     if base_price <= 0:
         raise InvalidInput("base_price must be greater than 0", field="base_price")
-    return (base_price * multiplier).quantize(CENTS, rounding=ROUND_HALF_UP)
+    return round_cents(base_price * multiplier)
 
 
 class Savings(NudgeModel):
@@ -170,7 +170,7 @@ def savings_against(offer: Decimal, anchor: Decimal, field: str = "anchor_price"
         raise InvalidInput(f"{field} must be greater than 0", field=field)
     if offer < 0:
         raise InvalidInput("offer_price must not be negative", field="offer_price")
-    amount = (anchor - offer).quantize(CENTS, rounding=ROUND_HALF_UP)
+    amount = round_cents(anchor - offer)
     # From the exact difference, not the rounded amount, so sub-cent inputs do not shift the percentage.
     percentage = ((anchor - offer) / anchor * _HUNDRED).quantize(PERCENT_PLACES, rounding=PERCENT_ROUNDING)
     return Savings.model_construct(amount=amount, percentage=percentage, is_saving=amount > 0)

@@ -21,12 +21,13 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from pydantic import BaseModel
 
-from nudge import clients
+from nudge import clients, config
 from nudge.api.call import IDEMPOTENCY_HEADER, ApiCall
-from nudge.config import require, settings
 from nudge.errors import Conflict, IdempotencyKeyReused, InvalidInput
 
 MAX_KEY_LENGTH = 128
+# A replay window of a day; the records' TTL, so they need no erasure of their own (README, Personal data).
+DEFAULT_TTL_SECONDS = 24 * 3600
 
 
 @cache
@@ -34,14 +35,14 @@ def _config() -> IdempotencyConfig:
     return IdempotencyConfig(
         event_key_jmespath="[caller, route, key]",
         payload_validation_jmespath="body",
-        expires_after_seconds=settings().idempotency_ttl_seconds,
+        expires_after_seconds=config.whole_number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, minimum=1),
     )
 
 
 @cache
 def _runner() -> Callable[..., dict[str, Any]]:
     persistence = DynamoDBPersistenceLayer(
-        table_name=require(settings().idempotency_table_name, "IDEMPOTENCY_TABLE_NAME"),
+        table_name=config.text("IDEMPOTENCY_TABLE_NAME"),
         boto3_client=clients.dynamodb(),
     )
 

@@ -12,9 +12,8 @@ import json
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from nudge import clients
+from nudge import clients, config
 from nudge.audit.records import AuditRecord
-from nudge.config import require, settings
 from nudge.item_codec import decode_cursor, encode_cursor, from_item, to_item
 
 if TYPE_CHECKING:
@@ -76,4 +75,4 @@ def _record(item: dict[str, Any]) -> AuditRecord:
 
 
 def audit_table() -> AuditTable:
-    return AuditTable(require(settings().audit_table_name, "AUDIT_TABLE_NAME"), clients.dynamodb())
+    return AuditTable(config.text("AUDIT_TABLE_NAME"), clients.dynamodb())

@@ -26,10 +26,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from nudge import clients
+from nudge import clients, config
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
-from nudge.config import require, settings
 from nudge.item_codec import UNPROCESSED_ATTEMPTS, from_item, put_all, to_item, write_transaction
 
 if TYPE_CHECKING:
@@ -80,10 +79,17 @@ def _event_sk(event_id: str) -> str:
 class BehaviorTable:
     """DynamoDB adapter for the BehaviorStore port."""
 
-    def __init__(self, table_name: str, client: DynamoDBClient, retention: timedelta) -> None:
+    def __init__(self, table_name: str, client: DynamoDBClient, retention: timedelta | None = None) -> None:
         self._table = table_name
         self._client = client
         self._retention = retention
+
+    @property
+    def retention(self) -> timedelta:
+        """EVENT_RETENTION_DAYS, read only by the functions that write events."""
+        if self._retention is None:
+            self._retention = timedelta(days=config.whole_number("EVENT_RETENTION_DAYS", 400, minimum=1))
+        return self._retention
 
     def get_signals(self, user_id: str) -> SignalAggregates | None:
         response = self._client.get_item(
@@ -148,7 +154,7 @@ class BehaviorTable:
         return {"Put": put}
 
     def _event_put(self, user_id: str, event: BehavioralEvent, ingested_at: datetime | None) -> dict[str, Any]:
-        expires_at = int((event.occurred_at + self._retention).timestamp())
+        expires_at = int((event.occurred_at + self.retention).timestamp())
         attributes = {
             "pk": _user_pk(user_id),
             "sk": _event_sk(event.event_id),
@@ -322,9 +328,4 @@ class RawState(NamedTuple):
 
 def behavior_table() -> BehaviorTable:
     """The adapter for this function's configured table and client."""
-    config = settings()
-    return BehaviorTable(
-        table_name=require(config.behavior_table_name, "BEHAVIOR_TABLE_NAME"),
-        client=clients.dynamodb(),
-        retention=timedelta(days=config.event_retention_days),
-    )
+    return BehaviorTable(table_name=config.text("BEHAVIOR_TABLE_NAME"), client=clients.dynamodb())

@@ -8,6 +8,7 @@ unavailable, say) raises, so Lambda retries it and finally hands it to the dead-
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
@@ -17,14 +18,15 @@ from pydantic import TypeAdapter, ValidationError
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.store import BehaviorStore
-from nudge.identifiers import Identifier
+from nudge.errors import RequestInvalid
+from nudge.identifiers import UserId
 from nudge.models import field_path
 from nudge.observability import logger, metrics
 
 
 @cache
 def _adapters() -> tuple[TypeAdapter[str], TypeAdapter[BehavioralEvent]]:
-    return TypeAdapter(Identifier), TypeAdapter(BehavioralEvent)
+    return TypeAdapter(UserId), TypeAdapter(BehavioralEvent)
 
 
 class BridgeIngestion(NamedTuple):
@@ -39,19 +41,26 @@ class BridgeIngestion(NamedTuple):
 def _parse(envelope: dict[str, Any]) -> tuple[str, BehavioralEvent]:
     detail = dict(envelope.get("detail") or {})
     user_adapter, event_adapter = _adapters()
-    user_id = user_adapter.validate_python(detail.pop("user_id", None))
-    event = event_adapter.validate_python({**detail, "type": envelope.get("detail-type")})
+    user_id = user_adapter.validate_python(detail.pop("user_id", None), strict=True)
+    # Re-read as JSON, strictly: EventBridge delivers JSON, and its numbers and dates follow the API's rules.
+    event = event_adapter.validate_json(json.dumps({**detail, "type": envelope.get("detail-type")}), strict=True)
     return user_id, event
+
+
+def _rejected(envelope: dict[str, Any], problems: list[str]) -> BridgeIngestion:
+    logger().error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
+    metrics().add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
+    return BridgeIngestion(status="rejected", problems=tuple(problems))
 
 
 def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> BridgeIngestion:
     try:
         user_id, event = _parse(envelope)
     except ValidationError as error:
-        problems = [f"{field_path(problem['loc'])}: {problem['msg']}" for problem in error.errors()]
-        logger().error("rejected EventBridge event", extra={"event_id": envelope.get("id"), "problems": problems})
-        metrics().add_metric(name="BridgeEventsRejected", unit=MetricUnit.Count, value=1)
-        return BridgeIngestion(status="rejected", problems=tuple(problems))
-    result = ingest_events(store, user_id, [event])
+        return _rejected(envelope, [f"{field_path(problem['loc'])}: {problem['msg']}" for problem in error.errors()])
+    try:
+        result = ingest_events(store, user_id, [event])
+    except RequestInvalid as invalid:
+        return _rejected(envelope, [f"{field}: {problem}" for field, problem in invalid.problems])
     status: Literal["ingested", "duplicate"] = "duplicate" if result.duplicate_event_ids else "ingested"
     return BridgeIngestion(status=status, user_id=user_id, event_id=event.event_id)

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import AwareDatetime, ConfigDict, Field, field_validator
 
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-from nudge.money import CurrencyCode
+from nudge.money import CurrencyCode, Price
 
 # Clocks drift; an event a little ahead of ours is fine, one from tomorrow is a client bug.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_RESPONSE_TIME_SECONDS = 90 * 24 * 3600
-
-Money = Annotated[
-    Decimal,
-    Field(gt=0, max_digits=12, decimal_places=2),
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
+# A sanity floor; the ingestion refuses anything older than the event retention window as well.
+EARLIEST_EVENT = datetime(2000, 1, 1)
 
 
 class _TransactionEvent(NudgeModel):
@@ -29,14 +24,17 @@ class _TransactionEvent(NudgeModel):
     event_id: Identifier = Field(description="Client-chosen id; re-sending it never counts the event twice")
     occurred_at: AwareDatetime
     request_id: Identifier | None = Field(default=None, description="The date-change request this concerns")
-    amount: Money = Field(description="Transaction amount of the request")
+    amount: Price = Field(description="Transaction amount of the request")
     currency: CurrencyCode
-    offered_price: Money = Field(description="Price offered in the request")
-    listed_price: Money = Field(description="Listed price of the nights concerned")
+    offered_price: Price = Field(description="Price offered in the request")
+    listed_price: Price = Field(description="Listed price of the nights concerned")
 
     @field_validator("occurred_at")
     @classmethod
-    def _not_in_future(cls, value: datetime) -> datetime:
+    def _recent(cls, value: datetime) -> datetime:
+        # Compared without the offset first: year 1 at +14:00 has no UTC equivalent to compare with.
+        if value.replace(tzinfo=None) < EARLIEST_EVENT:
+            raise ValueError(f"must not be before {EARLIEST_EVENT:%Y-%m-%d}")
         if value > datetime.now(UTC) + FUTURE_TOLERANCE:
             raise ValueError("must not be in the future")
         return value

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,8 +12,8 @@ from pydantic import Field, field_validator
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
 from nudge.behavior.store import BatchRejected, BehaviorStore
-from nudge.errors import Conflict
-from nudge.identifiers import Identifier
+from nudge.errors import Conflict, RequestInvalid
+from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.observability import metrics
 from nudge.users.actor import Actor
@@ -25,7 +25,7 @@ MAX_ATTEMPTS = 5
 
 
 class IngestEventsRequest(NudgeModel):
-    user_id: Identifier | None = Field(
+    user_id: UserId | None = Field(
         default=None, description="Admins only: whose events these are. Others always post their own."
     )
     events: list[BehavioralEvent] = Field(min_length=1, max_length=MAX_BATCH)
@@ -73,8 +73,10 @@ def ingest_events(
     events: Sequence[BehavioralEvent],
     now: datetime | None = None,
 ) -> Ingestion:
-    """Add new events to the user's aggregates; events whose id was stored before are skipped."""
+    """Add new events to the user's aggregates; events whose id was stored before are skipped. Events
+    older than the store's retention window are refused: they would expire on arrival."""
     now = now or datetime.now(UTC)
+    _within_retention(events, now - store.retention, store.retention)
     aggregates = None
     accepted: list[str] = []
     duplicates: list[str] = []
@@ -86,6 +88,16 @@ def ingest_events(
     metrics().add_metric(name="EventsIngested", unit=MetricUnit.Count, value=len(accepted))
     metrics().add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=len(duplicates))
     return Ingestion(accepted, duplicates, aggregates or SignalAggregates())
+
+
+def _within_retention(events: Sequence[BehavioralEvent], oldest: datetime, retention: timedelta) -> None:
+    problems = [
+        (f"events[{index}].occurred_at", f"must be within the {retention.days}-day event retention window")
+        for index, event in enumerate(events)
+        if event.occurred_at < oldest
+    ]
+    if problems:
+        raise RequestInvalid(problems)
 
 
 def _ingest_chunk(

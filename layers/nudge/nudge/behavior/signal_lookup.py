@@ -2,13 +2,13 @@
 
 from nudge.behavior.signals import SignalAggregates, UserSignals, describe
 from nudge.behavior.store import BehaviorStore
-from nudge.identifiers import Identifier
+from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.users.actor import Actor
 
 
 class UserPath(NudgeModel):
-    user_id: Identifier
+    user_id: UserId
 
 
 def signals_for_actor(store: BehaviorStore, actor: Actor, user_id: str) -> UserSignals:

@@ -17,21 +17,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field
 
 from nudge.models import NudgeModel
+from nudge.money import Amount, round_cents
 
 if TYPE_CHECKING:
     # Types only: reading signals (recommendations, archetypes) should not load the event models.
     from nudge.behavior.events import BehavioralEvent, DateChangeRequestCreated
 
 RATIO_PLACES = Decimal("0.000001")
-CENTS = Decimal("0.01")
 FREQUENCY_WINDOW_DAYS = 30
-
-Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class SignalAggregates(NudgeModel):
@@ -138,7 +136,7 @@ def describe(user_id: str, data: SignalAggregates) -> UserSignals:
             currency=currency,
             count=count,
             total=data.transaction_value_totals[currency],
-            average=(data.transaction_value_totals[currency] / count).quantize(CENTS, ROUND_HALF_UP),
+            average=round_cents(data.transaction_value_totals[currency] / count),
         )
         for currency, count in sorted(data.transaction_counts.items())
     ]

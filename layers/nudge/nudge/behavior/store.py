@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -21,6 +22,10 @@ class BatchRejected(Exception):
 
 
 class BehaviorStore(Protocol):
+    @property
+    def retention(self) -> timedelta:
+        """How long raw events are kept: older events are refused, they would expire on arrival."""
+
     def get_signals(self, user_id: str) -> SignalAggregates | None:
         """The user's aggregates, or None before their first event."""
 

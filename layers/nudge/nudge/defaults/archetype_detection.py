@@ -70,8 +70,9 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field
 
-from nudge.behavior.signals import Amount, TransactionValue, UserSignals
+from nudge.behavior.signals import TransactionValue, UserSignals
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 ArchetypeType = Literal["big_spender", "high_flexibility", "average_user", "new_user"]
 Range = tuple[float, float]

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import Field
 
-from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType
 from nudge.defaults.archetype_state import ArchetypeOverride, ArchetypeSource, Resolution, effective
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 
 class ArchetypeView(NudgeModel):

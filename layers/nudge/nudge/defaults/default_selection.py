@@ -39,17 +39,17 @@ easier to arrange (+0.05) and a buyout less pressing (-0.05).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from pydantic import Field
 
-from nudge.behavior.signals import CENTS, Amount
 from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType
 from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
+from nudge.money import Amount, round_cents
 
 _PRICE_FACTORS: dict[OptionType, Decimal] = {
     "buyout": Decimal("1.00"),
@@ -168,7 +168,7 @@ _OPTION_WORDS: dict[OptionType, str] = {
 
 
 def _cents(value: Decimal) -> Decimal:
-    return value.quantize(CENTS, rounding=ROUND_HALF_UP)
+    return round_cents(value)
 
 
 def _validate(nightly_price: Decimal, nights: int) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from nudge.behavior.signals import Amount
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_state import ArchetypeSource
 from nudge.defaults.default_selection import TransactionOption
 from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 RequestType = Literal["date_change", "extension"]
 

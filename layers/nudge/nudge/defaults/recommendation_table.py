@@ -17,8 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from nudge import clients
-from nudge.config import require, settings
+from nudge import clients, config
 from nudge.defaults.recommendation_log import RecommendationRecord, Selection, counter_groups
 from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
 
@@ -94,6 +93,4 @@ class RecommendationTable:
 
 
 def recommendation_table() -> RecommendationTable:
-    return RecommendationTable(
-        require(settings().recommendation_table_name, "RECOMMENDATION_TABLE_NAME"), clients.dynamodb()
-    )
+    return RecommendationTable(config.text("RECOMMENDATION_TABLE_NAME"), clients.dynamodb())

@@ -22,14 +22,12 @@ from nudge.defaults.recommendation_log import (
     RequestType,
 )
 from nudge.defaults.recommendation_table import RecommendationTable
-from nudge.defaults.urgency import assess_urgency, days_until_check_in
+from nudge.defaults.urgency import MAX_DAYS_AHEAD, assess_urgency, days_until_check_in
 from nudge.errors import InvalidInput
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, Price
 from nudge.users.actor import Actor
-
-MAX_DAYS_AHEAD = 3 * 365
 
 
 class RecommendationRequest(NudgeModel):

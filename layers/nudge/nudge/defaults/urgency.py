@@ -21,9 +21,9 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from nudge.behavior.signals import Amount
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
+from nudge.money import Amount
 
 UrgencyLevel = Literal["critical", "high", "medium", "low"]
 
@@ -85,10 +85,16 @@ class Urgency(NudgeModel):
     show_warning: bool
 
 
+MAX_DAYS_AHEAD = 3 * 365
+"""Bookings further ahead than three years are not a date-change Nudge can price."""
+
+
 def days_until_check_in(check_in: date, today: date) -> int:
     days = (check_in - today).days
     if days < 0:
         raise InvalidInput(f"check_in_date {check_in.isoformat()} is in the past", field="check_in_date")
+    if days > MAX_DAYS_AHEAD:
+        raise InvalidInput(f"must be at most {MAX_DAYS_AHEAD} days ahead", field="check_in_date")
     return days
 
 

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from nudge import clients
-from nudge.config import require, settings
+from nudge import clients, config
 from nudge.item_codec import (
     conditional,
     counter_clause,
@@ -222,4 +221,4 @@ def _run(item: dict[str, Any]) -> JobRun:
 
 
 def job_table() -> JobTable:
-    return JobTable(require(settings().job_table_name, "JOB_TABLE_NAME"), clients.dynamodb())
+    return JobTable(config.text("JOB_TABLE_NAME"), clients.dynamodb())

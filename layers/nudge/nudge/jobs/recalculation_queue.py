@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from nudge import clients
-from nudge.config import require, settings
+from nudge import clients, config
 from nudge.models import NudgeModel
 
 if TYPE_CHECKING:
@@ -44,4 +43,4 @@ class RecalculationQueue:
 
 
 def recalculation_queue() -> RecalculationQueue:
-    return RecalculationQueue(require(settings().recalculation_queue_url, "RECALCULATION_QUEUE_URL"), clients.sqs())
+    return RecalculationQueue(config.text("RECALCULATION_QUEUE_URL"), clients.sqs())
