@@ -29,9 +29,10 @@ def _events(profile: tuple[str, int, Decimal, int, float, int, bool], now: datet
     listed = Decimal("450.00")
     base = {
         "currency": "USD",
-        "listed_price": str(listed),
-        "offered_price": str(listed * ratio),
-        "amount": str(listed * ratio),
+        # JSON numbers, as a client posts them (the amounts have at most two decimals, so floats are exact text)
+        "listed_price": float(listed),
+        "offered_price": float(listed * ratio),
+        "amount": float(listed * ratio),
     }
     events: list[dict[str, object]] = []
     for index in range(created):

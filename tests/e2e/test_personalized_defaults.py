@@ -26,7 +26,7 @@ def _post_big_spender_history(client: Client, user: str) -> None:
 
 
 def _recommend(client: Client, user: str, days: int = 2) -> Any:
-    body = {"listing_id": "listing-1", "nightly_price": "200.00", "nights": 2, "days_until_check_in": days}
+    body = {"listing_id": "listing-1", "nightly_price": 200.00, "nights": 2, "days_until_check_in": days}
     reply = client.request("POST", "/v1/transaction-recommendations", body, client.as_user(user))
     assert reply.status == 200, reply.body
     return reply.body
@@ -209,7 +209,7 @@ PERSONALIZED_ROUTES = [
     (
         "POST",
         "/v1/transaction-recommendations",
-        {"listing_id": "l1", "nightly_price": "1.00", "days_until_check_in": 1},
+        {"listing_id": "l1", "nightly_price": 1.00, "days_until_check_in": 1},
     ),
     ("POST", f"/v1/recommendations/{'a' * 32}/selection", {"selected_option": "swap"}),
 ]

@@ -37,7 +37,7 @@ def _count(stats: dict[str, dict[str, Any]], tier: str, name: str) -> int:
 
 
 def _offer(client: Client, user: str, booking: str, **fields: Any) -> Any:
-    body = {"base_price": "450.00", "anchor_price": "2835.00", "booking_id": booking} | fields
+    body = {"base_price": 450.00, "anchor_price": 2835.00, "booking_id": booking} | fields
     reply = client.request("POST", "/v1/pricing-tiers", body, client.as_user(user))
     assert reply.status == 200, reply.body
     return reply.body
