@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,10 @@ def provision(emulator: Emulator, template: Template) -> None:
                 QueueUrl=sqs.get_queue_url(QueueName=template.physical_name(logical_id))["QueueUrl"],
                 Attributes={"RedrivePolicy": json.dumps(template.resolve(redrive))},
             )
+    secretsmanager = emulator.client("secretsmanager")
+    for logical_id in template.resources_of_type("AWS::SecretsManager::Secret"):
+        # GenerateSecretString, as CloudFormation would: a fresh random value per emulator.
+        secretsmanager.create_secret(Name=template.physical_name(logical_id), SecretString=secrets.token_urlsafe(48))
     for logical_id in template.resources_of_type("AWS::Events::EventBus"):
         events.create_event_bus(Name=template.ref(logical_id))
     for rule in template.bus_rules():

@@ -37,9 +37,10 @@ class LocalStack:
     def _assemble(cls, template: Template, emulator: Emulator, seed: bool, deliver_events: bool) -> LocalStack:
         functions = load_functions(template)
         add_layer_to_path()
-        from nudge import clients, observability
+        from nudge import clients, observability, signing
 
         clients.reset()
+        signing.forget_key()
         # Created before the functions' environment was loaded (e.g. by an earlier test), they would lack
         # POWERTOOLS_METRICS_NAMESPACE and every flush would fail.
         observability.metrics.cache_clear()

@@ -161,6 +161,9 @@ class Template:
             return str(self.resolve(properties["Name"]))
         if resource["Type"] == "AWS::SQS::Queue":
             return self.queue_url(name)
+        if resource["Type"] == "AWS::SecretsManager::Secret":
+            # Without the random suffix CloudFormation adds: a partial ARN, which Secrets Manager accepts.
+            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{self.physical_name(name)}"
         return self.physical_name(name)
 
     def queue_url(self, logical_id: str) -> str:

@@ -432,8 +432,11 @@ def _cursor(payload: Any) -> str:
         pytest.param("not-a-cursor", id="garbage"),
         pytest.param(_cursor({"pk": {"S": "USER#alice"}, "sk": {"S": "SIGNALS"}}), id="another-partition"),
         pytest.param(_cursor({"pk": {"S": "AUDIT"}}), id="no-sort-key"),
+        pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"S": ""}}), id="empty-sort-key"),
+        pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"S": "x", "N": "1"}}), id="two-types"),
         pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"N": "1"}}), id="wrong-type"),
         pytest.param(_cursor(["AUDIT"]), id="not-an-object"),
+        pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"S": "x"}}) + ".forged", id="forged-signature"),
     ],
 )
 def test_a_tampered_cursor_is_422(api: Api, cursor: str) -> None:
@@ -443,17 +446,19 @@ def test_a_tampered_cursor_is_422(api: Api, cursor: str) -> None:
     assert answer.body["error"]["fields"] == [{"field": "cursor", "problem": "is not a cursor this API returned"}]
 
 
-def test_a_returned_cursor_with_its_partition_changed_is_422(api: Api, user: str) -> None:
+@pytest.mark.parametrize("sort_key", [{"S": ""}, {"S": "x", "N": "1"}, {"S": "2099-01-01"}])
+def test_a_returned_cursor_with_any_change_to_its_key_is_422(api: Api, user: str, sort_key: Any) -> None:
     for reason in ("one", "two"):
         assert override(api, user, {"archetype": "big_spender", "reason": reason}).status == 200
     cursor = audit_page(api, limit=1)["next_cursor"]
     assert cursor is not None
-    key = json.loads(base64.urlsafe_b64decode(cursor))
-    key["pk"] = {"S": f"USER#{user}"}
-
-    answer = api.call("GET", f"/v1/admin/audit-log?cursor={quote(_cursor(key))}", user=ADMIN, admin=True)
-
-    assert answer.status == 422
+    payload, signature = cursor.split(".")
+    key = json.loads(base64.urlsafe_b64decode(payload))
+    for changed in (key | {"sk": sort_key}, key | {"pk": {"S": f"USER#{user}"}}):
+        forged = f"{_cursor(changed)}.{signature}"
+        answer = api.call("GET", f"/v1/admin/audit-log?cursor={quote(forged)}", user=ADMIN, admin=True)
+        assert answer.status == 422
+    assert api.call("GET", f"/v1/admin/audit-log?cursor={quote(cursor)}", user=ADMIN, admin=True).status == 200
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "ten"])

@@ -676,13 +676,23 @@ def test_a_cancelled_selection_is_not_a_conversion(api: Api, stack: LocalStack, 
     assert stored.status == "cancelled"
 
 
+def test_selection_ids_are_keyed_with_the_stacks_secret(api: Api, user: str) -> None:
+    import hashlib
+
+    pending = _pending(api, user)
+    guessable = hashlib.sha256(f"{user}\n{pending['booking_id']}".encode()).hexdigest()[:32]
+    assert pending["selection_id"] != guessable
+    assert pending["selection_id"] == selection_id_for(user, pending["booking_id"])
+
+
 def test_only_its_user_or_an_admin_may_settle_a_selection(api: Api, stack: LocalStack, user: str) -> None:
     pending = _pending(api, user)
 
     other = settle(api, pending["selection_id"], "completed", "someone-else")
+    absent = settle(api, "0" * 32, "completed", "someone-else")
 
-    assert other.status == 403
-    assert other.body["error"]["code"] == "forbidden"
+    # Another user's selection looks exactly like one that does not exist.
+    assert (other.status, other.body) == (404, absent.body)
     stored = anchoring(stack).get_selection(pending["selection_id"])
     assert stored is not None
     assert stored.status == "pending"

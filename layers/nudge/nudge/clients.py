@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -27,7 +28,15 @@ def sqs() -> SQSClient:
     return boto3.client("sqs")
 
 
+@cache
+def secretsmanager() -> SecretsManagerClient:
+    import boto3
+
+    return boto3.client("secretsmanager")
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
     sqs.cache_clear()
+    secretsmanager.cache_clear()

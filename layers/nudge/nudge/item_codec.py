@@ -22,6 +22,7 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 BATCH_WRITE_LIMIT = 25
 UNPROCESSED_ATTEMPTS = 5
+CURSOR_PURPOSE = "page-cursor"
 
 
 def plain(value: Any) -> Any:
@@ -46,21 +47,27 @@ def from_item(item: Mapping[str, Any], drop: tuple[str, ...] = ("pk", "sk")) -> 
 
 
 def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
-    """An opaque page cursor for API clients: the DynamoDB key the next page starts after."""
+    """An opaque page cursor for API clients: the DynamoDB key the next page starts after, signed (HMAC
+    over the whole key) so that no altered or forged key ever reaches DynamoDB."""
     if not last_evaluated_key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(last_evaluated_key, sort_keys=True).encode()).decode()
+    from nudge import signing  # only paging functions read the signing key
+
+    payload = base64.urlsafe_b64encode(json.dumps(last_evaluated_key, sort_keys=True).encode()).decode()
+    return f"{payload}.{signing.signature(CURSOR_PURPOSE, payload)}"
 
 
 def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
-    """The start key a cursor encodes; refused unless it is a pk/sk key inside `partition`, so a
-    tampered cursor is a 422, never a DynamoDB error or a peek into another partition."""
+    """The start key a cursor encodes; refused (422) unless its signature holds and it is a pk/sk key inside
+    `partition`."""
     if cursor is None:
         return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as error:
-        raise InvalidInput("is not a cursor this API returned", field="cursor") from error
+    from nudge import signing
+
+    payload, _, signature = cursor.partition(".")
+    if not signature or not signing.is_signed(CURSOR_PURPOSE, payload, signature):
+        raise InvalidInput("is not a cursor this API returned", field="cursor")
+    decoded = json.loads(base64.urlsafe_b64decode(payload.encode()))
     valid = (
         isinstance(decoded, dict)
         and set(decoded) == {"pk", "sk"}
@@ -69,7 +76,7 @@ def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
         and isinstance(decoded["sk"].get("S"), str)
     )
     if not valid:
-        raise InvalidInput("is not a cursor this API returned", field="cursor")
+        raise InvalidInput("is not a cursor for this list", field="cursor")
     return dict(decoded)
 
 

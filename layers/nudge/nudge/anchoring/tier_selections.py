@@ -9,13 +9,13 @@ the booking's impression, else the tier's configured multiplier. Savings are of 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from nudge import signing
 from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tier_selection_model import TierSelection
@@ -40,7 +40,9 @@ class TierSelectionRequest(NudgeModel):
 
 
 def selection_id_for(user_id: str, booking_id: str) -> str:
-    return hashlib.sha256(f"{user_id}\n{booking_id}".encode()).hexdigest()[:32]
+    """Derived, so a repeated selection finds the first; keyed with the stack's secret, so nobody can compute
+    another user's selection id from their user and booking ids."""
+    return signing.digest("tier-selection", f"{user_id}\n{booking_id}").hex()[:32]
 
 
 def select_tier(
@@ -129,9 +131,8 @@ def settle_selection(
 ) -> TierSelection:
     """pending -> completed or cancelled, once; repeating the same final status returns it unchanged."""
     selection = anchoring.get_selection(selection_id)
-    if selection is None:
+    if selection is None or not actor.may_access(selection.user_id):  # another user's looks absent
         raise NotFound("no such tier selection", field="selection_id")
-    actor.ensure_can_access(selection.user_id)
     if selection.status == update.status:
         return selection
     if selection.status != "pending":

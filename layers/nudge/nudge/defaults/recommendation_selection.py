@@ -36,9 +36,8 @@ def select_for_actor(
 ) -> SelectionResponse:
     """Record the user's final choice, once; only the user it was made for, or an admin."""
     record = log.get(recommendation_id)
-    if record is None:
+    if record is None or not actor.may_access(record.user_id):  # another user's looks absent
         raise NotFound("no such recommendation", field="recommendation_id")
-    actor.ensure_can_access(record.user_id)
     if record.selection is not None:
         raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
     selection = Selection(

@@ -1,0 +1,38 @@
+"""HMAC-SHA256 with the stack's signing key (SigningKeySecret in template.yaml): ids derived from
+what a client knows, and page cursors, so neither can be computed or altered from outside.
+
+The key is read from Secrets Manager on first use and kept for the life of the function instance.
+Each use names its purpose, so a signature made for one can never pass as another's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import cache
+
+from nudge import clients, config
+
+
+@cache
+def _key() -> bytes:
+    secret = clients.secretsmanager().get_secret_value(SecretId=config.text("SIGNING_KEY_SECRET_ARN"))
+    return secret["SecretString"].encode()
+
+
+def digest(purpose: str, message: str) -> bytes:
+    return hmac.new(_key(), f"{purpose}\n{message}".encode(), hashlib.sha256).digest()
+
+
+def signature(purpose: str, message: str) -> str:
+    return base64.urlsafe_b64encode(digest(purpose, message)).decode().rstrip("=")
+
+
+def is_signed(purpose: str, message: str, candidate: str) -> bool:
+    return hmac.compare_digest(signature(purpose, message), candidate)
+
+
+def forget_key() -> None:
+    """Drop the cached key, so the next use reads the current environment's secret (local runtime, tests)."""
+    _key.cache_clear()
