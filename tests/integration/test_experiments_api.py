@@ -473,3 +473,25 @@ def test_non_admins_are_refused_and_nothing_is_written(
     assert listed(api) == before
     assert "by_mallory" not in before
     assert audit_for(api, "by_mallory") == []
+
+
+def test_an_empty_change_is_422_and_writes_nothing(api: Api, run_experiment: RunExperiment) -> None:
+    experiment = run_experiment("exp_empty_change")
+    records = len(audit_for(api, experiment["experiment_id"]))
+
+    answer = change(api, experiment["experiment_id"], {})
+
+    assert answer.status == 422
+    assert answer.body["error"]["fields"] == [{"field": "body", "problem": "Value error, give status, traffic or both"}]
+    assert len(audit_for(api, experiment["experiment_id"])) == records
+
+
+def test_a_change_to_the_current_values_writes_no_audit_record(api: Api, run_experiment: RunExperiment) -> None:
+    experiment = run_experiment("exp_same_change")
+    records = len(audit_for(api, experiment["experiment_id"]))
+    traffic = {variant["variant_id"]: variant["traffic_percentage"] for variant in experiment["variants"]}
+
+    answer = change(api, experiment["experiment_id"], {"status": "running", "traffic": traffic})
+
+    assert (answer.status, answer.body) == (200, experiment)
+    assert len(audit_for(api, experiment["experiment_id"])) == records

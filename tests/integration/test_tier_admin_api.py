@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local_runtime.runtime import LocalStack
 from nudge.anchoring.tiers import DEFAULT_TIERS
 from tests.integration.conftest import Answer, Api
 from tests.integration.test_pricing_tiers_api import (
@@ -108,7 +109,7 @@ INVALID_TIERS = [
     pytest.param({"tier_id": "Gold-Tier"}, "tier_id", id="malformed-id"),
     pytest.param({"colour": "gold"}, "colour", id="unknown-field"),
     pytest.param(
-        {"features": [{"feature_id": "a", "text": "A", "display_order": 1}] * 2}, "", id="duplicate-feature-ids"
+        {"features": [{"feature_id": "a", "text": "A", "display_order": 1}] * 2}, "body", id="duplicate-feature-ids"
     ),
     pytest.param(
         {"features": [{"feature_id": "a", "text": "A", "display_order": 1, "bold": True}]},
@@ -271,3 +272,40 @@ def test_non_admins_are_refused_and_nothing_is_written(
     assert tier_id not in listed(api) or tier_id == "premium"
     assert [record for record in audit_for(api, tier_id) if record["actor"] == user] == []
     assert offered_tiers(api, user)["premium"]["multiplier"] == 1.15
+
+
+def test_with_every_tier_inactive_an_offer_is_409_and_nothing_is_written(
+    api: Api, stack: LocalStack, user: str
+) -> None:
+    active = {tier_id: tier for tier_id, tier in listed(api).items() if tier["active"]}
+    try:
+        for tier_id in active:
+            assert api.call("DELETE", f"{TIERS}/{tier_id}", user=ADMIN, admin=True).status == 200
+        before = stack.emulator.client("dynamodb").scan(TableName=stack.template.ref("AnchoringTable"))["Count"]
+        answer = api.call(
+            "POST", "/v1/pricing-tiers", {"base_price": 450, "anchor_price": 2835, "booking_id": "b-500"}, user=user
+        )
+        assert answer.status == 409
+        assert answer.body["error"]["fields"] == [
+            {"field": "tiers", "problem": "no pricing tier is active; an admin must activate one"}
+        ]
+        after = stack.emulator.client("dynamodb").scan(TableName=stack.template.ref("AnchoringTable"))["Count"]
+        assert after == before
+    finally:
+        for tier_id, tier in active.items():
+            assert api.call("PUT", f"{TIERS}/{tier_id}", tier, user=ADMIN, admin=True).status == 200
+    assert (
+        api.call(
+            "POST", "/v1/pricing-tiers", {"base_price": 450, "anchor_price": 2835, "booking_id": "b-501"}, user=user
+        ).status
+        == 200
+    )
+
+
+def test_an_update_that_changes_nothing_writes_no_audit_record(api: Api) -> None:
+    with temporary_tier(api) as created:
+        tier = listed(api)[created["tier_id"]]
+        records = len(audit_for(api, tier["tier_id"]))
+        same = api.call("PUT", f"{TIERS}/{tier['tier_id']}", tier, user=ADMIN, admin=True)
+        assert (same.status, same.body) == (200, tier)
+        assert len(audit_for(api, tier["tier_id"])) == records

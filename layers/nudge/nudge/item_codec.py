@@ -141,6 +141,9 @@ def sum_counters(client: Any, table: str, partitions: Sequence[str], low: str, h
 def counter_clause(counters: Mapping[str, int]) -> tuple[str, dict[str, str], dict[str, Any]]:
     """An update expression's `ADD` clause adding `counters` (name -> amount), with its names and values."""
     names = list(counters)
+    if not names:
+        # DynamoDB refuses an update with no values: a caller with nothing to count must not write.
+        raise ValueError("no counters to add")
     clause = "ADD " + ", ".join(f"#c{index} :v{index}" for index in range(len(names)))
     attribute_names = {f"#c{index}": name for index, name in enumerate(names)}
     attribute_values = {f":v{index}": {"N": str(counters[name])} for index, name in enumerate(names)}

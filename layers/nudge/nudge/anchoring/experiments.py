@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.catalog import Catalog, Experiment, ExperimentStatus
@@ -34,8 +34,16 @@ class NewExperiment(NudgeModel):
 
 
 class ExperimentChange(NudgeModel):
+    """At least one of the two. A change that leaves the experiment as it is writes nothing and is not audited."""
+
     status: ExperimentStatus | None = None
     traffic: dict[str, int] | None = Field(default=None, description="variant_id -> new traffic percentage")
+
+    @model_validator(mode="after")
+    def _something(self) -> ExperimentChange:
+        if self.status is None and self.traffic is None:
+            raise ValueError("give status, traffic or both")
+        return self
 
 
 class ExperimentPath(NudgeModel):
@@ -84,6 +92,8 @@ def change_experiment(
     status = change.status or current.status
     if status == "running":
         _check_none_running(catalog, experiment_id)
+    if (variants, status) == (current.variants, current.status):
+        return current  # nothing changes, so nothing is written or audited
     changed = current.model_copy(update={"variants": variants, "status": status, "updated_at": now})
     before, after = current.model_dump(mode="json"), changed.model_dump(mode="json")
     record = audit_record(actor, "experiment.update", f"experiment:{experiment_id}", before, after, now)

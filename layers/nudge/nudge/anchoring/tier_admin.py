@@ -67,6 +67,8 @@ def _replace(
     current = pricing.fresh_catalog().tier(tier.tier_id)
     if current is None:
         raise NotFound(f"no tier '{tier.tier_id}'", field="tier_id")
+    if tier == current:
+        return current  # nothing changes, so nothing is written or audited
     before, after = current.model_dump(mode="json"), tier.model_dump(mode="json")
     record = audit_record(actor, action, f"tier:{tier.tier_id}", before, after, now)
     if not pricing.save_tier(tier, audit.put_request(record), is_new=False):

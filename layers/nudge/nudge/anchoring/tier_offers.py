@@ -115,6 +115,8 @@ def offer_tiers(
     ttl: timedelta,
 ) -> TierOffer:
     catalog = pricing.catalog()
+    if not any(tier.active for tier in catalog.tiers):
+        raise Conflict("no pricing tier is active; an admin must activate one", field="tiers")
     experiment = catalog.running_experiment()
     urgency = _urgency(request, now.date())
     needs_state = request.archetype is None or experiment is not None

@@ -107,7 +107,8 @@ def _respond(status: int, body: BaseModel) -> dict[str, Any]:
 
 
 def _request_invalid(error: ValidationError) -> RequestInvalid:
-    return RequestInvalid([(field_path(problem["loc"]), problem["msg"]) for problem in error.errors()])
+    # A rule over the whole body (a model validator) has no field of its own: it names the body.
+    return RequestInvalid([(field_path(problem["loc"]) or "body", problem["msg"]) for problem in error.errors()])
 
 
 def _decoded_body(event: Mapping[str, Any]) -> str:
