@@ -259,26 +259,26 @@ def test_an_offer_records_one_impression_per_tier(api: Api, stack: LocalStack, u
             "high_flexibility",
             "high",
             "recommended",
-            "Flexible on dates, high urgency: check-in is close, so a faster acceptance is worth more than the "
+            "Flexible user, high urgency: check-in is close, so a faster acceptance is worth more than the "
             "lowest price.",
         ),
         (
             "high_flexibility",
             "low",
             "budget",
-            "Flexible on dates, low urgency: flexible timing makes the lowest price the best fit.",
+            "Flexible user, low urgency: flexible timing makes the lowest price the best fit.",
         ),
         (
             "average_user",
             "critical",
             "premium",
-            "Typical user, critical urgency: check-in is only days away, so the fastest acceptance matters most.",
+            "Average user, critical urgency: check-in is only days away, so the fastest acceptance matters most.",
         ),
         (
             "average_user",
             "medium",
             "recommended",
-            "Typical user, medium urgency: the best balance of price and acceptance.",
+            "Average user, medium urgency: the best balance of price and acceptance.",
         ),
         ("new_user", "high", "recommended", "New user, high urgency: the best balance of price and acceptance."),
     ],

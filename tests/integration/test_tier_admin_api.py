@@ -309,3 +309,29 @@ def test_an_update_that_changes_nothing_writes_no_audit_record(api: Api) -> None
         same = api.call("PUT", f"{TIERS}/{tier['tier_id']}", tier, user=ADMIN, admin=True)
         assert (same.status, same.body) == (200, tier)
         assert len(audit_for(api, tier["tier_id"])) == records
+
+
+def test_readers_serve_the_default_tiers_without_writing_and_the_first_change_stores_them(stack: LocalStack) -> None:
+    import uuid
+
+    from nudge.anchoring.catalog import CatalogCache
+    from nudge.anchoring.pricing_table import PricingTable
+
+    dynamodb = stack.emulator.client("dynamodb")
+    name = f"pricing-{uuid.uuid4().hex[:8]}"
+    properties = stack.template.resources["PricingTable"]["Properties"]
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=properties["KeySchema"],
+        AttributeDefinitions=properties["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = PricingTable(name, dynamodb, CatalogCache(0))
+
+    def by_id(tiers: Any) -> dict[str, Any]:
+        return {tier.tier_id: tier for tier in tiers}
+
+    assert by_id(table.catalog().tiers) == by_id(DEFAULT_TIERS)
+    assert dynamodb.scan(TableName=name)["Count"] == 0
+    assert by_id(table.catalog_for_change().tiers) == by_id(DEFAULT_TIERS)
+    assert dynamodb.scan(TableName=name)["Count"] == len(DEFAULT_TIERS) + 1

@@ -262,7 +262,7 @@ def test_recommendation_reason_in_words() -> None:
     assert recommendation.reason == "Big spender, high urgency: speed and certainty matter more than price."
     flexible = recommend_tier(DEFAULT_TIERS, "high_flexibility", "low")
     assert flexible is not None
-    assert flexible.reason.startswith("Flexible on dates, low urgency:")
+    assert flexible.reason.startswith("Flexible user, low urgency:")
     unknown = recommend_tier(DEFAULT_TIERS, None, None)
     assert unknown is not None
     assert unknown.reason.startswith("Unknown profile, urgency unknown:")

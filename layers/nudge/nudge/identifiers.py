@@ -1,5 +1,6 @@
 """The shape of ids Nudge accepts from clients: user ids, event ids, request ids."""
 
+import os
 import re
 from typing import Annotated
 
@@ -22,3 +23,8 @@ _USER_ID = re.compile(USER_ID_PATTERN)
 
 def is_user_id(value: str) -> bool:
     return len(value) <= MAX_USER_ID_LENGTH and _USER_ID.fullmatch(value) is not None
+
+
+def new_id() -> str:
+    """A new random id: 128 bits as 32 hex digits (os.urandom: the uuid module costs cold start)."""
+    return os.urandom(16).hex()

@@ -2,9 +2,9 @@
 
 A request reads the catalog from memory; it is reloaded (one Query) when older than
 PRICING_CATALOG_MAX_AGE_SECONDS (60 by default), so an admin change reaches every warm function
-within that time, and at once in the function that made it. An empty table is seeded with
-`DEFAULT_TIERS` on first use, once (a marker item records it, so deactivating every tier later does
-not bring the defaults back).
+within that time, and at once in the function that made it. Until an admin first changes the
+catalog, readers serve `DEFAULT_TIERS` without writing them; the first admin change writes them once
+(a marker item records it, so deactivating every tier later does not bring the defaults back).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def create_experiment(
 ) -> Experiment:
     actor.ensure_admin()
     check_variants(request.variants)
-    catalog = pricing.fresh_catalog()
+    catalog = pricing.catalog_for_change()
     _check_tiers(catalog, request.variants)
     if request.status == "running":
         _check_none_running(catalog, request.experiment_id)
@@ -85,7 +85,7 @@ def change_experiment(
     pricing: PricingTable, audit: AuditTable, actor: Actor, experiment_id: str, change: ExperimentChange, now: datetime
 ) -> Experiment:
     actor.ensure_admin()
-    catalog = pricing.fresh_catalog()
+    catalog = pricing.catalog_for_change()
     current = _find(catalog, experiment_id)
     variants = _retrafficked(current.variants, change.traffic) if change.traffic else current.variants
     check_variants(variants)

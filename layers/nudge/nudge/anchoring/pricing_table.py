@@ -30,6 +30,10 @@ def _key(sk: str) -> dict[str, Any]:
     return {"pk": {"S": CATALOG_PK}, "sk": {"S": sk}}
 
 
+def _is_seeded(items: list[dict[str, Any]]) -> bool:
+    return any(item["sk"]["S"] == SEEDED_SK for item in items)
+
+
 class PricingTable:
     def __init__(self, table_name: str, client: DynamoDBClient, catalog_cache: CatalogCache) -> None:
         self._table = table_name
@@ -45,11 +49,19 @@ class PricingTable:
         self._cache.invalidate()
         return self._cache.get(self._load)
 
+    def catalog_for_change(self) -> Catalog:
+        """The stored catalog for an admin change: the defaults are written first if they never were, so a
+        change always starts from stored tiers (readers never write: they serve the defaults meanwhile)."""
+        self._cache.invalidate()
+        items = self._query()
+        if not _is_seeded(items):
+            self._seed(DEFAULT_TIERS)
+        return self.fresh_catalog()
+
     def _load(self) -> Catalog:
         items = self._query()
-        if not any(item["sk"]["S"] == SEEDED_SK for item in items):
-            self._seed(DEFAULT_TIERS)
-            items = self._query()
+        if not _is_seeded(items):
+            return Catalog(tuple(DEFAULT_TIERS), ())
         tiers = [PricingTier.model_validate_json(item["tier"]["S"]) for item in items if "tier" in item]
         experiments = [
             Experiment.model_validate_json(item["experiment"]["S"]) for item in items if "experiment" in item

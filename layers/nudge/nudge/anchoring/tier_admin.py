@@ -36,6 +36,7 @@ def create_tier(
     pricing: PricingTable, audit: AuditTable, actor: Actor, tier: PricingTier, now: datetime
 ) -> PricingTier:
     actor.ensure_admin()
+    pricing.catalog_for_change()
     record = audit_record(actor, "pricing_tier.create", f"tier:{tier.tier_id}", None, tier.model_dump(mode="json"), now)
     if not pricing.save_tier(tier, audit.put_request(record), is_new=True):
         raise Conflict(f"tier '{tier.tier_id}' already exists; update it with PUT", field="tier_id")
@@ -53,7 +54,7 @@ def update_tier(
 
 def deactivate_tier(pricing: PricingTable, audit: AuditTable, actor: Actor, tier_id: str, now: datetime) -> PricingTier:
     actor.ensure_admin()
-    current = pricing.fresh_catalog().tier(tier_id)
+    current = pricing.catalog_for_change().tier(tier_id)
     if current is None:
         raise NotFound(f"no tier '{tier_id}'", field="tier_id")
     if not current.active:
@@ -64,7 +65,7 @@ def deactivate_tier(pricing: PricingTable, audit: AuditTable, actor: Actor, tier
 def _replace(
     pricing: PricingTable, audit: AuditTable, actor: Actor, tier: PricingTier, action: str, now: datetime
 ) -> PricingTier:
-    current = pricing.fresh_catalog().tier(tier.tier_id)
+    current = pricing.catalog_for_change().tier(tier.tier_id)
     if current is None:
         raise NotFound(f"no tier '{tier.tier_id}'", field="tier_id")
     if tier == current:

@@ -48,7 +48,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, PlainSerializer, model_validator
 
-from nudge.defaults.archetype_detection import ArchetypeType
+from nudge.defaults.archetype_detection import ARCHETYPE_LABELS, ArchetypeType
 from nudge.defaults.urgency import UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
@@ -247,14 +247,6 @@ class TierRecommendation(NudgeModel):
     reason: str
 
 
-_ARCHETYPE_WORDS: dict[ArchetypeType, str] = {
-    "big_spender": "Big spender",
-    "high_flexibility": "Flexible on dates",
-    "average_user": "Typical user",
-    "new_user": "New user",
-}
-
-
 def _preferred_tier(archetype: ArchetypeType | None, urgency: UrgencyLevel | None) -> tuple[str, str]:
     """The rule table of the module docstring: (tier_id, why)."""
     if archetype == "big_spender":
@@ -290,7 +282,7 @@ def recommend_tier(
     chosen = _nearest_active(tiers, preferred)
     if chosen is None:
         return None
-    who = _ARCHETYPE_WORDS[archetype] if archetype else "Unknown profile"
+    who = ARCHETYPE_LABELS[archetype] if archetype else "Unknown profile"
     when = f"{urgency} urgency" if urgency else "urgency unknown"
     reason = f"{who}, {when}: {why}."
     if chosen.tier_id != preferred:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
 from pydantic import Field
 
+from nudge.identifiers import new_id
 from nudge.models import NudgeModel
 from nudge.users.actor import Actor
 
@@ -35,7 +35,7 @@ def audit_record(
     reason: str | None = None,
 ) -> AuditRecord:
     return AuditRecord(
-        audit_id=uuid.uuid4().hex,
+        audit_id=new_id(),
         at=now,
         actor=actor.user_id,
         action=action,

@@ -78,12 +78,21 @@ ArchetypeType = Literal["big_spender", "high_flexibility", "average_user", "new_
 Range = tuple[float, float]
 
 NEUTRAL = 0.5
-_LABELS: dict[ArchetypeType, str] = {
+ARCHETYPE_LABELS: dict[ArchetypeType, str] = {
     "big_spender": "Big spender",
-    "high_flexibility": "High flexibility",
+    "high_flexibility": "Flexible user",
     "average_user": "Average user",
     "new_user": "New user",
 }
+"""The one name of each archetype in every text Nudge writes (detection notes, reasons, tier offers)."""
+
+
+def archetype_phrase(archetype: ArchetypeType) -> str:
+    """The archetype's name inside a sentence: "a big spender", "an average user"."""
+    label = ARCHETYPE_LABELS[archetype].lower()
+    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
+
+
 _PRICE_MULTIPLIERS: dict[ArchetypeType, Decimal] = {
     "big_spender": Decimal("1.20"),
     "high_flexibility": Decimal("0.90"),
@@ -327,7 +336,7 @@ def _verdict(archetype: ArchetypeType, scores: dict[ArchetypeType, float], event
             f"({config.big_spender_threshold:.2f} / {config.high_flexibility_threshold:.2f})"
         )
     threshold = config.big_spender_threshold if archetype == "big_spender" else config.high_flexibility_threshold
-    return f"{_LABELS[archetype]} score {scores[archetype]:.2f} is at or above the {threshold:.2f} threshold"
+    return f"{ARCHETYPE_LABELS[archetype]} score {scores[archetype]:.2f} is at or above the {threshold:.2f} threshold"
 
 
 def _notes(signals: UserSignals, readings: dict[str, _Reading], agreement: float, config: ArchetypeConfig) -> list[str]:

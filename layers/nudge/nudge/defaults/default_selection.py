@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from pydantic import Field
 
-from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType
+from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType, archetype_phrase
 from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.errors import InvalidInput
@@ -153,13 +153,6 @@ _PREFERENCE: dict[ArchetypeType, tuple[OptionType, ...]] = {
     "new_user": ("crash", "swap", "buyout"),
 }
 
-_ARCHETYPE_WORDS: dict[ArchetypeType, str] = {
-    "big_spender": "a big spender",
-    "high_flexibility": "a flexible user",
-    "average_user": "an average user",
-    "new_user": "a new user",
-}
-
 _OPTION_WORDS: dict[OptionType, str] = {
     "buyout": "Buyout: pay for the nights outright",
     "crash": "Crash: share the nights",
@@ -199,7 +192,7 @@ def _option(
     acceptance = config.base_acceptance_probability[option] + config.urgency_acceptance_adjustments[urgency.level].get(
         option, 0.0
     )
-    who = _ARCHETYPE_WORDS[archetype.archetype]
+    who = archetype_phrase(archetype.archetype)
     fit = f"Recommended for {who}: {rule.why}" if recommended else f"Alternative {priority - 1} for {who}"
     return TransactionOption(
         type=option,

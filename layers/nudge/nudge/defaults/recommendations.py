@@ -7,7 +7,6 @@ write (the log entry with its counters, in one transaction).
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from typing import Self
 
@@ -24,7 +23,7 @@ from nudge.defaults.recommendation_log import (
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.defaults.urgency import MAX_DAYS_AHEAD, assess_urgency, days_until_check_in
 from nudge.errors import InvalidInput
-from nudge.identifiers import Identifier
+from nudge.identifiers import Identifier, new_id
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, Price
 from nudge.users.actor import Actor
@@ -65,7 +64,7 @@ def recommend_for_actor(
     archetype = effective(resolution)
     selection = select_default(archetype, urgency, request.nightly_price, request.nights)
     record = RecommendationRecord(
-        recommendation_id=os.urandom(16).hex(),  # 128 random bits; the uuid module costs cold start
+        recommendation_id=new_id(),
         user_id=actor.user_id,
         created_at=now,
         listing_id=request.listing_id,

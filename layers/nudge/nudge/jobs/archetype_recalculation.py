@@ -18,13 +18,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from nudge.behavior.behavior_table import BehaviorTable, RawState, StatesPage
 from nudge.defaults.archetype_state import StoredArchetype, is_stale, resolve
+from nudge.identifiers import new_id
 from nudge.jobs.job_models import RECALCULATION_JOB, JobCounts, JobRun, Segment
 from nudge.jobs.job_table import JobTable
 from nudge.jobs.recalculation_queue import RecalculationMessage, RecalculationQueue
@@ -52,7 +52,7 @@ class StartOutcome(NamedTuple):
 
 def new_run_id(now: datetime) -> str:
     """Sortable by start time, unique across concurrent starts."""
-    return f"{now:%Y%m%dT%H%M%S.%f}Z-{uuid.uuid4().hex[:8]}"
+    return f"{now:%Y%m%dT%H%M%S.%f}Z-{new_id()[:8]}"
 
 
 def start_run(ports: RecalculationPorts, segments: int, trigger: str) -> StartOutcome:
