@@ -13,7 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local_runtime.template import ROOT
+from local_runtime.template import ROOT, Template
 
 ISSUER = "https://nudge.local/issuer"
 AUDIENCE = "nudge-local-client"
@@ -50,7 +50,7 @@ def issue_token(user_id: str, admin: bool = False, lifetime: int = TOKEN_LIFETIM
         "iat": now,
         "exp": now + lifetime,
         "token_use": "id",
-        "cognito:groups": ["admin"] if admin else [],
+        "cognito:groups": [Template.load().parameter("AdminGroupName")] if admin else [],
     }
     return jwt.encode(claims, _private_key(), algorithm="RS256", headers={"kid": KEY_ID})
 
