@@ -572,6 +572,7 @@ def test_analytics_are_for_admins_only(api: Api, user: str) -> None:
         pytest.param("end=2026-03-01", "start", "Field required", id="missing-start"),
         pytest.param("start=2026-03-01", "end", "Field required", id="missing-end"),
         pytest.param("start=2024-01-01&end=2026-01-01", "end", "the range may span at most 366 days", id="too-long"),
+        pytest.param("start=2025-01-01&end=2026-01-02", "end", "the range may span at most 366 days", id="367-days"),
     ],
 )
 def test_an_invalid_range_is_422(api: Api, query: str, field: str, problem: str) -> None:
@@ -579,6 +580,11 @@ def test_an_invalid_range_is_422(api: Api, query: str, field: str, problem: str)
 
     assert answer.status == 422
     assert answer.body["error"]["fields"] == [{"field": field, "problem": problem}]
+
+
+def test_a_leap_year_of_366_days_is_one_range(api: Api) -> None:
+    answer = api.call("GET", "/v1/analytics/recommendations?start=2024-01-01&end=2024-12-31", user="ops", admin=True)
+    assert answer.status == 200
 
 
 def test_a_malformed_date_is_422(api: Api) -> None:

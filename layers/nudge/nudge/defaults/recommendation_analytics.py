@@ -7,7 +7,7 @@ selection_rate = selected / recommended.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -17,7 +17,7 @@ from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
 from nudge.users.actor import Actor
 
-MAX_RANGE = timedelta(days=366)
+MAX_RANGE_DAYS = 366
 
 
 class AnalyticsQuery(NudgeModel):
@@ -29,8 +29,8 @@ class AnalyticsQuery(NudgeModel):
         # InvalidInput rather than ValueError, so the 422 names the field.
         if self.end < self.start:
             raise InvalidInput("must not be before start", field="end")
-        if self.end - self.start > MAX_RANGE:
-            raise InvalidInput("the range may span at most 366 days", field="end")
+        if (self.end - self.start).days + 1 > MAX_RANGE_DAYS:  # both days count: a leap year is 366
+            raise InvalidInput(f"the range may span at most {MAX_RANGE_DAYS} days", field="end")
         return self
 
 
