@@ -110,3 +110,22 @@ def test_subjects_of_other_identity_providers_read_their_own_data(api: Api) -> N
 def test_user_ids_keep_a_length_bound_and_no_key_separator(api: Api) -> None:
     assert api.call("GET", f"/v1/users/{'a' * 129}/signals", admin=True).status == 422
     assert api.call("GET", "/v1/users/a#b/signals", admin=True).status == 422
+
+
+@pytest.mark.parametrize("multiplier", ["1.2", "", True])
+def test_a_tier_multiplier_is_a_json_number(api: Api, multiplier: Any) -> None:
+    tier = {
+        "tier_id": "strict_multiplier",
+        "name": "Strict",
+        "multiplier": multiplier,
+        "badge": None,
+        "description": "d",
+        "acceptance_rate": 0.5,
+        "response_time_hours": 4,
+        "display_order": 9,
+        "features": [],
+        "active": True,
+    }
+    answer = api.call("POST", "/v1/admin/pricing-tiers", tier, user="ops", admin=True)
+    assert answer.status == 422
+    assert answer.body["error"]["fields"][0] == {"field": "multiplier", "problem": "must be a JSON number"}

@@ -1,8 +1,11 @@
 """The base of every Nudge model, and how a validation error names the field it is about."""
 
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 
 class NudgeModel(BaseModel):
@@ -21,3 +24,24 @@ def field_path(location: Sequence[int | str]) -> str:
         elif "." not in part:
             path += f".{part}" if path else part
     return path
+
+
+def _json_number(value: Any, info: ValidationInfo) -> Any:
+    """In a request (JSON) a decimal is a JSON number; code and stored items may pass exact decimal text."""
+    if isinstance(value, bool) or (info.mode == "json" and isinstance(value, str)):
+        raise PydanticCustomError("json_number", "must be a JSON number")
+    if isinstance(value, (int, float)):
+        # The shortest text of a JSON number is what the client wrote: 12.34 stays exactly 12.34.
+        return Decimal(str(value))
+    return value
+
+
+JSON_NUMBER = BeforeValidator(_json_number)
+"""For Decimal fields of requests: pydantic would otherwise also accept numeric strings, even when strict."""
+
+
+def number_schema(low: float, high: float, places: int, *, exclusive: bool = False) -> WithJsonSchema:
+    """The request schema of a decimal: a JSON number only (pydantic documents a string too)."""
+    bound = {"exclusiveMinimum": low} if exclusive else {"minimum": low}
+    schema = {"type": "number", **bound, "maximum": high, "description": f"At most {places} decimal places"}
+    return WithJsonSchema(schema, mode="validation")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from nudge.models import JSON_NUMBER, number_schema
 
 MAX_AMOUNT = 10_000_000
 CENTS = Decimal("0.01")
@@ -55,16 +57,6 @@ def cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
-def _json_number(value: Any, info: ValidationInfo) -> Any:
-    """In a request (JSON) an amount is a JSON number; code and stored items may pass exact decimal text."""
-    if isinstance(value, bool) or (info.mode == "json" and isinstance(value, str)):
-        raise PydanticCustomError("json_number", "must be a JSON number")
-    if isinstance(value, (int, float)):
-        # The shortest text of a JSON number is what the client wrote: 12.34 stays exactly 12.34.
-        return Decimal(str(value))
-    return value
-
-
 def _supported(code: str) -> str:
     if code not in CURRENCIES:
         raise PydanticCustomError(
@@ -73,39 +65,33 @@ def _supported(code: str) -> str:
     return code
 
 
-def _request_amount(low: int, *, exclusive: bool = False) -> Any:
-    bound = {"exclusiveMinimum": low} if exclusive else {"minimum": low}
-    schema = {"type": "number", **bound, "maximum": MAX_AMOUNT, "description": "At most 2 decimal places"}
-    return WithJsonSchema(schema, mode="validation")
-
-
 Amount = Annotated[Decimal, _AS_NUMBER]
 """An amount Nudge computed, written as a JSON number."""
 
 Price = Annotated[
     Decimal,
-    BeforeValidator(_json_number),
+    JSON_NUMBER,
     Field(gt=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
     _AS_NUMBER,
-    _request_amount(0, exclusive=True),
+    number_schema(0, MAX_AMOUNT, 2, exclusive=True),
 ]
 """A price that must be above zero."""
 
 NonNegativeAmount = Annotated[
     Decimal,
-    BeforeValidator(_json_number),
+    JSON_NUMBER,
     Field(ge=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
     _AS_NUMBER,
-    _request_amount(0),
+    number_schema(0, MAX_AMOUNT, 2),
 ]
 """A fee, or an offer that may be free."""
 
 SignedAmount = Annotated[
     Decimal,
-    BeforeValidator(_json_number),
+    JSON_NUMBER,
     Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
     _AS_NUMBER,
-    _request_amount(-MAX_AMOUNT),
+    number_schema(-MAX_AMOUNT, MAX_AMOUNT, 2),
 ]
 """An amount checked by the domain rather than the schema (an anchor, whose sign error names the field)."""
 
