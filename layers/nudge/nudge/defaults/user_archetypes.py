@@ -16,6 +16,7 @@ from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import audit_record
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
+from nudge.defaults.archetype_items import archetype_attributes, load_user_state, override_attributes
 from nudge.defaults.archetype_state import ArchetypeOverride, Resolution, resolve
 from nudge.defaults.archetype_view import ArchetypeView, view
 from nudge.errors import NotFound
@@ -27,9 +28,9 @@ def archetype_for_caller(
 ) -> ArchetypeView:
     """The stored archetype, recomputed (and stored if it changed) when stale; new users get new_user."""
     caller.ensure_can_access(user_id)
-    resolution = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    resolution = resolve(user_id, load_user_state(table, user_id), now, ttl)
     if resolution.changed:
-        table.save_archetype(user_id, resolution.current)
+        table.save_archetype(user_id, archetype_attributes(resolution.current))
     return view(user_id, resolution)
 
 
@@ -37,11 +38,11 @@ def recalculate(
     table: BehaviorTable, audit: AuditTable, call: ApiCall, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
     call.caller.ensure_admin()
-    state = table.get_user_state(user_id)
+    state = load_user_state(table, user_id)
     before = resolve(user_id, state, now, ttl)
     after = resolve(user_id, state, now, ttl, force=True)
     record = audit_record(call, "archetype.recalculate", _target(user_id), _summary(before), _summary(after), now)
-    table.save_archetype(user_id, after.current, also=[audit.put_request(record)])
+    table.save_archetype(user_id, archetype_attributes(after.current), also=[audit.put_request(record)])
     return view(user_id, after)
 
 
@@ -63,7 +64,7 @@ def set_override(
     ttl: timedelta,
 ) -> ArchetypeView:
     call.caller.ensure_admin()
-    before = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    before = resolve(user_id, load_user_state(table, user_id), now, ttl)
     override = ArchetypeOverride(
         archetype=request.archetype, reason=request.reason.strip(), set_by=call.caller.user_id, set_at=now
     )
@@ -71,7 +72,7 @@ def set_override(
     record = audit_record(
         call, "archetype.override.set", _target(user_id), _summary(before), _summary(after), now, request.reason
     )
-    table.save_override(user_id, override, audit.put_request(record))
+    table.save_override(user_id, override_attributes(override), audit.put_request(record))
     return view(user_id, after)
 
 
@@ -79,7 +80,7 @@ def clear_override(
     table: BehaviorTable, audit: AuditTable, call: ApiCall, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
     call.caller.ensure_admin()
-    before = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    before = resolve(user_id, load_user_state(table, user_id), now, ttl)
     if before.override is None:
         raise NotFound("this user's archetype is not overridden", field="user_id")
     after = before._replace(override=None)
