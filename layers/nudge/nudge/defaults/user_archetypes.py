@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from nudge.api.http import ApiCall
-from nudge.audit.audit_table import AuditTable
+from nudge.audit.audit_table import AuditTable, user_target
 from nudge.audit.records import audit_record
 from nudge.auth import Caller
 from nudge.behavior.behavior_table import BehaviorTable
@@ -91,7 +91,7 @@ def clear_override(
 
 
 def _target(user_id: str) -> str:
-    return f"user:{user_id}"
+    return user_target(user_id)
 
 
 def _summary(resolution: Resolution) -> dict[str, Any]:
