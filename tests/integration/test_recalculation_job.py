@@ -7,6 +7,7 @@ received, processed and deleted on success, left visible again on failure.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -547,6 +548,17 @@ def test_near_its_time_limit_a_worker_checkpoints_and_queues_the_rest(jobs: Jobs
     assert jobs.work() == ["run done"]
     run = jobs.get_run(run_id)
     assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=11, recalculated=11, changed=11))
+
+
+def test_a_completed_segment_keeps_no_checkpoint_naming_a_user(jobs: Jobs) -> None:
+    users = jobs.seed(7)  # pages of 3, 3, 1: two checkpoints, each the key of a user's item
+    run = jobs.run(segments=1)
+
+    segment = jobs.segment(run.run_id)
+    assert (segment.status, segment.counts.users_scanned) == ("done", 7)
+    assert segment.checkpoint == ""
+    stored = jobs.dynamodb.scan(TableName=jobs.template.ref("JobTable"))["Items"]
+    assert not [item for item in stored if any(user in json.dumps(item) for user in users)]
 
 
 class _FailingFinish(JobTable):
