@@ -26,3 +26,8 @@ def test_the_users_core_imports_no_capability() -> None:
 def test_the_behavior_capability_imports_none_built_on_it() -> None:
     # Defaults, anchoring and the jobs read behavior's signals; behavior knows nothing of their items.
     assert imported_packages("behavior") & {"defaults", "anchoring", "jobs", "privacy"} == set()
+
+
+def test_no_capability_imports_the_privacy_registry_built_on_them_all() -> None:
+    importing = [capability for capability in CAPABILITIES if "privacy" in imported_packages(capability)]
+    assert importing == []
