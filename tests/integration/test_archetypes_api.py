@@ -15,6 +15,7 @@ import pytest
 from local_runtime.runtime import LocalStack
 from nudge.behavior.behavior_table import behavior_table
 from nudge.defaults.archetype_detection import ArchetypeAssessment
+from nudge.defaults.archetype_items import archetype_attributes, load_user_state
 from nudge.defaults.archetype_state import StoredArchetype, compute
 from tests.builders import answered, created
 from tests.integration.conftest import Answer, Api
@@ -74,7 +75,7 @@ def become_big_spender(api: Api, user: str) -> None:
 
 
 def stored_archetype(user: str) -> StoredArchetype | None:
-    return behavior_table().get_user_state(user).stored
+    return load_user_state(behavior_table(), user).stored
 
 
 def when(value: str) -> datetime:
@@ -161,13 +162,14 @@ def test_the_archetype_is_cached_until_the_signals_change(api: Api, user: str) -
 
 def _store(user: str, assessment: ArchetypeAssessment, computed_at: datetime, version: int = 0) -> None:
     behavior_table().save_archetype(
-        user, StoredArchetype(assessment=assessment, signals_version=version, computed_at=computed_at)
+        user,
+        archetype_attributes(StoredArchetype(assessment=assessment, signals_version=version, computed_at=computed_at)),
     )
 
 
 def test_a_stored_archetype_is_served_while_younger_than_the_ttl(api: Api, user: str) -> None:
     # A big spender assessment stored for a user without signals: served as is while fresh.
-    spender = compute(user, behavior_table().get_user_state(user).signals, datetime.now(UTC)).assessment
+    spender = compute(user, load_user_state(behavior_table(), user).signals, datetime.now(UTC)).assessment
     spender = spender.model_copy(update={"archetype": "big_spender", "reasons": ["stored earlier"]})
     _store(user, spender, datetime.now(UTC) - timedelta(hours=23))
 
@@ -177,7 +179,7 @@ def test_a_stored_archetype_is_served_while_younger_than_the_ttl(api: Api, user:
 
 
 def test_a_stored_archetype_older_than_the_ttl_is_recomputed(api: Api, user: str) -> None:
-    spender = compute(user, behavior_table().get_user_state(user).signals, datetime.now(UTC)).assessment
+    spender = compute(user, load_user_state(behavior_table(), user).signals, datetime.now(UTC)).assessment
     spender = spender.model_copy(update={"archetype": "big_spender", "reasons": ["stored earlier"]})
     old = datetime.now(UTC) - timedelta(hours=24, minutes=1)
     _store(user, spender, old)
@@ -327,7 +329,7 @@ def test_a_rejected_admin_request_changes_nothing_and_is_not_audited(
 ) -> None:
     become_big_spender(api, user)
     before = get(api, user).body
-    state = behavior_table().get_user_state(user)
+    state = load_user_state(behavior_table(), user)
     count = audit_count(stack)
     path = f"/v1/users/{user}/archetype" + ("/recalculate" if method == "POST" else "")
 
@@ -336,7 +338,7 @@ def test_a_rejected_admin_request_changes_nothing_and_is_not_audited(
     assert answer.status == status
     assert answer.body["error"]["message"]
     assert audit_count(stack) == count
-    assert behavior_table().get_user_state(user) == state
+    assert load_user_state(behavior_table(), user) == state
     assert get(api, user).body == before
 
 

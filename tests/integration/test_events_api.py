@@ -125,12 +125,12 @@ def test_raw_events_are_kept_with_a_ttl_and_rebuild_the_same_aggregates(api: Api
     api.call("POST", "/v1/events", {"events": payload[:2]}, user=user)
     api.call("POST", "/v1/events", {"events": payload[1:]}, user=user)
 
-    table = behavior_table()
-    stored = table.raw_events(user)
+    exported = behavior_table().export_user(user)
+    stored = exported.events
     assert sorted(item.event.event_id for item in stored) == ["a1", "r1", "r2"]
     for item in stored:
         assert item.expires_at == (item.event.occurred_at + timedelta(days=400)).replace(microsecond=0)
-    incremental = table.get_signals(user)
+    incremental = exported.signals
     assert incremental is not None
     rebuilt = apply_events(SignalAggregates(), [item.event for item in stored], datetime.now(UTC))
     assert rebuilt.model_dump(exclude={"version", "updated_at"}) == incremental.model_dump(

@@ -227,7 +227,7 @@ def test_offers_apply_the_callers_variant_and_selections_record_it(
         ("recommended", 1.0, 450.00, 84.12),
         ("budget", 0.85, 382.50, 86.50),
     ]
-    stored = behavior_table().get_user_state(treated_user, ["apply_variant"])
+    stored = behavior_table().get_state(treated_user, ["apply_variant"])
     assert stored.assignments == {"apply_variant": "steeper"}
     impression = AnchoringTable(stack.template.ref("AnchoringTable"), stack.emulator.client("dynamodb")).first_shown_at(
         treated_user, booking

@@ -7,7 +7,8 @@ received, processed and deleted on success, left visible again on failure.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -23,6 +24,7 @@ from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_table import BehaviorTable, StatesPage, behavior_table
 from nudge.behavior.ingestion import ingest_events
+from nudge.defaults.archetype_items import archetype_attributes, load_user_state, override_attributes, user_state
 from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState, compute
 from nudge.jobs import archetype_recalculation
 from nudge.jobs.archetype_recalculation import (
@@ -139,7 +141,7 @@ class Jobs:
         return segment
 
     def state(self, user: str) -> UserState:
-        return self.behavior.get_user_state(user)
+        return load_user_state(self.behavior, user)
 
     def stored(self, users: Sequence[str]) -> dict[str, StoredArchetype | None]:
         return {user: self.state(user).stored for user in users}
@@ -196,7 +198,7 @@ class _Crashing(BehaviorTable):
             raise RuntimeError("worker crashed")
         return super().user_states(segment, total_segments, start_after, limit)
 
-    def save_archetypes(self, computed: Sequence[tuple[str, StoredArchetype]]) -> list[str]:
+    def save_archetypes(self, computed: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
         self._saves += 1
         if self._where == "save" and self._saves == self._crash_on:
             raise RuntimeError("worker crashed")
@@ -307,7 +309,7 @@ def test_admins_list_runs_newest_first_and_others_are_refused(stack: LocalStack,
         assert run["counts"]["users_scanned"] >= 2
     assert runs[run_ids[1]]["counts"]["fresh"] >= 2  # ours were recomputed by the first run
     for who in (user, other):
-        state = behavior_table().get_user_state(who)
+        state = load_user_state(behavior_table(), who)
         assert state.stored is not None
         assert state.stored.signals_version == state.signals.version == 1
     assert api.call("GET", "/v1/admin/jobs", user=user).status == 403
@@ -362,7 +364,7 @@ def test_an_overridden_user_is_skipped_and_the_override_survives(jobs: Jobs) -> 
         user_agent="pytest",
     )
     audit = AuditTable(jobs.template.ref("AuditTable"), jobs.dynamodb)
-    jobs.behavior.save_override(users[0], override, audit.put_request(record))
+    jobs.behavior.save_override(users[0], override_attributes(override), audit.put_request(record))
 
     run = jobs.run(segments=2)
 
@@ -548,6 +550,17 @@ def test_near_its_time_limit_a_worker_checkpoints_and_queues_the_rest(jobs: Jobs
     assert (run.status, run.counts) == ("completed", JobCounts(users_scanned=11, recalculated=11, changed=11))
 
 
+def test_a_completed_segment_keeps_no_checkpoint_naming_a_user(jobs: Jobs) -> None:
+    users = jobs.seed(7)  # pages of 3, 3, 1: two checkpoints, each the key of a user's item
+    run = jobs.run(segments=1)
+
+    segment = jobs.segment(run.run_id)
+    assert (segment.status, segment.counts.users_scanned) == ("done", 7)
+    assert segment.checkpoint == ""
+    stored = jobs.dynamodb.scan(TableName=jobs.template.ref("JobTable"))["Items"]
+    assert not [item for item in stored if any(user in json.dumps(item) for user in users)]
+
+
 class _FailingFinish(JobTable):
     """Crashes once between the last segment's completion and the run's closing."""
 
@@ -587,11 +600,11 @@ def test_a_crash_after_the_last_segment_still_closes_the_run_on_redelivery(jobs:
 def test_scan_pages_never_split_a_users_state_items(jobs: Jobs, segments: int) -> None:
     users = jobs.seed(8)
     for user in users[::2]:  # half of them also get a stored archetype and an override: 3 items each
-        state = jobs.behavior.get_user_state(user)
-        jobs.behavior.save_archetype(user, compute(user, state.signals, NOW))
+        state = load_user_state(jobs.behavior, user)
+        jobs.behavior.save_archetype(user, archetype_attributes(compute(user, state.signals, NOW)))
         override = ArchetypeOverride(archetype="big_spender", reason="test", set_by="ops", set_at=NOW)
         audit = AuditTable(jobs.template.ref("AuditTable"), jobs.dynamodb)
-        jobs.behavior.save_override(user, override, audit.put_request(_audit(user)))
+        jobs.behavior.save_override(user, override_attributes(override), audit.put_request(_audit(user)))
 
     seen: dict[str, UserState] = {}
     pages = 0
@@ -602,7 +615,7 @@ def test_scan_pages_never_split_a_users_state_items(jobs: Jobs, segments: int) -
             pages += 1
             for raw in page.states:
                 assert raw.user_id not in seen
-                seen[raw.user_id] = raw.decode()
+                seen[raw.user_id] = user_state(raw)
             checkpoint = page.next_key
 
     assert sorted(seen) == users

@@ -35,6 +35,12 @@ def whole_number(variable: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def idempotency_ttl_seconds() -> int:
+    """How long an Idempotency-Key replays its first response: a day, so its records need no erasure of
+    their own (README, Personal data)."""
+    return whole_number("IDEMPOTENCY_TTL_SECONDS", 24 * 3600, minimum=1)
+
+
 def archetype_cache_ttl() -> timedelta:
     """How long a computed archetype is served without recomputing (ARCHETYPE_CACHE_TTL_HOURS)."""
     return timedelta(hours=whole_number("ARCHETYPE_CACHE_TTL_HOURS", 24, minimum=1))

@@ -21,6 +21,7 @@ from nudge.errors import InvalidInput
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 BATCH_WRITE_LIMIT = 25
+BATCH_GET_LIMIT = 100
 UNPROCESSED_ATTEMPTS = 5
 CURSOR_PURPOSE = "page-cursor"
 
@@ -94,17 +95,75 @@ def conditional(write: Callable[..., Any], **arguments: Any) -> bool:
 def put_all(client: Any, table: str, items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """BatchWriteItem the items, 25 per call, retrying what DynamoDB leaves unprocessed with backoff;
     returns the items still unwritten after the last attempt."""
-    unwritten: list[Mapping[str, Any]] = []
-    for start in range(0, len(items), BATCH_WRITE_LIMIT):
-        pending = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
+    left = _write_all(client, table, [{"PutRequest": {"Item": item}} for item in items])
+    return [request["PutRequest"]["Item"] for request in left]
+
+
+def delete_all(client: Any, table: str, keys: Sequence[Mapping[str, Any]]) -> int:
+    """BatchWriteItem deletes of the keys, as `put_all` writes; returns how many were deleted. Raises
+    when DynamoDB still leaves some unprocessed: an erasure must never end half done without saying so."""
+    left = _write_all(client, table, [{"DeleteRequest": {"Key": dict(key)}} for key in keys])
+    if left:
+        raise RuntimeError(f"DynamoDB left {len(left)} of {len(keys)} deletes unprocessed")
+    return len(keys)
+
+
+def _write_all(client: Any, table: str, requests: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    unprocessed: list[Mapping[str, Any]] = []
+    for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+        pending = list(requests[start : start + BATCH_WRITE_LIMIT])
         for attempt in range(UNPROCESSED_ATTEMPTS):
             response = client.batch_write_item(RequestItems={table: pending})
             pending = list((response.get("UnprocessedItems") or {}).get(table, []))
             if not pending:
                 break
             time.sleep(0.05 * 2**attempt)
-        unwritten += [request["PutRequest"]["Item"] for request in pending]
-    return unwritten
+        unprocessed += pending
+    return unprocessed
+
+
+def batch_get(client: Any, table: str, keys: Sequence[Mapping[str, Any]], consistent: bool) -> list[dict[str, Any]]:
+    """BatchGetItem the keys, 100 per call, retrying unprocessed keys with backoff; missing items are left out."""
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_LIMIT):
+        request: dict[str, Any] = {
+            table: {"Keys": list(keys[start : start + BATCH_GET_LIMIT]), "ConsistentRead": consistent}
+        }
+        for attempt in range(UNPROCESSED_ATTEMPTS):
+            response = client.batch_get_item(RequestItems=request)
+            items += response["Responses"].get(table, [])
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)
+        else:
+            raise RuntimeError(f"DynamoDB left {len(request[table]['Keys'])} keys unprocessed")
+    return items
+
+
+def query_all(client: Any, **arguments: Any) -> list[dict[str, Any]]:
+    """Every item a Query returns, over all its pages (a plain loop: a paginator loads botocore's
+    paginator model on first use)."""
+    items: list[dict[str, Any]] = []
+    while True:
+        response = client.query(**arguments)
+        items += response["Items"]
+        if "LastEvaluatedKey" not in response:
+            return items
+        arguments = arguments | {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
+def index_keys(client: Any, table: str, index: str, attribute: str, value: str) -> list[dict[str, Any]]:
+    """The table keys (pk, sk) of every item whose `attribute` is `value`, from the index keyed by it."""
+    items = query_all(
+        client,
+        TableName=table,
+        IndexName=index,
+        KeyConditionExpression="#attribute = :value",
+        ExpressionAttributeNames={"#attribute": attribute},
+        ExpressionAttributeValues={":value": {"S": value}},
+    )
+    return [{"pk": item["pk"], "sk": item["sk"]} for item in items]
 
 
 def write_transaction(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:

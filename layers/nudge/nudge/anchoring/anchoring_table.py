@@ -10,6 +10,11 @@ Item shapes (nothing outside this module builds these keys):
 - experiment stats: pk=EXPSTATS#<experiment_id>#<shard>, sk=VARIANT#<variant_id>; `assigned`,
   `impressions`, `selections`, `conversions`.
 Counters are sharded by user over STATS_SHARDS items so no single item is hot.
+
+Personal data: impressions and selections carry `user_id`, the key of the sparse UserItems index
+(keys only), so a user's items are one Query away. Export reads them; erasure deletes them. The
+counters stay: they are sums over everyone, hold no user id, and a shard mixes about an eighth of all
+users, so tier analytics and experiment results are unchanged by an erasure.
 """
 
 from __future__ import annotations
@@ -21,15 +26,28 @@ from typing import TYPE_CHECKING, Any
 
 from nudge import clients, config
 from nudge.anchoring.offer_log import Impression
-from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
+from nudge.item_codec import (
+    add_counters,
+    batch_get,
+    delete_all,
+    from_item,
+    index_keys,
+    sum_counters,
+    write_transaction,
+)
 from nudge.money import cents
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from nudge.anchoring.anchoring_export import AnchoringExport
     from nudge.anchoring.tier_selection_model import TierSelection
+    from nudge.users.personal_data import Erasure
 
 STATS_SHARDS = 8
+USER_INDEX = "UserItems"
+IMPRESSION_PREFIX = "IMPRESSION#"
+SELECTION_PREFIX = "SELECTION#"
 
 
 def _shard(user_id: str) -> int:
@@ -37,11 +55,11 @@ def _shard(user_id: str) -> int:
 
 
 def _impression_key(user_id: str, booking_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"IMPRESSION#{user_id}#{booking_id}"}, "sk": {"S": "LATEST"}}
+    return {"pk": {"S": f"{IMPRESSION_PREFIX}{user_id}#{booking_id}"}, "sk": {"S": "LATEST"}}
 
 
 def _selection_key(selection_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"SELECTION#{selection_id}"}, "sk": {"S": "SELECTION"}}
+    return {"pk": {"S": f"{SELECTION_PREFIX}{selection_id}"}, "sk": {"S": "SELECTION"}}
 
 
 def _tier_stats_key(user_id: str, day: date) -> dict[str, Any]:
@@ -63,11 +81,12 @@ class AnchoringTable:
         update = {
             "TableName": self._table,
             "Key": _impression_key(impression.user_id, impression.booking_id),
-            "UpdateExpression": "SET #impression = :impression, first_shown_at = if_not_exists(first_shown_at, :now) "
-            "ADD showings :one",
+            "UpdateExpression": "SET #impression = :impression, first_shown_at = if_not_exists(first_shown_at, :now), "
+            "user_id = :user ADD showings :one",
             "ExpressionAttributeNames": {"#impression": "impression"},
             "ExpressionAttributeValues": {
                 ":impression": {"S": impression.model_dump_json()},
+                ":user": {"S": impression.user_id},
                 ":now": {"S": impression.shown_at.isoformat()},
                 ":one": {"N": "1"},
             },
@@ -98,6 +117,7 @@ class AnchoringTable:
                 **_selection_key(selection.selection_id),
                 "selection": {"S": selection.model_dump_json()},
                 "status": {"S": selection.status},
+                "user_id": {"S": selection.user_id},
             },
             "ConditionExpression": "attribute_not_exists(pk)",
         }
@@ -160,6 +180,39 @@ class AnchoringTable:
             return []
         key = _experiment_stats_key(selection.experiment_id, selection.variant_id, selection.user_id)
         return [add_counters(self._table, key, {stage: 1})]
+
+    def export_user(self, user_id: str) -> AnchoringExport:
+        """The user's impressions (latest showing per booking) and tier selections."""
+        from nudge.anchoring.anchoring_export import AnchoringExport, ImpressionRecord
+        from nudge.anchoring.tier_selection_model import TierSelection
+
+        impressions, selections = [], []
+        for item in batch_get(self._client, self._table, self._user_keys(user_id), consistent=True):
+            attributes = from_item(item)
+            if item["pk"]["S"].startswith(IMPRESSION_PREFIX):
+                impression = Impression.model_validate_json(attributes["impression"])
+                first_shown_at, showings = datetime.fromisoformat(attributes["first_shown_at"]), attributes["showings"]
+                impressions.append(
+                    ImpressionRecord(latest=impression, first_shown_at=first_shown_at, showings=showings)
+                )
+            else:
+                selections.append(TierSelection.model_validate_json(attributes["selection"]))
+        return AnchoringExport(
+            impressions=sorted(impressions, key=lambda record: record.first_shown_at),
+            tier_selections=sorted(selections, key=lambda selection: selection.created_at),
+        )
+
+    def erase_user(self, user_id: str) -> Erasure:
+        """Delete the user's impressions and selections; the counters hold no user and stay."""
+        from nudge.users.personal_data import Erasure
+
+        keys = self._user_keys(user_id)
+        impressions = sum(key["pk"]["S"].startswith(IMPRESSION_PREFIX) for key in keys)
+        delete_all(self._client, self._table, keys)
+        return Erasure(deleted={"impressions": impressions, "tier_selections": len(keys) - impressions})
+
+    def _user_keys(self, user_id: str) -> list[dict[str, Any]]:
+        return index_keys(self._client, self._table, USER_INDEX, "user_id", user_id)
 
 
 def anchoring_table() -> AnchoringTable:

@@ -21,6 +21,7 @@ from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tiers import Multiplier, PricedTier, price_tiers, recommend_tier
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.defaults.archetype_detection import ArchetypeType
+from nudge.defaults.archetype_items import load_user_state
 from nudge.defaults.archetype_state import UserState, effective, resolve
 from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import MAX_DAYS_AHEAD, UrgencyLevel, assess_urgency, days_until_check_in
@@ -122,7 +123,7 @@ def offer_tiers(
     needs_state = request.archetype is None or experiment is not None
     experiments = [experiment.experiment_id] if experiment else []
     for _ in range(2):  # a second pass only when a concurrent request assigned this user first
-        state = behavior.get_user_state(actor.user_id, experiments) if needs_state else None
+        state = load_user_state(behavior, actor.user_id, experiments) if needs_state else None
         archetype = request.archetype
         if archetype is None and state is not None:
             archetype = effective(resolve(actor.user_id, state, now, ttl)).archetype

@@ -26,8 +26,6 @@ from nudge.api.call import IDEMPOTENCY_HEADER, ApiCall
 from nudge.errors import Conflict, IdempotencyKeyReused, InvalidInput
 
 MAX_KEY_LENGTH = 128
-# A replay window of a day; the records' TTL, so they need no erasure of their own (README, Personal data).
-DEFAULT_TTL_SECONDS = 24 * 3600
 
 
 @cache
@@ -35,7 +33,7 @@ def _config() -> IdempotencyConfig:
     return IdempotencyConfig(
         event_key_jmespath="[caller, route, key]",
         payload_validation_jmespath="body",
-        expires_after_seconds=config.whole_number("IDEMPOTENCY_TTL_SECONDS", DEFAULT_TTL_SECONDS, minimum=1),
+        expires_after_seconds=config.idempotency_ttl_seconds(),
     )
 
 

@@ -2,9 +2,11 @@
 
 Item shapes (nothing outside this module builds these keys):
 - aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field.
-- archetype:  pk=USER#<user_id>, sk=ARCHETYPE, the last computed StoredArchetype.
-- override:   pk=USER#<user_id>, sk=ARCHETYPE_OVERRIDE, an admin's ArchetypeOverride. A separate
-  item, so writing a computed archetype can never clobber an override.
+- archetype:  pk=USER#<user_id>, sk=ARCHETYPE, the last computed archetype.
+- override:   pk=USER#<user_id>, sk=ARCHETYPE_OVERRIDE, an admin's override. A separate item, so
+  writing a computed archetype can never clobber an override.
+  Both belong to the defaults capability: this module places them and stores their attributes,
+  `nudge.defaults.archetype_items` alone encodes and decodes them.
 These three state items also carry `state_user_id`, the partition key of the sparse UserStates
 index (sort key sk). The nightly job scans that index: a user's state items come back together,
 and the raw events are never read.
@@ -12,16 +14,18 @@ and the raw events are never read.
   (`variant_id`, `assigned_at`); read with the rest of the user's state.
 - raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields and `expires_at`
   (epoch seconds, the table's TTL attribute) so history is kept for recomputation, not forever.
+
+Personal data: every item of a user is in their partition, so `export_user` is one Query and
+`erase_user` deletes what it returns (nothing here is anonymous enough to keep).
 """
 
 from __future__ import annotations
 
 import json
-import time
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -29,43 +33,37 @@ from botocore.exceptions import ClientError
 from nudge import clients, config
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected
-from nudge.item_codec import UNPROCESSED_ATTEMPTS, from_item, put_all, to_item, write_transaction
+from nudge.item_codec import (
+    batch_get,
+    delete_all,
+    from_item,
+    put_all,
+    query_all,
+    to_item,
+    write_transaction,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    # Imported where used at run time: event ingestion never loads the archetype models, and readers of
-    # user state never load the event models.
-    from pydantic import TypeAdapter
-
+    # Imported where used at run time: event ingestion and the readers of user state never load the
+    # event or export models.
+    from nudge.behavior.behavior_export import BehaviorExport, StoredEvent
     from nudge.behavior.events import BehavioralEvent
-    from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
+    from nudge.users.personal_data import Erasure
 
 SIGNALS_SK = "SIGNALS"
 ARCHETYPE_SK = "ARCHETYPE"
 OVERRIDE_SK = "ARCHETYPE_OVERRIDE"
+EVENT_PREFIX = "EVENT#"
+ASSIGNMENT_PREFIX = "EXPERIMENT#"
 USER_STATES_INDEX = "UserStates"
 STATE_INDEX_KEY = "state_user_id"
 # A user has at most 3 state items, so a page of 4 or more always ends inside a later user.
 MIN_STATE_PAGE = 4
 KEY_ATTRIBUTES = ("pk", "sk", STATE_INDEX_KEY)
-BATCH_GET_LIMIT = 100
-
-
-@cache
-def _event_reader() -> tuple[TypeAdapter[BehavioralEvent], frozenset[str]]:
-    """How to read a stored raw event back: its model, and which stored attributes are its fields."""
-    from pydantic import TypeAdapter
-
-    from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
-
-    fields = frozenset(DateChangeRequestCreated.model_fields) | frozenset(DateChangeRequestAnswered.model_fields)
-    return TypeAdapter(BehavioralEvent), fields
-
-
-class StoredEvent(NamedTuple):
-    event: BehavioralEvent
-    expires_at: datetime
+# What each kind of item in a user's partition is called in exports and erasure counts.
+STATE_KINDS = {SIGNALS_SK: "signals", ARCHETYPE_SK: "archetype", OVERRIDE_SK: "archetype_override"}
 
 
 def _user_pk(user_id: str) -> str:
@@ -73,7 +71,15 @@ def _user_pk(user_id: str) -> str:
 
 
 def _event_sk(event_id: str) -> str:
-    return f"EVENT#{event_id}"
+    return f"{EVENT_PREFIX}{event_id}"
+
+
+def _kind(sk: str) -> str:
+    if sk in STATE_KINDS:
+        return STATE_KINDS[sk]
+    if sk.startswith(EVENT_PREFIX):
+        return "events"
+    return "experiment_assignments" if sk.startswith(ASSIGNMENT_PREFIX) else "other_items"
 
 
 class BehaviorTable:
@@ -99,28 +105,7 @@ class BehaviorTable:
         )
         if "Item" not in response:
             return None
-        return _signals(response["Item"])
-
-    def raw_events(self, user_id: str) -> list[StoredEvent]:
-        """Every retained raw event of the user, for recomputing their aggregates from scratch."""
-        paginator = self._client.get_paginator("query")
-        pages = paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": _user_pk(user_id)}, ":prefix": {"S": _event_sk("")}},
-        )
-        adapter, fields = _event_reader()
-        stored = []
-        for page in pages:
-            for item in page["Items"]:
-                attributes = from_item(item)
-                stored.append(
-                    StoredEvent(
-                        event=adapter.validate_python({k: v for k, v in attributes.items() if k in fields}),
-                        expires_at=datetime.fromtimestamp(int(attributes["expires_at"]), UTC),
-                    )
-                )
-        return stored
+        return _signals(from_item(response["Item"], drop=KEY_ATTRIBUTES))
 
     def save_batch(
         self,
@@ -137,11 +122,6 @@ class BehaviorTable:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
             raise self._rejection(error, events) from error
-
-    def load_signals(self, aggregates: Sequence[tuple[str, SignalAggregates]]) -> list[str]:
-        """Bulk-write users' aggregates with BatchWriteItem, unconditionally: for importing or rebuilding
-        history while no events flow (ingestion's version checks are bypassed). Returns users not written."""
-        return self._put_all([self._aggregates_put(user_id, 0, data)["Put"]["Item"] for user_id, data in aggregates])
 
     def _aggregates_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
         item = to_item({"pk": _user_pk(user_id), "sk": SIGNALS_SK, STATE_INDEX_KEY: user_id, **aggregates.model_dump()})
@@ -180,23 +160,12 @@ class BehaviorTable:
         duplicates = frozenset(events[index - 1].event_id for index in failed if index > 0)
         return BatchRejected(duplicate_event_ids=duplicates, stale=0 in failed)
 
-    def get_user_state(self, user_id: str, experiment_ids: Sequence[str] = ()) -> UserState:
+    def get_state(self, user_id: str, experiment_ids: Sequence[str] = ()) -> RawState:
         """Signals, stored archetype, override (and the user's variant in each of `experiment_ids`) in one
         consistent BatchGetItem."""
-        assignments = tuple(_assignment_sk(experiment_id) for experiment_id in experiment_ids)
-        found = self._get_parts([user_id], (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK, *assignments), consistent=True)
-        return RawState(user_id, found.get((user_id, SIGNALS_SK)), found).decode()
-
-    def _get_parts(
-        self, user_ids: Sequence[str], parts: tuple[str, ...], consistent: bool
-    ) -> dict[tuple[str, str], dict[str, Any]]:
-        wanted = [_key(user_id, sk) for user_id in user_ids for sk in parts]
-        per_call = BATCH_GET_LIMIT - BATCH_GET_LIMIT % len(parts)
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for start in range(0, len(wanted), per_call):
-            for item in self._batch_get(wanted[start : start + per_call], consistent):
-                found[(item["pk"]["S"].removeprefix("USER#"), item["sk"]["S"])] = item
-        return found
+        parts = (SIGNALS_SK, ARCHETYPE_SK, OVERRIDE_SK, *(f"{ASSIGNMENT_PREFIX}{e}" for e in experiment_ids))
+        items = batch_get(self._client, self._table, [_key(user_id, sk) for sk in parts], consistent=True)
+        return _raw_state(user_id, {item["sk"]["S"]: item for item in items})
 
     def user_states(self, segment: int, total_segments: int, start_after: str, limit: int) -> StatesPage:
         """One page of a parallel scan over users' state items (the sparse UserStates index), whole users
@@ -212,10 +181,9 @@ class BehaviorTable:
         if start_after:
             arguments["ExclusiveStartKey"] = json.loads(start_after)
         response = self._client.scan(**arguments)
-        users: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        users: dict[str, dict[str, dict[str, Any]]] = {}
         for item in response["Items"]:
-            user_id = item[STATE_INDEX_KEY]["S"]
-            users.setdefault(user_id, {})[(user_id, item["sk"]["S"])] = item
+            users.setdefault(item[STATE_INDEX_KEY]["S"], {})[item["sk"]["S"]] = item
         if "LastEvaluatedKey" not in response:
             return StatesPage([_raw_state(user_id, found) for user_id, found in users.items()], None)
         complete = list(users.items())[:-1]
@@ -225,33 +193,36 @@ class BehaviorTable:
             [_raw_state(user_id, found) for user_id, found in complete], json.dumps(next_key, sort_keys=True)
         )
 
-    def save_archetype(self, user_id: str, stored: StoredArchetype, also: Sequence[dict[str, Any]] = ()) -> None:
-        """Write a computed archetype; `also` are transaction items (an audit record) written with it."""
-        item = _archetype_item(user_id, stored)
+    def save_archetype(self, user_id: str, archetype: Mapping[str, Any], also: Sequence[dict[str, Any]] = ()) -> None:
+        """Write a computed archetype's attributes; `also` are transaction items (an audit record) written
+        with it."""
+        item = self._state_item(user_id, ARCHETYPE_SK, archetype)
         if also:
             write_transaction(self._client, [{"Put": {"TableName": self._table, "Item": item}}, *also])
         else:
             self._client.put_item(TableName=self._table, Item=item)
 
-    def save_archetypes(self, computed: Sequence[tuple[str, StoredArchetype]]) -> list[str]:
-        """BatchWriteItem the computed archetypes, 25 per call. Returns the users that could not be written."""
-        return self._put_all([_archetype_item(user_id, stored) for user_id, stored in computed])
-
-    def _put_all(self, items: list[dict[str, Any]]) -> list[str]:
-        """BatchWriteItem user items, 25 per call; returns the users whose item could not be written."""
+    def save_archetypes(self, computed: Sequence[tuple[str, Mapping[str, Any]]]) -> list[str]:
+        """BatchWriteItem computed archetypes' attributes, 25 per call. Returns the users not written."""
+        items = [self._state_item(user_id, ARCHETYPE_SK, archetype) for user_id, archetype in computed]
         return [item["pk"]["S"].removeprefix("USER#") for item in put_all(self._client, self._table, items)]
 
     def assignment_put(self, user_id: str, experiment_id: str, variant_id: str, now: datetime) -> dict[str, Any]:
         """A user's first assignment in an experiment, as a TransactWriteItems element; it fails (cancelling
         the transaction) if the user was assigned meanwhile, so an assignment never changes."""
         item = to_item(
-            {"pk": _user_pk(user_id), "sk": _assignment_sk(experiment_id), "variant_id": variant_id, "assigned_at": now}
+            {
+                "pk": _user_pk(user_id),
+                "sk": f"{ASSIGNMENT_PREFIX}{experiment_id}",
+                "variant_id": variant_id,
+                "assigned_at": now,
+            }
         )
         return {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
 
-    def save_override(self, user_id: str, override: ArchetypeOverride, audit: dict[str, Any]) -> None:
-        keys = {"pk": _user_pk(user_id), "sk": OVERRIDE_SK, STATE_INDEX_KEY: user_id}
-        item = to_item(keys | override.model_dump(mode="json"))
+    def save_override(self, user_id: str, override: Mapping[str, Any], audit: dict[str, Any]) -> None:
+        """Write an override's attributes together with its audit record."""
+        item = self._state_item(user_id, OVERRIDE_SK, override)
         write_transaction(self._client, [{"Put": {"TableName": self._table, "Item": item}}, audit])
 
     def delete_override(self, user_id: str, audit: dict[str, Any]) -> bool:
@@ -263,67 +234,102 @@ class BehaviorTable:
         }
         return write_transaction(self._client, [{"Delete": delete}, audit])
 
-    def _batch_get(self, keys: list[dict[str, Any]], consistent: bool) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": consistent}}
-        for attempt in range(UNPROCESSED_ATTEMPTS):
-            response = self._client.batch_get_item(RequestItems=request)
-            items += response["Responses"].get(self._table, [])
-            request = dict(response.get("UnprocessedKeys") or {})
-            if not request:
-                return items
-            time.sleep(0.05 * 2**attempt)
-        raise RuntimeError(f"DynamoDB left {len(request[self._table]['Keys'])} keys unprocessed")
+    def _state_item(self, user_id: str, sk: str, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        return to_item({"pk": _user_pk(user_id), "sk": sk, STATE_INDEX_KEY: user_id, **attributes})
+
+    def export_user(self, user_id: str) -> BehaviorExport:
+        """Every item in the user's partition: signals, archetype and override, experiment assignments,
+        and the raw events still retained (with when they expire)."""
+        from nudge.behavior.behavior_export import BehaviorExport, ExperimentAssignment
+
+        exported: dict[str, Any] = {"events": [], "experiment_assignments": {}, "other_items": []}
+        for item in self._partition(user_id):
+            sk, attributes = item["sk"]["S"], from_item(item, drop=KEY_ATTRIBUTES)
+            kind = _kind(sk)
+            if kind == "events":
+                exported["events"].append(_stored_event(attributes))
+            elif kind == "experiment_assignments":
+                assignment = ExperimentAssignment.model_validate(attributes)
+                exported["experiment_assignments"][sk.removeprefix(ASSIGNMENT_PREFIX)] = assignment
+            elif kind == "other_items":
+                exported["other_items"].append({"sk": sk, **attributes})
+            else:
+                exported[kind] = _signals(attributes) if kind == "signals" else attributes
+        return BehaviorExport.model_validate(exported)
+
+    def erase_user(self, user_id: str) -> Erasure:
+        """Delete every item in the user's partition."""
+        from nudge.users.personal_data import Erasure
+
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._partition(user_id, keys_only=True)]
+        delete_all(self._client, self._table, keys)
+        return Erasure(deleted=dict(Counter(_kind(key["sk"]["S"]) for key in keys)))
+
+    def _partition(self, user_id: str, keys_only: bool = False) -> list[dict[str, Any]]:
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": _user_pk(user_id)}},
+            "ConsistentRead": True,
+        }
+        if keys_only:
+            arguments["ProjectionExpression"] = "pk, sk"
+        return query_all(self._client, **arguments)
+
+
+class RawState(NamedTuple):
+    """One user's state items as stored, keys removed, decoded one user at a time by their owners (so one
+    corrupt item fails its user only): the signals by `aggregates`, the archetype and override by
+    `nudge.defaults.archetype_items`."""
+
+    user_id: str
+    signals: dict[str, Any] | None
+    archetype: dict[str, Any] | None
+    override: dict[str, Any] | None
+    assignments: Mapping[str, str]  # experiment_id -> variant_id, for the experiments asked for
+
+    def aggregates(self) -> SignalAggregates:
+        return _signals(self.signals) if self.signals else SignalAggregates.model_construct()
 
 
 class StatesPage(NamedTuple):
-    states: list[RawState]  # decoded one by one by the caller, so one corrupt item fails its user only
+    states: list[RawState]
     next_key: str | None  # None on the segment's last page
 
 
-def _raw_state(user_id: str, found: Mapping[tuple[str, str], dict[str, Any]]) -> RawState:
-    return RawState(user_id, found.get((user_id, SIGNALS_SK)), found)
+def _raw_state(user_id: str, found: Mapping[str, dict[str, Any]]) -> RawState:
+    """The state from a user's items by sort key."""
+
+    def attributes(sk: str) -> dict[str, Any] | None:
+        return from_item(found[sk], drop=KEY_ATTRIBUTES) if sk in found else None
+
+    assignments = {
+        sk.removeprefix(ASSIGNMENT_PREFIX): item["variant_id"]["S"]
+        for sk, item in found.items()
+        if sk.startswith(ASSIGNMENT_PREFIX)
+    }
+    return RawState(user_id, attributes(SIGNALS_SK), attributes(ARCHETYPE_SK), attributes(OVERRIDE_SK), assignments)
 
 
-def _signals(item: Mapping[str, Any]) -> SignalAggregates:
-    return SignalAggregates.model_validate(from_item(item, drop=KEY_ATTRIBUTES))
+def _signals(attributes: Mapping[str, Any]) -> SignalAggregates:
+    return SignalAggregates.model_validate(attributes)
 
 
-def _assignment_sk(experiment_id: str) -> str:
-    return f"EXPERIMENT#{experiment_id}"
+def _stored_event(attributes: Mapping[str, Any]) -> StoredEvent:
+    from nudge.behavior.behavior_export import StoredEvent, event_fields
+
+    fields = event_fields()
+    return StoredEvent.model_validate(
+        {
+            "event": {name: value for name, value in attributes.items() if name in fields},
+            "ingested_at": attributes.get("ingested_at"),
+            "expires_at": datetime.fromtimestamp(int(attributes["expires_at"]), UTC),
+        }
+    )
 
 
 def _key(user_id: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": sk}}
-
-
-def _archetype_item(user_id: str, stored: StoredArchetype) -> dict[str, Any]:
-    keys = {"pk": _user_pk(user_id), "sk": ARCHETYPE_SK, STATE_INDEX_KEY: user_id}
-    return to_item(keys | stored.model_dump(mode="json"))
-
-
-class RawState(NamedTuple):
-    user_id: str
-    signals: dict[str, Any] | None
-    found: Mapping[tuple[str, str], dict[str, Any]]
-
-    def decode(self) -> UserState:
-        from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState
-
-        stored = self.found.get((self.user_id, ARCHETYPE_SK))
-        override = self.found.get((self.user_id, OVERRIDE_SK))
-        prefix = _assignment_sk("")
-        assignments = {
-            sk.removeprefix(prefix): item["variant_id"]["S"]
-            for (_, sk), item in self.found.items()
-            if sk.startswith(prefix)
-        }
-        return UserState(
-            assignments=assignments,
-            signals=_signals(self.signals) if self.signals else SignalAggregates.model_construct(),
-            stored=StoredArchetype.model_validate(from_item(stored, drop=KEY_ATTRIBUTES)) if stored else None,
-            override=ArchetypeOverride.model_validate(from_item(override, drop=KEY_ATTRIBUTES)) if override else None,
-        )
 
 
 def behavior_table() -> BehaviorTable:

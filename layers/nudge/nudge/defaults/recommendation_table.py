@@ -10,6 +10,11 @@ Item shapes (nothing outside this module builds these keys):
 
 A recommendation writes its log entry and its counters in one TransactWriteItems (one write call);
 a selection likewise, guarded so it happens once.
+
+Personal data: log entries carry `user_id`, the key of the sparse UserRecommendations index (keys
+only), so a user's recommendations are one Query away. Export reads them; erasure deletes them.
+The counters stay: they count recommendations by day, archetype and urgency, sharded by
+recommendation id, and hold nothing about who they were for, so analytics are unchanged.
 """
 
 from __future__ import annotations
@@ -19,13 +24,17 @@ from typing import TYPE_CHECKING, Any
 
 from nudge import clients, config
 from nudge.defaults.recommendation_log import RecommendationRecord, Selection, counter_groups
-from nudge.item_codec import add_counters, from_item, sum_counters, write_transaction
+from nudge.item_codec import add_counters, batch_get, delete_all, from_item, index_keys, sum_counters, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from nudge.defaults.recommendation_export import RecommendationExport
+    from nudge.users.personal_data import Erasure
+
 STATS_SHARDS = 8
 STAGES = ("recommended", "selected", "followed")
+USER_INDEX = "UserRecommendations"
 
 
 def _rec_key(recommendation_id: str) -> dict[str, Any]:
@@ -90,6 +99,24 @@ class RecommendationTable:
         """Every counter summed over the days start..end (inclusive) and all shards."""
         shards = [f"STATS#{shard}" for shard in range(STATS_SHARDS)]
         return sum_counters(self._client, self._table, shards, f"DAY#{start.isoformat()}", f"DAY#{end.isoformat()}")
+
+    def export_user(self, user_id: str) -> RecommendationExport:
+        """Every recommendation made for the user, as logged, with the selection when there was one."""
+        from nudge.defaults.recommendation_export import RecommendationExport
+
+        items = batch_get(self._client, self._table, self._user_keys(user_id), consistent=True)
+        records = [RecommendationRecord.model_validate_json(from_item(item)["record"]) for item in items]
+        return RecommendationExport(recommendations=sorted(records, key=lambda record: record.created_at))
+
+    def erase_user(self, user_id: str) -> Erasure:
+        """Delete the user's log entries; the counters hold no user and stay."""
+        from nudge.users.personal_data import Erasure
+
+        deleted = delete_all(self._client, self._table, self._user_keys(user_id))
+        return Erasure(deleted={"recommendations": deleted})
+
+    def _user_keys(self, user_id: str) -> list[dict[str, Any]]:
+        return index_keys(self._client, self._table, USER_INDEX, "user_id", user_id)
 
 
 def recommendation_table() -> RecommendationTable:

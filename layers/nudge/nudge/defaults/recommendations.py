@@ -13,6 +13,7 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from nudge.behavior.behavior_table import BehaviorTable
+from nudge.defaults.archetype_items import load_user_state
 from nudge.defaults.archetype_state import effective, resolve
 from nudge.defaults.default_selection import select_default
 from nudge.defaults.recommendation_log import (
@@ -60,7 +61,7 @@ def recommend_for_actor(
     cache_ttl: timedelta,
 ) -> RecommendationRecord:
     urgency = assess_urgency(request.days_from(now.date()))
-    resolution = resolve(actor.user_id, behavior.get_user_state(actor.user_id), now, cache_ttl)
+    resolution = resolve(actor.user_id, load_user_state(behavior, actor.user_id), now, cache_ttl)
     archetype = effective(resolution)
     selection = select_default(archetype, urgency, request.nightly_price, request.nights)
     record = RecommendationRecord(

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from nudge.audit.audit_table import AuditTable
+from nudge.audit.audit_table import AuditTable, user_target
 from nudge.audit.records import audit_record
 from nudge.behavior.behavior_table import BehaviorTable
+from nudge.defaults.archetype_items import archetype_attributes, load_user_state, override_attributes
 from nudge.defaults.archetype_state import ArchetypeOverride, Resolution, resolve
 from nudge.defaults.archetype_view import ArchetypeView, view
 from nudge.errors import NotFound
@@ -26,9 +27,9 @@ def archetype_for_actor(
 ) -> ArchetypeView:
     """The stored archetype, recomputed (and stored if it changed) when stale; new users get new_user."""
     actor.ensure_can_access(user_id)
-    resolution = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    resolution = resolve(user_id, load_user_state(table, user_id), now, ttl)
     if resolution.changed:
-        table.save_archetype(user_id, resolution.current)
+        table.save_archetype(user_id, archetype_attributes(resolution.current))
     return view(user_id, resolution)
 
 
@@ -36,11 +37,11 @@ def recalculate(
     table: BehaviorTable, audit: AuditTable, actor: Actor, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
     actor.ensure_admin()
-    state = table.get_user_state(user_id)
+    state = load_user_state(table, user_id)
     before = resolve(user_id, state, now, ttl)
     after = resolve(user_id, state, now, ttl, force=True)
     record = audit_record(actor, "archetype.recalculate", _target(user_id), _summary(before), _summary(after), now)
-    table.save_archetype(user_id, after.current, also=[audit.put_request(record)])
+    table.save_archetype(user_id, archetype_attributes(after.current), also=[audit.put_request(record)])
     return view(user_id, after)
 
 
@@ -62,7 +63,7 @@ def set_override(
     ttl: timedelta,
 ) -> ArchetypeView:
     actor.ensure_admin()
-    before = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    before = resolve(user_id, load_user_state(table, user_id), now, ttl)
     override = ArchetypeOverride(
         archetype=request.archetype, reason=request.reason.strip(), set_by=actor.user_id, set_at=now
     )
@@ -70,7 +71,7 @@ def set_override(
     record = audit_record(
         actor, "archetype.override.set", _target(user_id), _summary(before), _summary(after), now, request.reason
     )
-    table.save_override(user_id, override, audit.put_request(record))
+    table.save_override(user_id, override_attributes(override), audit.put_request(record))
     return view(user_id, after)
 
 
@@ -78,7 +79,7 @@ def clear_override(
     table: BehaviorTable, audit: AuditTable, actor: Actor, user_id: str, now: datetime, ttl: timedelta
 ) -> ArchetypeView:
     actor.ensure_admin()
-    before = resolve(user_id, table.get_user_state(user_id), now, ttl)
+    before = resolve(user_id, load_user_state(table, user_id), now, ttl)
     if before.override is None:
         raise NotFound("this user's archetype is not overridden", field="user_id")
     after = before._replace(override=None)
@@ -89,7 +90,7 @@ def clear_override(
 
 
 def _target(user_id: str) -> str:
-    return f"user:{user_id}"
+    return user_target(user_id)
 
 
 def _summary(resolution: Resolution) -> dict[str, Any]:

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nudge.behavior.behavior_table import BehaviorTable, RawState, StatesPage
+from nudge.defaults.archetype_items import archetype_attributes, load_user_state, user_state
 from nudge.defaults.archetype_state import StoredArchetype, is_stale, resolve
 from nudge.identifiers import new_id
 from nudge.jobs.job_models import RECALCULATION_JOB, JobCounts, JobRun, Segment
@@ -104,7 +105,7 @@ def _scan_segment(ports: RecalculationPorts, segment: Segment, time_left_ms: Cal
 
 def _process_page(ports: RecalculationPorts, page: StatesPage) -> tuple[JobCounts, list[str]]:
     now = ports.clock()
-    changed: list[tuple[str, StoredArchetype]] = []
+    changed: list[tuple[str, dict[str, Any]]] = []
     failed: list[str] = []
     tally = {"fresh": 0, "skipped_overrides": 0, "recalculated": 0}
     for raw in page.states:
@@ -116,7 +117,7 @@ def _process_page(ports: RecalculationPorts, page: StatesPage) -> tuple[JobCount
             continue
         tally[outcome[0]] += 1
         if outcome[1] is not None:
-            changed.append((raw.user_id, outcome[1]))
+            changed.append((raw.user_id, archetype_attributes(outcome[1])))
     unwritten = ports.behavior.save_archetypes(changed)
     counts = JobCounts(
         users_scanned=len(page.states),
@@ -129,7 +130,7 @@ def _process_page(ports: RecalculationPorts, page: StatesPage) -> tuple[JobCount
 
 def _recalculate_user(raw: RawState, now: datetime, ttl: timedelta) -> tuple[str, StoredArchetype | None]:
     """("fresh" | "skipped_overrides" | "recalculated", the archetype to write when it changed)."""
-    state = raw.decode()
+    state = user_state(raw)
     if state.override is not None:
         return "skipped_overrides", None
     if not is_stale(state.stored, state.signals.version, now, ttl):
@@ -142,9 +143,9 @@ def _retry_users(ports: RecalculationPorts, message: RecalculationMessage) -> st
     """Recompute users whose first attempt failed; any failure here fails the message (SQS retries it)."""
     now = ports.clock()
     for user_id in message.retry_user_ids:
-        resolution = resolve(user_id, ports.behavior.get_user_state(user_id), now, ports.ttl, force=True)
+        resolution = resolve(user_id, load_user_state(ports.behavior, user_id), now, ports.ttl, force=True)
         if resolution.override is None:
-            ports.behavior.save_archetype(user_id, resolution.current)
+            ports.behavior.save_archetype(user_id, archetype_attributes(resolution.current))
     ports.jobs.add_to_run(RECALCULATION_JOB, message.run_id, JobCounts(recovered=len(message.retry_user_ids)))
     return f"recovered {len(message.retry_user_ids)} users"
 

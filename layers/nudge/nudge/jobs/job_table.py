@@ -7,6 +7,11 @@ Item shapes (nothing outside this module builds these keys):
   Query lists the newest runs first.
 - segment: pk=RUN#<run_id>, sk=SEGMENT#<nnnn>; status and checkpoint.
 Counters are flat number attributes `count_<name>` so pages add to them with ADD.
+
+Personal data: none at rest. Runs and locks hold run ids, times and counts. A pending segment's
+checkpoint is the index key its scan resumes after, which names the user a page ended on; it is
+cleared when the segment completes. Users whose recalculation failed are retried through queue
+messages, never stored here.
 """
 
 from __future__ import annotations
@@ -157,11 +162,17 @@ class JobTable:
         segment_update = {
             "TableName": self._table,
             "Key": _segment_key(segment.run_id, segment.segment),
-            "UpdateExpression": f"SET #status = :done {add}",
+            # The checkpoint names a user and is of no use once the segment is done.
+            "UpdateExpression": f"SET #status = :done, #checkpoint = :cleared {add}",
             "ConditionExpression": "#checkpoint = :previous AND #status = :pending",
             "ExpressionAttributeNames": names | {"#checkpoint": "checkpoint", "#status": "status"},
             "ExpressionAttributeValues": values
-            | {":done": {"S": "done"}, ":previous": {"S": segment.checkpoint}, ":pending": {"S": "pending"}},
+            | {
+                ":done": {"S": "done"},
+                ":cleared": {"S": ""},
+                ":previous": {"S": segment.checkpoint},
+                ":pending": {"S": "pending"},
+            },
         }
         run_update = {
             "TableName": self._table,

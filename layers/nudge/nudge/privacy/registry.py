@@ -1,0 +1,45 @@
+"""Every DynamoDB table in template.yaml and what it holds about users.
+
+It lives above the capabilities, so it may name their stores; `nudge.users` defines what an entry
+is and imports none of them. tests/unit/test_personal_data_registry.py fails when a table of the
+template has no entry here, or an entry names a table the template does not have.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from nudge.anchoring.anchoring_table import anchoring_table
+from nudge.audit.audit_table import audit_table
+from nudge.behavior.behavior_table import behavior_table
+from nudge.config import idempotency_ttl_seconds
+from nudge.defaults.recommendation_table import recommendation_table
+from nudge.users.personal_data import ExpiresOnItsOwn, HoldsNoPersonalData, HoldsPersonalData, Registry
+
+REGISTRY: Registry = MappingProxyType(
+    {
+        "BehaviorTable": HoldsPersonalData(
+            behavior_table, "signal aggregates, raw events, computed archetype, override, experiment assignments"
+        ),
+        "RecommendationTable": HoldsPersonalData(
+            recommendation_table, "every recommendation made for the user, with the option they chose"
+        ),
+        "AnchoringTable": HoldsPersonalData(anchoring_table, "tier impressions per booking and tier selections"),
+        "AuditTable": HoldsPersonalData(
+            audit_table, "admin actions on the user; actions the user took as an admin, with source IP and user agent"
+        ),
+        "IdempotencyTable": ExpiresOnItsOwn(
+            idempotency_ttl_seconds,
+            "the first response to a request sent with an Idempotency-Key, keyed by a hash of caller, route and "
+            "key (so not findable by user); never replayed after its expiry, then deleted by DynamoDB's TTL",
+        ),
+        "PricingTable": HoldsNoPersonalData(
+            "the tier and experiment catalog admins configure; who changed it is in the audit trail"
+        ),
+        "JobTable": HoldsNoPersonalData(
+            "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
+            "the user a scan page ended on until the segment completes; failed users are retried through queue "
+            "messages, never stored here"
+        ),
+    }
+)

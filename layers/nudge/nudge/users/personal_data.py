@@ -1,0 +1,98 @@
+"""The personal-data contract: every store that holds data about a user can export it and erase it.
+
+A store (one table's repository) implements `PersonalDataStore`: `export_user` returns everything
+it holds about the user as a typed `ExportSection`, and `erase_user` deletes it, or anonymizes what
+must outlive the user (the store's docstring says why), and reports counts. Both reach the user's
+items by key or through an index, never by scanning the table, and both are idempotent: erasing
+an erased user finds nothing and changes nothing.
+
+The registry that names a store for every table lives above the capabilities (`nudge.privacy`);
+this module only defines what an entry is, so it imports no capability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import Field, SerializeAsAny
+
+from nudge.models import NudgeModel
+
+
+class ExportSection(NudgeModel):
+    """What one table holds about a user; each store returns its own subclass with typed fields."""
+
+
+class Erasure(NudgeModel):
+    """What erasing a user changed in one table, by kind of item."""
+
+    deleted: dict[str, int] = Field(default_factory=dict)
+    anonymized: dict[str, int] = Field(
+        default_factory=dict, description="Kept without the user's personal values (the table's docstring says why)"
+    )
+
+
+class PersonalDataStore(Protocol):
+    def export_user(self, user_id: str) -> ExportSection:
+        """Everything the store holds about the user."""
+
+    def erase_user(self, user_id: str) -> Erasure:
+        """Delete (or anonymize) everything the store holds about the user; a second call changes nothing."""
+
+
+@dataclass(frozen=True)
+class HoldsPersonalData:
+    """A table with data about users, reached through its store."""
+
+    store: Callable[[], PersonalDataStore]
+    holds: str
+
+
+@dataclass(frozen=True)
+class ExpiresOnItsOwn:
+    """A table whose data about a user is neither exported nor erased: it stops being served after
+    `max_age_seconds` (at most a day) and DynamoDB's TTL then deletes it."""
+
+    max_age_seconds: Callable[[], int]
+    holds: str
+
+
+@dataclass(frozen=True)
+class HoldsNoPersonalData:
+    reason: str
+
+
+RegistryEntry = HoldsPersonalData | ExpiresOnItsOwn | HoldsNoPersonalData
+# template.yaml logical id of a table -> what it holds about users.
+Registry = Mapping[str, RegistryEntry]
+
+
+class UserDataExport(NudgeModel):
+    user_id: str
+    exported_at: datetime
+    tables: dict[str, SerializeAsAny[ExportSection]] = Field(description="Logical table id -> its section")
+
+
+class UserDataErasure(NudgeModel):
+    user_id: str
+    erased_at: datetime
+    tables: dict[str, Erasure] = Field(description="Logical table id -> what was deleted or anonymized")
+
+
+def stores(registry: Registry) -> dict[str, PersonalDataStore]:
+    """A store for every table that holds data about users, by logical id."""
+    return {table: entry.store() for table, entry in registry.items() if isinstance(entry, HoldsPersonalData)}
+
+
+def export_from(registry: Registry, user_id: str, now: datetime) -> UserDataExport:
+    sections = {table: store.export_user(user_id) for table, store in stores(registry).items()}
+    return UserDataExport(user_id=user_id, exported_at=now, tables=sections)
+
+
+def erase_from(registry: Registry, user_id: str, now: datetime) -> UserDataErasure:
+    """Every store in turn; a failure stops here, and running it again finishes the work."""
+    erased = {table: store.erase_user(user_id) for table, store in stores(registry).items()}
+    return UserDataErasure(user_id=user_id, erased_at=now, tables=erased)

@@ -1,0 +1,304 @@
+"""A user's personal data across every table (moto): created through the API routes, exported, erased.
+
+The session's tables are shared with every other test, so what must stay untouched is compared
+around this test's own calls: another user's export, and the counters behind the analytics.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from local_runtime.runtime import LocalStack
+from nudge.anchoring.anchoring_export import AnchoringExport
+from nudge.audit.audit_export import AuditExport
+from nudge.audit.records import AuditRecord
+from nudge.behavior.behavior_export import BehaviorExport
+from nudge.defaults.recommendation_export import RecommendationExport
+from nudge.privacy.user_data import erase_user_data, export_user_data
+from nudge.users.personal_data import Erasure, UserDataErasure, UserDataExport
+from tests.builders import answered, created
+from tests.integration.conftest import Api
+from tests.integration.test_pricing_tiers_api import new_booking, offered, select, settle
+
+# Where the privacy functions find each table (a later route's function will get these from the template).
+TABLE_VARIABLES = {
+    "BEHAVIOR_TABLE_NAME": "BehaviorTable",
+    "RECOMMENDATION_TABLE_NAME": "RecommendationTable",
+    "ANCHORING_TABLE_NAME": "AnchoringTable",
+    "AUDIT_TABLE_NAME": "AuditTable",
+}
+CONSOLE = {"user-agent": "nudge-console/3.0"}
+ERASED = "(erased)"
+
+
+@dataclass
+class Privacy:
+    stack: LocalStack
+    monkeypatch: pytest.MonkeyPatch
+
+    def _configure(self) -> None:
+        for variable, table in TABLE_VARIABLES.items():
+            self.monkeypatch.setenv(variable, self.stack.template.ref(table))
+
+    def export(self, user: str) -> UserDataExport:
+        self._configure()
+        return export_user_data(user, datetime.now(UTC))
+
+    def erase(self, user: str) -> UserDataErasure:
+        self._configure()
+        return erase_user_data(user, datetime.now(UTC))
+
+
+@pytest.fixture
+def privacy(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Privacy:
+    return Privacy(stack, monkeypatch)
+
+
+@dataclass
+class Footprint:
+    """What `populate` made for one user."""
+
+    event_ids: list[str]
+    recommendation_id: str
+    selected_option: str
+    experiment_id: str
+    booking_id: str
+    selection_id: str
+
+
+def populate(api: Api, user: str, admin: str) -> Footprint:
+    """A user with something in every table that holds personal data, made through the routes: events,
+    a stored archetype, a recommendation and its selection, tiers shown under an experiment (an
+    assignment), a settled tier selection, and an admin's override (audited)."""
+    events = [created(f"{user}-r{i}", offered="600.00", amount="700.00") for i in range(3)]
+    events.append(answered(f"{user}-a0", "accepted", response_time=300))
+    assert api.call("POST", "/v1/events", {"events": events}, user=user).status == 200
+    assert api.call("GET", f"/v1/users/{user}/archetype", user=user).status == 200
+    request = {"listing_id": "listing-7", "nightly_price": 120, "nights": 2, "days_until_check_in": 9}
+    recommended = api.call("POST", "/v1/transaction-recommendations", request, user=user)
+    assert recommended.status == 200, recommended.body
+    recommendation_id, option = recommended.body["recommendation_id"], recommended.body["primary_recommendation"]
+    chosen = api.call(
+        "POST", f"/v1/recommendations/{recommendation_id}/selection", {"selected_option": option}, user=user
+    )
+    assert chosen.status == 200, chosen.body
+    experiment_id, booking = f"privacy_{uuid.uuid4().hex[:8]}", new_booking()
+    with_experiment(api, admin, experiment_id, lambda: offered(api, user, booking))
+    selection = select(api, user, booking)
+    assert selection.status == 200, selection.body
+    assert settle(api, selection.body["selection_id"], "completed", user).status == 200
+    override = {"archetype": "high_flexibility", "reason": "Verified host account"}
+    answer = api.call("PUT", f"/v1/users/{user}/archetype", override, user=admin, admin=True, headers=CONSOLE)
+    assert answer.status == 200, answer.body
+    return Footprint(
+        [event["event_id"] for event in events],
+        recommendation_id,
+        option,
+        experiment_id,
+        booking,
+        selection.body["selection_id"],
+    )
+
+
+def with_experiment(api: Api, admin: str, experiment_id: str, action: Callable[[], object]) -> None:
+    """Run `action` while an experiment of two variants runs; it is stopped whatever happens."""
+    variants = [
+        {"variant_id": "control", "traffic_percentage": 50, "is_control": True},
+        {"variant_id": "steeper", "traffic_percentage": 50, "multipliers": {"premium": 1.25}},
+    ]
+    body = {"experiment_id": experiment_id, "name": "Privacy", "variants": variants}
+    started = api.call("POST", "/v1/admin/experiments", body, user=admin, admin=True, headers=CONSOLE)
+    assert started.status == 200, started.body
+    try:
+        action()
+    finally:
+        stopped = api.call(
+            "PATCH", f"/v1/admin/experiments/{experiment_id}", {"status": "stopped"}, user=admin, admin=True
+        )
+        assert stopped.status == 200, stopped.body
+
+
+def section[Section](export: UserDataExport, table: str, kind: type[Section]) -> Section:
+    found = export.tables[table]
+    assert isinstance(found, kind)
+    return found
+
+
+def audit_records(api: Api, audit_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """The records with these ids as the audit-log route shows them (they are among the newest)."""
+    answer = api.call("GET", "/v1/admin/audit-log?limit=100", user="auditor", admin=True)
+    assert answer.status == 200
+    return {record["audit_id"]: record for record in answer.body["records"] if record["audit_id"] in audit_ids}
+
+
+def analytics(api: Api) -> tuple[Any, Any]:
+    day = datetime.now(UTC).date().isoformat()
+    window = f"start={day}&end={day}"
+    recommendations = api.call("GET", f"/v1/analytics/recommendations?{window}", user="auditor", admin=True)
+    tiers = api.call("GET", f"/v1/analytics/tiers?{window}", user="auditor", admin=True)
+    assert (recommendations.status, tiers.status) == (200, 200)
+    return recommendations.body, tiers.body
+
+
+def items_naming(stack: LocalStack, user: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every item of every table of the template that mentions the user id anywhere (a test may scan)."""
+    client = stack.emulator.client("dynamodb")
+    found = []
+    for logical_id in stack.template.resources_of_type("AWS::DynamoDB::Table"):
+        for page in client.get_paginator("scan").paginate(TableName=stack.template.ref(logical_id)):
+            found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item)]
+    return found
+
+
+def ids(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, privacy: Privacy, user: str) -> None:
+    admin = ids("admin")
+    made = populate(api, user, admin)
+
+    exported = privacy.export(user)
+
+    assert (exported.user_id, set(exported.tables)) == (
+        user,
+        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"},
+    )
+    behavior = section(exported, "BehaviorTable", BehaviorExport)
+    assert sorted(stored.event.event_id for stored in behavior.events) == sorted(made.event_ids)
+    assert behavior.signals is not None
+    assert (behavior.signals.events_count, behavior.signals.requests_created) == (4, 3)
+    assert behavior.archetype is not None
+    assert behavior.archetype["signals_version"] == 1
+    assert behavior.archetype_override is not None
+    assert (behavior.archetype_override["reason"], behavior.archetype_override["set_by"]) == (
+        "Verified host account",
+        admin,
+    )
+    assert list(behavior.experiment_assignments) == [made.experiment_id]
+    assert behavior.other_items == []
+    [recommendation] = section(exported, "RecommendationTable", RecommendationExport).recommendations
+    assert (recommendation.recommendation_id, recommendation.user_id) == (made.recommendation_id, user)
+    assert recommendation.selection is not None
+    assert recommendation.selection.selected_option == made.selected_option
+    anchoring = section(exported, "AnchoringTable", AnchoringExport)
+    [impression] = anchoring.impressions
+    assert (impression.latest.booking_id, impression.latest.experiment_id, impression.showings) == (
+        made.booking_id,
+        made.experiment_id,
+        1,
+    )
+    [selection] = anchoring.tier_selections
+    assert (selection.selection_id, selection.booking_id, selection.status) == (
+        made.selection_id,
+        made.booking_id,
+        "completed",
+    )
+    audit = section(exported, "AuditTable", AuditExport)
+    [record] = audit.about_user
+    assert (record.action, record.target, record.actor, record.reason, record.user_agent) == (
+        "archetype.override.set",
+        f"user:{user}",
+        admin,
+        "Verified host account",
+        "nudge-console/3.0",
+    )
+    assert audit.by_user == []
+    as_json = exported.model_dump(mode="json")["tables"]
+    assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
+    assert as_json["AuditTable"]["about_user"][0]["after"]["override"]["archetype"] == "high_flexibility"
+
+
+def test_an_admins_export_holds_the_actions_they_took(api: Api, privacy: Privacy, user: str) -> None:
+    admin = ids("admin")
+    made = populate(api, user, admin)
+
+    by_admin = section(privacy.export(admin), "AuditTable", AuditExport).by_user
+
+    assert [(record.action, record.target) for record in by_admin] == [
+        ("experiment.create", f"experiment:{made.experiment_id}"),
+        ("experiment.update", f"experiment:{made.experiment_id}"),
+        ("archetype.override.set", f"user:{user}"),
+    ]
+    assert {record.actor for record in by_admin} == {admin}
+
+
+def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
+    api: Api, stack: LocalStack, privacy: Privacy, user: str
+) -> None:
+    admin, other = ids("admin"), ids("other")
+    made = populate(api, user, admin)
+    populate(api, other, admin)
+    other_before = privacy.export(other).tables
+    analytics_before = analytics(api)
+    about_user = {record.audit_id for record in section(privacy.export(user), "AuditTable", AuditExport).about_user}
+
+    erased = privacy.erase(user)
+
+    assert erased.tables == {
+        "BehaviorTable": Erasure(
+            deleted={"signals": 1, "events": 4, "archetype": 1, "archetype_override": 1, "experiment_assignments": 1}
+        ),
+        "RecommendationTable": Erasure(deleted={"recommendations": 1}),
+        "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
+        "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
+    }
+    assert items_naming(stack, user) == []
+    assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
+    # Nothing is reachable through the routes either.
+    assert api.signals(user)["events_count"] == 0
+    assert settle(api, made.selection_id, "cancelled", user).status == 404
+    selection = {"selected_option": made.selected_option}
+    assert (
+        api.call("POST", f"/v1/recommendations/{made.recommendation_id}/selection", selection, user=user).status == 404
+    )
+    # The trail still shows the action, without the user.
+    [record] = audit_records(api, about_user).values()
+    assert (record["action"], record["target"], record["actor"]) == ("archetype.override.set", f"user:{ERASED}", admin)
+    assert (record["before"], record["after"], record["reason"]) == (None, None, None)
+    # Another user's data and every aggregate are as they were.
+    assert privacy.export(other).tables == other_before
+    assert analytics(api) == analytics_before
+
+
+def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privacy, user: str) -> None:
+    populate(api, user, ids("admin"))
+    privacy.erase(user)
+
+    again = privacy.erase(user)
+
+    assert set(again.tables) == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"}
+    for table, erasure in again.tables.items():
+        assert set(erasure.deleted.values()) | set(erasure.anonymized.values()) <= {0}, table
+
+
+def test_an_erased_admins_actions_stay_in_the_trail_without_their_identity(
+    api: Api, privacy: Privacy, user: str
+) -> None:
+    admin = ids("admin")
+    populate(api, user, admin)
+    made_by_admin = {record.audit_id for record in section(privacy.export(admin), "AuditTable", AuditExport).by_user}
+
+    erased = privacy.erase(admin)
+
+    assert erased.tables["AuditTable"] == Erasure(anonymized={"records_about_user": 0, "records_by_user": 3})
+    assert section(privacy.export(admin), "AuditTable", AuditExport) == AuditExport(about_user=[], by_user=[])
+    records = audit_records(api, made_by_admin)
+    assert sorted(record["action"] for record in records.values()) == [
+        "archetype.override.set",
+        "experiment.create",
+        "experiment.update",
+    ]
+    for record in records.values():
+        assert (record["actor"], record["source_ip"], record["user_agent"]) == (ERASED, ERASED, ERASED)
+    # The record about the user keeps what was done to them, now by an erased actor.
+    [about_user] = section(privacy.export(user), "AuditTable", AuditExport).about_user
+    assert isinstance(about_user, AuditRecord)
+    assert (about_user.actor, about_user.target, about_user.reason) == (ERASED, f"user:{user}", "Verified host account")

@@ -1,0 +1,58 @@
+"""The personal-data registry against template.yaml: no table can be forgotten, none invented."""
+
+import copy
+
+import pytest
+
+from local_runtime.template import Template
+from nudge.privacy.registry import REGISTRY
+from nudge.users.personal_data import ExpiresOnItsOwn, HoldsPersonalData
+
+DAY_SECONDS = 24 * 3600
+
+
+def tables(template: Template) -> set[str]:
+    return set(template.resources_of_type("AWS::DynamoDB::Table"))
+
+
+def gaps(template: Template) -> tuple[set[str], set[str]]:
+    """(tables without an entry, entries without a table)."""
+    return tables(template) - set(REGISTRY), set(REGISTRY) - tables(template)
+
+
+def test_every_table_of_the_template_has_an_entry_and_every_entry_a_table() -> None:
+    missing, unknown = gaps(Template.load())
+    assert not missing, f"add these tables to nudge/privacy/registry.py: {sorted(missing)}"
+    assert not unknown, f"nudge/privacy/registry.py names tables template.yaml does not have: {sorted(unknown)}"
+
+
+def test_a_new_table_without_an_entry_is_reported() -> None:
+    template = Template.load()
+    template.data = copy.deepcopy(template.data)
+    template.data["Resources"]["ProfileTable"] = copy.deepcopy(template.data["Resources"]["BehaviorTable"])
+    del template.data["Resources"]["JobTable"]
+
+    assert gaps(template) == ({"ProfileTable"}, {"JobTable"})
+
+
+def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> None:
+    holding = {table for table, entry in REGISTRY.items() if isinstance(entry, HoldsPersonalData)}
+    assert holding == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"}
+
+
+@pytest.mark.parametrize("function", [spec.logical_id for spec in Template.load().functions()])
+def test_data_left_to_expire_is_kept_at_most_a_day_in_every_function(
+    monkeypatch: pytest.MonkeyPatch, function: str
+) -> None:
+    for name, value in Template.load().function(function).environment.items():
+        monkeypatch.setenv(name, value)
+    for table, entry in REGISTRY.items():
+        if isinstance(entry, ExpiresOnItsOwn):
+            assert 0 < entry.max_age_seconds() <= DAY_SECONDS, table
+
+
+def test_idempotency_records_expire_after_a_day_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IDEMPOTENCY_TTL_SECONDS", raising=False)
+    entry = REGISTRY["IdempotencyTable"]
+    assert isinstance(entry, ExpiresOnItsOwn)
+    assert entry.max_age_seconds() == DAY_SECONDS
