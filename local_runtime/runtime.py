@@ -39,7 +39,7 @@ class LocalStack:
         add_layer_to_path()
         from nudge import clients, config, observability
 
-        config.settings.cache_clear()
+        config.forget_settings()
         clients.reset()
         # Created before the functions' environment was loaded (e.g. by an earlier test), they would lack
         # POWERTOOLS_METRICS_NAMESPACE and every flush would fail.

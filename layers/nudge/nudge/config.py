@@ -5,7 +5,30 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from functools import cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from functools import _lru_cache_wrapper
+
+_CACHED_SETTINGS: list[_lru_cache_wrapper[Any]] = []
+
+
+def cached_settings[R](read: Callable[[], R]) -> _lru_cache_wrapper[R]:
+    """Read settings once per process (functools.cache), and register the cache with forget_settings()."""
+    cached = cache(read)
+    _CACHED_SETTINGS.append(cached)
+    return cached
+
+
+def forget_settings() -> None:
+    """Clear every cached settings function, so the next read sees the current environment.
+
+    A Lambda process belongs to one function, so this never runs there; the local runtime, which runs
+    every function in one process, calls it whenever it switches the environment to another function's.
+    """
+    for cached in _CACHED_SETTINGS:
+        cached.cache_clear()
 
 
 class Settings(NamedTuple):
@@ -24,7 +47,7 @@ class Settings(NamedTuple):
     pricing_catalog_max_age_seconds: int
 
 
-@cache
+@cached_settings
 def settings() -> Settings:
     environ = os.environ
     return Settings(
