@@ -35,14 +35,20 @@ class Emulator:
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
-        return cls(server=server, endpoint_url=endpoint)
+        emulator = cls(server=server, endpoint_url=f"http://{host}:{port}")
+        os.environ.update(emulator.environment)
+        return emulator
 
     @classmethod
     def connect(cls, endpoint_url: str) -> Emulator:
-        os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint_url})
-        return cls(server=None, endpoint_url=endpoint_url)
+        emulator = cls(server=None, endpoint_url=endpoint_url)
+        os.environ.update(emulator.environment)
+        return emulator
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The AWS variables a function gets from the Lambda runtime, pointed at this emulator."""
+        return {**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}
 
     def stop(self) -> None:
         if self.server is not None:

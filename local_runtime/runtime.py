@@ -35,7 +35,7 @@ class LocalStack:
 
     @classmethod
     def _assemble(cls, template: Template, emulator: Emulator, seed: bool, deliver_events: bool) -> LocalStack:
-        functions = load_functions(template)
+        functions = load_functions(template, emulator.environment)
         add_layer_to_path()
         from nudge import clients, config, observability
 

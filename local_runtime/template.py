@@ -87,6 +87,7 @@ class Schedule:
 @dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
+    name: str
     code_uri: Path
     handler: str
     environment: dict[str, str]
@@ -192,6 +193,7 @@ class Template:
             specs.append(
                 FunctionSpec(
                     logical_id=logical_id,
+                    name=self.ref(logical_id),
                     code_uri=(ROOT / properties["CodeUri"]).resolve(),
                     handler=properties["Handler"],
                     environment={key: str(self.resolve(value)) for key, value in environment.items()},
