@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from local_runtime.gateway import build_event
-from local_runtime.lambdas import HOST_VARIABLES, LocalFunction, load_functions
+from local_runtime.lambdas import HOST_VARIABLES, LocalFunction, load_functions, running_as
 from local_runtime.runtime import LocalStack
 from local_runtime.template import Template
+from nudge.audit.audit_table import audit_table
 
 
 def _admin_call(
@@ -28,9 +29,7 @@ def _admin_call(
     return dict(functions[route.function_id].invoke(event))
 
 
-def test_a_variable_removed_from_one_function_fails_that_function_only(
-    stack: LocalStack, user: str, capfd: pytest.CaptureFixture[str]
-) -> None:
+def test_a_variable_removed_from_one_function_fails_that_function_only(stack: LocalStack, user: str) -> None:
     data = copy.deepcopy(stack.template.data)
     del data["Resources"]["OverrideUserArchetypeFunction"]["Properties"]["Environment"]["Variables"]["AUDIT_TABLE_NAME"]
     functions = load_functions(Template(stack.template.stack_name, data), stack.emulator.environment)
@@ -40,7 +39,10 @@ def test_a_variable_removed_from_one_function_fails_that_function_only(
     recalculated = _admin_call(stack, functions, "POST", f"/v1/users/{user}/archetype/recalculate", None)
 
     assert overridden["statusCode"] == 500
-    assert "environment variable AUDIT_TABLE_NAME is not set for this function" in capfd.readouterr().out
+    broken = functions["OverrideUserArchetypeFunction"]
+    with running_as(broken.spec.logical_id, broken.environment), pytest.raises(RuntimeError) as error:
+        audit_table()
+    assert str(error.value) == "environment variable AUDIT_TABLE_NAME is not set for this function"
     assert recalculated["statusCode"] == 200
     assert json.loads(recalculated["body"])["user_id"] == user
 
