@@ -66,9 +66,10 @@ lint: install install-sam
 
 unit: install
 	$(PY) -m pytest tests/unit
-integration: install
+# The integration and e2e suites check every call against the translated template (the SAM translator lives in .venv-sam).
+integration: install install-sam
 	$(PY) -m pytest tests/integration
-e2e: install
+e2e: install install-sam
 	$(PY) -m pytest tests/e2e
 
 test: lint

@@ -19,7 +19,9 @@ def _serve(arguments: argparse.Namespace) -> int:
     from local_runtime.server import LocalHttpServer
     from local_runtime.tokens import issue_token
 
-    stack = LocalStack.start(seed=not arguments.no_seed, emulator_port=arguments.emulator_port)
+    stack = LocalStack.start(
+        seed=not arguments.no_seed, emulator_port=arguments.emulator_port, recorder=_recorder(arguments)
+    )
     server = LocalHttpServer(arguments.port, stack.gateway)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -39,6 +41,16 @@ def _serve(arguments: argparse.Namespace) -> int:
     server.server_close()
     stack.stop()
     return 0
+
+
+def _recorder(arguments: argparse.Namespace) -> Any:
+    """With --check-permissions, every AWS call a function makes that its role does not allow is printed."""
+    if not arguments.check_permissions:
+        return None
+    from local_runtime.permissions import CallRecorder, Policies, print_denial
+    from local_runtime.template import TEMPLATE_PATH, Template
+
+    return CallRecorder(Policies.of_template_file(TEMPLATE_PATH, Template.load()), on_denial=print_denial)
 
 
 def _token(arguments: argparse.Namespace) -> int:
@@ -157,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--emulator-port", type=int, default=5000, help="port of the embedded moto server")
     serve.add_argument("--no-seed", action="store_true", help="start without demo data")
+    serve.add_argument(
+        "--check-permissions",
+        action="store_true",
+        help="print every AWS call a function makes that its role in the template does not allow (needs .venv-sam)",
+    )
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a bearer token the local server accepts")
     token.add_argument("user")
