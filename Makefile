@@ -1,11 +1,13 @@
 # Nudge developer interface. Every target installs what it needs on first use.
-#   make run      the whole API locally (PORT=3000)      make test   lint + all tests
+#   make run      the whole API locally (PORT=3000, EMULATOR_PORT=5000)   make test   lint + all tests
 #   make token USER=<id> [ADMIN=1]                       make invoke FN=<folder> EVENT=<file>
 #   make recalc   the nightly archetype recalculation, now (against `make run`'s emulator if it is up)
+#   make endpoint the URL of `make run`'s emulator (AWS_ENDPOINT_URL for scripts and the aws CLI)
 #   make lint | build | bench | openapi
 
 SHELL := /bin/bash
 PORT ?= 3000
+EMULATOR_PORT ?= 5000
 VENV := .venv
 SAM_VENV := .venv-sam
 PY := $(VENV)/bin/python
@@ -16,7 +18,7 @@ PYTHON ?= $(shell for candidate in python3.13 $$HOME/.pyenv/versions/3.13*/bin/p
 	"$$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$candidate"; break; }; done)
 export PYTHON
 
-.PHONY: run test lint unit integration e2e token invoke recalc build bench openapi install install-sam clean
+.PHONY: run test lint unit integration e2e token invoke recalc endpoint build bench openapi install install-sam clean
 
 $(VENV)/.installed: pyproject.toml layers/nudge/requirements.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -39,7 +41,7 @@ install: $(VENV)/.installed
 install-sam: $(SAM_VENV)/.installed
 
 run: install
-	$(PY) -m local_runtime serve --port $(PORT)
+	$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
 token: install
 	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<user id> [ADMIN=1]" >&2; exit 2; }
@@ -51,6 +53,9 @@ invoke: install
 
 recalc: install
 	@$(PY) -m local_runtime recalculate-archetypes
+
+endpoint: install
+	@$(PY) -m local_runtime endpoint
 
 openapi: install
 	$(PY) -m local_runtime openapi
@@ -66,9 +71,10 @@ lint: install install-sam
 
 unit: install
 	$(PY) -m pytest tests/unit
-integration: install
+# The integration and e2e suites check every call against the translated template (the SAM translator lives in .venv-sam).
+integration: install install-sam
 	$(PY) -m pytest tests/integration
-e2e: install
+e2e: install install-sam
 	$(PY) -m pytest tests/e2e
 
 test: lint

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import secrets
+import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from local_runtime.template import REGION, Template
 
@@ -24,30 +28,65 @@ EMULATOR_ENVIRONMENT = {
 }
 
 
+class PortInUse(OSError):
+    """The port asked for is taken by another process."""
+
+
+def listening_socket(port: int, backlog: int = 128) -> socket.socket:
+    """A socket listening on 127.0.0.1:`port`, or PortInUse."""
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no obstacle
+    try:
+        listening.bind(("127.0.0.1", port))
+    except OSError as error:
+        listening.close()
+        if error.errno == errno.EADDRINUSE:
+            raise PortInUse(error.errno, f"port {port} is in use") from error
+        raise
+    listening.listen(backlog)
+    return listening
+
+
 @dataclass
 class Emulator:
-    server: ThreadedMotoServer | None  # None when attached to another process's emulator
+    server: BaseWSGIServer | None  # None when attached to another process's emulator
     endpoint_url: str
 
     @classmethod
     def start(cls, port: int = 0) -> Emulator:
-        """Start on `port` (0: any free port)."""
+        """Start on `port` (0: any free port). A port in use is an immediate PortInUse: moto's own
+        ThreadedMotoServer binds in its thread and then waits forever, and werkzeug exits the process."""
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint})
-        return cls(server=server, endpoint_url=endpoint)
+        with listening_socket(port) as listening:
+            server = make_server(
+                "127.0.0.1",
+                port,
+                DomainDispatcherApplication(create_backend_app),
+                threaded=True,
+                request_handler=MotoRequestHandler,
+                fd=listening.fileno(),  # werkzeug serves a duplicate of it
+            )
+        threading.Thread(target=server.serve_forever, name="aws-emulator", daemon=True).start()
+        host, bound = server.server_address[:2]
+        emulator = cls(server=server, endpoint_url=f"http://{host!s}:{bound}")
+        os.environ.update(emulator.environment)
+        return emulator
 
     @classmethod
     def connect(cls, endpoint_url: str) -> Emulator:
-        os.environ.update({**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": endpoint_url})
-        return cls(server=None, endpoint_url=endpoint_url)
+        emulator = cls(server=None, endpoint_url=endpoint_url)
+        os.environ.update(emulator.environment)
+        return emulator
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The AWS variables a function gets from the Lambda runtime, pointed at this emulator."""
+        return {**EMULATOR_ENVIRONMENT, "AWS_ENDPOINT_URL": self.endpoint_url}
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.stop()
+            self.server.shutdown()
+            self.server.server_close()
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION)  # type: ignore[call-overload]

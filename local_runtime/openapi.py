@@ -98,7 +98,7 @@ def generate(template: Template) -> str:
     models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(ErrorBody, "serialization")]
     routed = {route.function_id for route in template.http_routes()}
     endpoints = [
-        LocalFunction(spec).module.lambda_handler.endpoint
+        LocalFunction(spec, {}).module.lambda_handler.endpoint
         for spec in sorted(template.functions(), key=lambda spec: spec.logical_id)
         if spec.logical_id in routed
     ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_runtime.bridge import BridgeDelivery
 from local_runtime.emulator import Emulator, provision
 from local_runtime.gateway import Gateway
 from local_runtime.lambdas import LocalFunction, add_layer_to_path, load_functions
 from local_runtime.template import Template
+
+if TYPE_CHECKING:
+    from local_runtime.permissions import CallRecorder
 
 
 @dataclass
@@ -20,13 +23,21 @@ class LocalStack:
     gateway: Gateway
     bridge: BridgeDelivery
     demo_users: list[str]
+    recorder: CallRecorder | None = None
 
     @classmethod
-    def start(cls, seed: bool = True, deliver_events: bool = True, emulator_port: int = 0) -> LocalStack:
+    def start(
+        cls,
+        seed: bool = True,
+        deliver_events: bool = True,
+        emulator_port: int = 0,
+        recorder: CallRecorder | None = None,
+    ) -> LocalStack:
+        """`recorder`, when given, checks every AWS call the functions make against their policies."""
         template = Template.load()
         emulator = Emulator.start(emulator_port)
         provision(emulator, template)
-        return cls._assemble(template, emulator, seed, deliver_events)
+        return cls._assemble(template, emulator, seed, deliver_events, recorder)
 
     @classmethod
     def attach(cls, endpoint_url: str) -> LocalStack:
@@ -34,11 +45,20 @@ class LocalStack:
         return cls._assemble(Template.load(), Emulator.connect(endpoint_url), seed=False, deliver_events=False)
 
     @classmethod
-    def _assemble(cls, template: Template, emulator: Emulator, seed: bool, deliver_events: bool) -> LocalStack:
-        functions = load_functions(template)
+    def _assemble(
+        cls,
+        template: Template,
+        emulator: Emulator,
+        seed: bool,
+        deliver_events: bool,
+        recorder: CallRecorder | None = None,
+    ) -> LocalStack:
+        functions = load_functions(template, emulator.environment)
         add_layer_to_path()
         from nudge import clients, observability, signing
 
+        if recorder is not None:
+            recorder.install()  # before any client exists: clients copy the session's event hooks
         clients.reset()
         signing.forget_key()
         # Created before the functions' environment was loaded (e.g. by an earlier test), they would lack
@@ -53,7 +73,8 @@ class LocalStack:
         bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
         if deliver_events:
             bridge.start()
-        return cls(template, emulator, functions, Gateway(template.http_routes(), functions), bridge, demo_users)
+        gateway = Gateway(template.http_routes(), functions)
+        return cls(template, emulator, functions, gateway, bridge, demo_users, recorder)
 
     def run_schedule(self, function_folder_or_id: str) -> Any:
         """Invoke a scheduled function now, with the event its schedule would send."""

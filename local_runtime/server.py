@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
+from local_runtime.emulator import PortInUse
 from local_runtime.gateway import Gateway, GatewayResponse
 from local_runtime.template import ROOT
 
@@ -69,10 +71,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LocalHttpServer(ThreadingHTTPServer):
+    """A thread per request; connections beyond those being served wait in a listen backlog as deep
+    as a busy developer's client needs (socketserver's default of 5 drops the rest)."""
+
     daemon_threads = True
+    request_queue_size = 128
 
     def __init__(self, port: int, gateway: Gateway, quiet: bool = False) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        try:
+            super().__init__(("127.0.0.1", port), _Handler)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise PortInUse(error.errno, f"port {port} is in use") from error
+            raise
         self.gateway = gateway
         self.quiet = quiet
 

@@ -14,10 +14,11 @@ from typing import Any
 
 import yaml
 
+from local_runtime.intrinsics import ACCOUNT_ID, REGION, Resolver
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "template.yaml"
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"
+__all__ = ["ACCOUNT_ID", "REGION", "ROOT", "Template"]
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -87,6 +88,7 @@ class Schedule:
 @dataclass(frozen=True)
 class FunctionSpec:
     logical_id: str
+    name: str
     code_uri: Path
     handler: str
     environment: dict[str, str]
@@ -120,7 +122,7 @@ class Template:
         }
 
     def physical_name(self, logical_id: str) -> str:
-        return f"{self.stack_name}-{logical_id}"
+        return Resolver(self).physical_name(logical_id)
 
     def parameter(self, name: str) -> str:
         if name in self.parameter_overrides:
@@ -155,33 +157,10 @@ class Template:
             return pseudo[name]
         if name in self.data.get("Parameters", {}):
             return self.parameter(name)
-        resource = self.resources[name]
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::Events::EventBus":
-            return str(self.resolve(properties["Name"]))
-        if resource["Type"] == "AWS::SQS::Queue":
-            return self.queue_url(name)
-        if resource["Type"] == "AWS::SecretsManager::Secret":
-            # Without the random suffix CloudFormation adds: a partial ARN, which Secrets Manager accepts.
-            return f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:{self.physical_name(name)}"
-        return self.physical_name(name)
-
-    def queue_url(self, logical_id: str) -> str:
-        return f"http://127.0.0.1/{ACCOUNT_ID}/{self.physical_name(logical_id)}"
+        return Resolver(self).ref(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
-        resource_type = self.resources[logical_id]["Type"]
-        if attribute == "Arn":
-            service = {"AWS::SQS::Queue": "sqs", "AWS::DynamoDB::Table": "dynamodb", "AWS::Events::EventBus": "events"}
-            name = self.physical_name(logical_id)
-            if resource_type == "AWS::DynamoDB::Table":
-                name = f"table/{name}"
-            return f"arn:aws:{service.get(resource_type, 'unknown')}:{REGION}:{ACCOUNT_ID}:{name}"
-        if attribute == "QueueName":
-            return self.physical_name(logical_id)
-        if attribute == "QueueUrl":
-            return self.queue_url(logical_id)
-        raise KeyError(f"Fn::GetAtt {logical_id}.{attribute} is not supported locally")
+        return Resolver(self).get_att(logical_id, attribute)
 
     def functions(self) -> list[FunctionSpec]:
         defaults = self.data.get("Globals", {}).get("Function", {})
@@ -195,6 +174,7 @@ class Template:
             specs.append(
                 FunctionSpec(
                     logical_id=logical_id,
+                    name=self.ref(logical_id),
                     code_uri=(ROOT / properties["CodeUri"]).resolve(),
                     handler=properties["Handler"],
                     environment={key: str(self.resolve(value)) for key, value in environment.items()},
@@ -293,7 +273,7 @@ def _sub(template: Template, argument: Any) -> str:
 
 _INTRINSICS: dict[str, Any] = {
     "Ref": lambda template, name: template.ref(name),
-    "Fn::GetAtt": lambda template, args: template.get_att(args[0], args[1]),
+    "Fn::GetAtt": lambda template, args: template.get_att(*(args.split(".", 1) if isinstance(args, str) else args)),
     "Fn::Sub": _sub,
     "Fn::If": lambda template, args: template.resolve(args[1] if template._condition_holds(args[0]) else args[2]),
     "Fn::Equals": lambda template, args: template.resolve(args[0]) == template.resolve(args[1]),
