@@ -235,10 +235,10 @@ def _sns(operation: str, params: dict[str, Any]) -> list[Access]:
 
 
 def _secretsmanager(operation: str, params: dict[str, Any]) -> list[Access]:
-    secret_id = str(params.get("SecretId", "*"))
-    if secret_id != "*" and not secret_id.startswith("arn:"):
-        secret_id = arn("secretsmanager", f"secret:{secret_id}")
-    return [Access(f"secretsmanager:{operation}", secret_id)]
+    # A secret is named by its ARN or by its name; IAM checks the ARN.
+    named = str(params.get("SecretId", ""))
+    resource = named if named.startswith("arn:") or not named else arn("secretsmanager", f"secret:{named}")
+    return [Access(f"secretsmanager:{operation}", resource or "*")]
 
 
 _DESCRIBERS: dict[str, Callable[[str, dict[str, Any]], list[Access]]] = {
