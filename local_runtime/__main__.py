@@ -19,7 +19,11 @@ def _serve(arguments: argparse.Namespace) -> int:
     from local_runtime.server import LocalHttpServer
     from local_runtime.tokens import issue_token
 
-    stack = LocalStack.start(seed=not arguments.no_seed, emulator_port=arguments.emulator_port)
+    stack = LocalStack.start(
+        seed=not arguments.no_seed,
+        emulator_port=arguments.emulator_port,
+        parameter_overrides=dict(arguments.parameter_overrides),
+    )
     server = LocalHttpServer(arguments.port, stack.gateway)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -39,6 +43,17 @@ def _serve(arguments: argparse.Namespace) -> int:
     server.server_close()
     stack.stop()
     return 0
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    """KEY=VALUE, KEY one of template.yaml's parameters (as `sam deploy --parameter-overrides` takes them)."""
+    from local_runtime.template import Template
+
+    name, separator, value = text.partition("=")
+    known = Template.load().data["Parameters"]
+    if not separator or name not in known:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of: {', '.join(known)}")
+    return name, value
 
 
 def _token(arguments: argparse.Namespace) -> int:
@@ -157,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--emulator-port", type=int, default=5000, help="port of the embedded moto server")
     serve.add_argument("--no-seed", action="store_true", help="start without demo data")
+    serve.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        type=_parameter,
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, e.g. AllowedOrigins=http://localhost:5173",
+    )
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a bearer token the local server accepts")
     token.add_argument("user")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local_runtime.bridge import BridgeDelivery
+from local_runtime.cors import CorsGateway, CorsRules
 from local_runtime.emulator import Emulator, provision
 from local_runtime.gateway import Gateway
 from local_runtime.lambdas import LocalFunction, add_layer_to_path, load_functions
@@ -22,8 +23,15 @@ class LocalStack:
     demo_users: list[str]
 
     @classmethod
-    def start(cls, seed: bool = True, deliver_events: bool = True, emulator_port: int = 0) -> LocalStack:
+    def start(
+        cls,
+        seed: bool = True,
+        deliver_events: bool = True,
+        emulator_port: int = 0,
+        parameter_overrides: dict[str, str] | None = None,
+    ) -> LocalStack:
         template = Template.load()
+        template.parameter_overrides.update(parameter_overrides or {})
         emulator = Emulator.start(emulator_port)
         provision(emulator, template)
         return cls._assemble(template, emulator, seed, deliver_events)
@@ -53,7 +61,8 @@ class LocalStack:
         bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
         if deliver_events:
             bridge.start()
-        return cls(template, emulator, functions, Gateway(template.http_routes(), functions), bridge, demo_users)
+        gateway = CorsGateway(template.http_routes(), functions, CorsRules.from_template(template))
+        return cls(template, emulator, functions, gateway, bridge, demo_users)
 
     def run_schedule(self, function_folder_or_id: str) -> Any:
         """Invoke a scheduled function now, with the event its schedule would send."""
