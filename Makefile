@@ -1,5 +1,6 @@
 # Nudge developer interface. Every target installs what it needs on first use.
 #   make run      the whole API locally (PORT=3000, EMULATOR_PORT=5000)   make test   lint + all tests
+#                 [PARAMETERS='AllowedOrigins=http://localhost:5173 ...': template parameters]
 #   make token USER=<id> [ADMIN=1]                       make invoke FN=<folder> EVENT=<file>
 #   make recalc   the nightly archetype recalculation, now (against `make run`'s emulator if it is up)
 #   make endpoint the URL of `make run`'s emulator (AWS_ENDPOINT_URL for scripts and the aws CLI)
@@ -41,7 +42,7 @@ install: $(VENV)/.installed
 install-sam: $(SAM_VENV)/.installed
 
 run: install
-	$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT)
+	$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(PARAMETERS),--parameter-overrides $(PARAMETERS))
 
 token: install
 	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<user id> [ADMIN=1]" >&2; exit 2; }

@@ -48,7 +48,12 @@ def _serve(arguments: argparse.Namespace) -> int:
         return 1
     recorder = _recorder(arguments)
     try:
-        stack = LocalStack.start(seed=not arguments.no_seed, emulator_port=arguments.emulator_port, recorder=recorder)
+        stack = LocalStack.start(
+            seed=not arguments.no_seed,
+            emulator_port=arguments.emulator_port,
+            recorder=recorder,
+            parameter_overrides=dict(arguments.parameter_overrides),
+        )
     except PortInUse:  # taken since the check
         print(_port_message(arguments.emulator_port, "EMULATOR_PORT", "AWS emulator"), file=sys.stderr)
         return 1
@@ -96,6 +101,17 @@ def _recorder(arguments: argparse.Namespace) -> Any:
     from local_runtime.template import TEMPLATE_PATH, Template
 
     return CallRecorder(Policies.of_template_file(TEMPLATE_PATH, Template.load()), on_denial=print_denial)
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    """KEY=VALUE, KEY one of template.yaml's parameters (as `sam deploy --parameter-overrides` takes them)."""
+    from local_runtime.template import Template
+
+    name, separator, value = text.partition("=")
+    known = Template.load().data["Parameters"]
+    if not separator or name not in known:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE with KEY one of: {', '.join(known)}")
+    return name, value
 
 
 def _token(arguments: argparse.Namespace) -> int:
@@ -252,6 +268,14 @@ def main(argv: list[str] | None = None) -> int:
         help="print every AWS call a function makes that its role in the template does not allow (needs .venv-sam)",
     )
     serve.add_argument("--state-file", type=Path, default=STATE_PATH, help=argparse.SUPPRESS)
+    serve.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        type=_parameter,
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameters, e.g. AllowedOrigins=http://localhost:5173",
+    )
     serve.set_defaults(run=_serve)
     token = commands.add_parser("token", help="print a bearer token the local server accepts")
     token.add_argument("user")

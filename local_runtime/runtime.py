@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from local_runtime.bridge import BridgeDelivery
+from local_runtime.cors import CorsGateway, CorsRules
 from local_runtime.emulator import Emulator, provision
 from local_runtime.gateway import Gateway
 from local_runtime.lambdas import LocalFunction, add_layer_to_path, load_functions
@@ -32,9 +33,11 @@ class LocalStack:
         deliver_events: bool = True,
         emulator_port: int = 0,
         recorder: CallRecorder | None = None,
+        parameter_overrides: dict[str, str] | None = None,
     ) -> LocalStack:
         """`recorder`, when given, checks every AWS call the functions make against their policies."""
         template = Template.load()
+        template.parameter_overrides.update(parameter_overrides or {})
         emulator = Emulator.start(emulator_port)
         provision(emulator, template)
         return cls._assemble(template, emulator, seed, deliver_events, recorder)
@@ -73,7 +76,7 @@ class LocalStack:
         bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
         if deliver_events:
             bridge.start()
-        gateway = Gateway(template.http_routes(), functions)
+        gateway = CorsGateway(template.http_routes(), functions, CorsRules.from_template(template))
         return cls(template, emulator, functions, gateway, bridge, demo_users, recorder)
 
     def run_schedule(self, function_folder_or_id: str) -> Any:

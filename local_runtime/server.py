@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(self.headers.items())
         self._send(self.server.gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         if not self.server.quiet:

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge.jobs.archetype_recalculation import process_message, recalculation_ports
 from nudge.jobs.recalculation_queue import RecalculationMessage
-from nudge.observability import observed
+from nudge.observability import logger, observed
 
 
 @observed
@@ -16,6 +16,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     ports = recalculation_ports()
 
     def handle(record: SQSRecord) -> str:
+        logger().set_correlation_id(record.message_id)
         message = RecalculationMessage.model_validate_json(record.body)
         return process_message(ports, message, context.get_remaining_time_in_millis)
 

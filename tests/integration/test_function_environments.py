@@ -66,7 +66,7 @@ def test_an_invocation_sees_its_function_and_lambda_variables_and_nothing_else(
     variables = {key: value for key, value in seen.items() if key not in HOST_VARIABLES}
     assert variables == {
         "POWERTOOLS_SERVICE_NAME": "nudge",
-        "POWERTOOLS_METRICS_NAMESPACE": "Nudge",
+        "POWERTOOLS_METRICS_NAMESPACE": "Nudge/nudge-local",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "ADMIN_GROUP_NAME": "admin",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field
 
 from nudge.anchoring.anchoring_table import AnchoringTable
@@ -29,6 +30,7 @@ from nudge.errors import Conflict
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import Amount, Price
+from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 ANCHOR_DESCRIPTIONS: dict[str, str] = {
@@ -133,6 +135,7 @@ def offer_tiers(
         if experiment is not None and variant_id is not None and new_assignment:
             also.append(behavior.assignment_put(actor.user_id, experiment.experiment_id, variant_id, now))
         if anchoring.record_impression(_impression(actor.user_id, request, offer, now), new_assignment, also):
+            metrics().add_metric(name="TierImpressions", unit=MetricUnit.Count, value=1)
             return offer
     raise Conflict("the experiment assignment changed twice during this request; try again")
 

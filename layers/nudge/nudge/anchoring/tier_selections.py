@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field
 
 from nudge import signing
@@ -25,6 +26,7 @@ from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, NonNegativeAmount, Price
+from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 
@@ -54,11 +56,18 @@ def select_tier(
         return _same_or_conflict(existing, request)
     selection = _new_selection(pricing, anchoring, actor.user_id, selection_id, request, now)
     if anchoring.create_selection(selection):
+        _count_selection(selection)
         return selection
     stored = anchoring.get_selection(selection_id)  # a concurrent identical request won the race
     if stored is None:
         raise Conflict("the selection changed while it was being recorded; try again", field="booking_id")
     return _same_or_conflict(stored, request)
+
+
+def _count_selection(selection: TierSelection) -> None:
+    """A new selection (a repeated one is not counted again) and the savings it was chosen with."""
+    metrics().add_metric(name="TierSelections", unit=MetricUnit.Count, value=1)
+    metrics().add_metric(name="SavingsPercentage", unit=MetricUnit.Percent, value=float(selection.savings_percentage))
 
 
 def _same_or_conflict(existing: TierSelection, request: TierSelectionRequest) -> TierSelection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field
 
 from nudge.defaults.options import OptionType
@@ -12,6 +13,7 @@ from nudge.defaults.recommendation_log import Selection
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.errors import Conflict, NotFound
 from nudge.models import NudgeModel
+from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 
@@ -48,6 +50,11 @@ def select_for_actor(
     )
     if not log.record_selection(record, selection):
         raise Conflict("a selection was already recorded for this recommendation", field="recommendation_id")
+    metrics().add_metric(name="RecommendationSelections", unit=MetricUnit.Count, value=1)
+    # One value per selection, 1 when it followed the recommendation: its average is the follow rate.
+    metrics().add_metric(
+        name="RecommendationsFollowed", unit=MetricUnit.Count, value=int(selection.followed_recommendation)
+    )
     return SelectionResponse(
         recommendation_id=recommendation_id,
         primary_recommendation=record.primary_recommendation,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Self
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, model_validator
 
 from nudge.behavior.behavior_table import BehaviorTable
@@ -27,6 +28,7 @@ from nudge.errors import InvalidInput
 from nudge.identifiers import Identifier, new_id
 from nudge.models import NudgeModel
 from nudge.money import CurrencyCode, Price
+from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 
@@ -86,4 +88,5 @@ def recommend_for_actor(
         urgency=urgency,
     )
     log.log(record)
+    metrics().add_metric(name="RecommendationImpressions", unit=MetricUnit.Count, value=1)
     return record

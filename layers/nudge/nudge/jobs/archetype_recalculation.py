@@ -22,6 +22,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from nudge.behavior.behavior_table import BehaviorTable, RawState, StatesPage
 from nudge.defaults.archetype_items import archetype_attributes, load_user_state, user_state
 from nudge.defaults.archetype_state import StoredArchetype, is_stale, resolve
@@ -29,7 +31,7 @@ from nudge.identifiers import new_id
 from nudge.jobs.job_models import RECALCULATION_JOB, JobCounts, JobRun, Segment
 from nudge.jobs.job_table import JobTable
 from nudge.jobs.recalculation_queue import RecalculationMessage, RecalculationQueue
-from nudge.observability import logger
+from nudge.observability import logger, metrics
 
 PAGE_SIZE = 1000  # state items (up to 3 per user) are about 1 KB, so a page stays under the 1 MB scan limit
 # A run that died keeps the lock at most this long; the next night's run then takes over.
@@ -119,6 +121,8 @@ def _process_page(ports: RecalculationPorts, page: StatesPage) -> tuple[JobCount
         if outcome[1] is not None:
             changed.append((raw.user_id, archetype_attributes(outcome[1])))
     unwritten = ports.behavior.save_archetypes(changed)
+    if failed or unwritten:
+        metrics().add_metric(name="RecalculationFailedUsers", unit=MetricUnit.Count, value=len(failed) + len(unwritten))
     counts = JobCounts(
         users_scanned=len(page.states),
         changed=len(changed) - len(unwritten),
@@ -167,6 +171,8 @@ def _close_run(ports: RecalculationPorts, run: JobRun) -> bool:
         ports.jobs.release_lock(RECALCULATION_JOB, run.run_id)
         summary = run.counts.model_dump() | {"duration_seconds": (ended - run.started_at).total_seconds()}
         logger().info("recalculation finished", extra={"run_id": run.run_id, **summary})
+        metrics().add_metric(name="RecalculationCompleted", unit=MetricUnit.Count, value=1)
+        metrics().add_metric(name="RecalculationDuration", unit=MetricUnit.Seconds, value=summary["duration_seconds"])
     return True
 
 
