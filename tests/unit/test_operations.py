@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local_runtime.template import Template
+from local_runtime.template import ROOT, Template
 from tests.alarms import (
     alarms,
     dashboard_metrics,
@@ -305,3 +305,12 @@ def test_the_recalculation_workers_concurrency_is_bounded_by_its_own_parameter()
     ]
     assert source["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "RecalculationMaxConcurrency"}
     assert _default("RecalculationMaxConcurrency") == 16
+
+
+def test_no_function_pays_for_tracing() -> None:
+    """Decided by measurement (README, Operations): the Powertools Tracer costs about 0.3x of the cold-start
+    floor, and an HTTP API starts no trace for it to continue."""
+    assert template.data["Globals"]["Function"]["Tracing"] == "PassThrough"
+    assert all("Tracing" not in resources[function]["Properties"] for function in functions)
+    sources = [*(ROOT / "layers" / "nudge" / "nudge").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    assert not [path for path in sources if "Tracer" in path.read_text()]
