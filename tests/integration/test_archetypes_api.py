@@ -439,6 +439,7 @@ def _cursor(payload: Any) -> str:
         pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"N": "1"}}), id="wrong-type"),
         pytest.param(_cursor(["AUDIT"]), id="not-an-object"),
         pytest.param(_cursor({"pk": {"S": "AUDIT"}, "sk": {"S": "x"}}) + ".forged", id="forged-signature"),
+        pytest.param("eyJwayI6IDF9.\u00e9\u00d6~\u00a2", id="signature-outside-ascii"),
     ],
 )
 def test_a_tampered_cursor_is_422(api: Api, cursor: str) -> None:

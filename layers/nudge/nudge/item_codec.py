@@ -66,7 +66,7 @@ def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
     from nudge import signing
 
     payload, _, signature = cursor.partition(".")
-    if not signature or not signing.is_signed(CURSOR_PURPOSE, payload, signature):
+    if not cursor.isascii() or not signature or not signing.is_signed(CURSOR_PURPOSE, payload, signature):
         raise InvalidInput("is not a cursor this API returned", field="cursor")
     decoded = json.loads(base64.urlsafe_b64decode(payload.encode()))
     valid = (

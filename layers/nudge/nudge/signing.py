@@ -30,7 +30,8 @@ def signature(purpose: str, message: str) -> str:
 
 
 def is_signed(purpose: str, message: str, candidate: str) -> bool:
-    return hmac.compare_digest(signature(purpose, message), candidate)
+    # As bytes: compare_digest refuses str with characters outside ASCII, which a forged candidate may hold.
+    return hmac.compare_digest(signature(purpose, message).encode(), candidate.encode("utf-8", "replace"))
 
 
 def forget_key() -> None:
