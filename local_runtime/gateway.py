@@ -24,6 +24,65 @@ class GatewayResponse:
     body: bytes
 
 
+@dataclass(frozen=True)
+class CorsConfiguration:
+    """An HttpApi's CorsConfiguration: API Gateway answers preflight requests with it, and adds the
+    allowed origin to every response."""
+
+    allow_origins: tuple[str, ...]
+    allow_methods: tuple[str, ...] = ()
+    allow_headers: tuple[str, ...] = ()
+    expose_headers: tuple[str, ...] = ()
+    max_age: int | None = None
+    allow_credentials: bool = False
+
+    @classmethod
+    def of(cls, configured: Any) -> CorsConfiguration | None:
+        """From the template's CorsConfiguration (true allows every origin, method and header)."""
+        if configured is True:
+            return cls(allow_origins=("*",), allow_methods=("*",), allow_headers=("*",))
+        if not isinstance(configured, dict):
+            return None
+        return cls(
+            allow_origins=tuple(configured.get("AllowOrigins", ())),
+            allow_methods=tuple(configured.get("AllowMethods", ())),
+            allow_headers=tuple(configured.get("AllowHeaders", ())),
+            expose_headers=tuple(configured.get("ExposeHeaders", ())),
+            max_age=configured.get("MaxAge"),
+            allow_credentials=bool(configured.get("AllowCredentials", False)),
+        )
+
+    def _allowed_origin(self, origin: str | None) -> str | None:
+        if origin is None:
+            return None
+        if origin in self.allow_origins:
+            return origin
+        return "*" if "*" in self.allow_origins else None
+
+    def preflight(self, origin: str) -> GatewayResponse:
+        allowed = self._allowed_origin(origin)
+        if allowed is None:
+            return GatewayResponse(204, {}, b"")
+        headers = {
+            "access-control-allow-origin": allowed,
+            "access-control-allow-methods": ",".join(self.allow_methods),
+            "access-control-allow-headers": ",".join(self.allow_headers),
+            "access-control-max-age": "" if self.max_age is None else str(self.max_age),
+            "access-control-allow-credentials": "true" if self.allow_credentials else "",
+        }
+        return GatewayResponse(204, {key: value for key, value in headers.items() if value}, b"")
+
+    def add_headers(self, response: GatewayResponse, origin: str | None) -> GatewayResponse:
+        allowed = self._allowed_origin(origin)
+        if allowed is not None:
+            response.headers["access-control-allow-origin"] = allowed
+            if self.expose_headers:
+                response.headers["access-control-expose-headers"] = ",".join(self.expose_headers)
+            if self.allow_credentials:
+                response.headers["access-control-allow-credentials"] = "true"
+        return response
+
+
 def _json(status: int, payload: dict[str, Any]) -> GatewayResponse:
     return GatewayResponse(status, {"content-type": "application/json"}, json.dumps(payload).encode())
 
@@ -43,7 +102,7 @@ def build_event(
     lowered = {key.lower(): value for key, value in headers.items()}
     query = {key: ",".join(values) for key, values in parse_qs(url.query, keep_blank_values=True).items()}
     now = datetime.now(UTC)
-    text_body = body.decode("utf-8") if body else None
+    text_body, is_base64 = _event_body(body)
     context: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
@@ -74,8 +133,18 @@ def build_event(
         "pathParameters": path_parameters or None,
         "requestContext": context,
         "body": text_body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": is_base64,
     }
+
+
+def _event_body(body: bytes) -> tuple[str | None, bool]:
+    """Text as it is; bytes that are not UTF-8 base64-encoded, as API Gateway passes binary bodies."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
 
 
 def to_response(result: dict[str, Any]) -> GatewayResponse:
@@ -86,13 +155,29 @@ def to_response(result: dict[str, Any]) -> GatewayResponse:
 
 
 class Gateway:
-    """Routes a request to its function the way the deployed HttpApi would."""
+    """Routes a request to its function the way the deployed HttpApi would.
 
-    def __init__(self, routes: list[HttpRoute], functions: dict[str, LocalFunction]) -> None:
+    A method is routed as itself: HEAD and OPTIONS reach a function only through a route of their own,
+    else they are API Gateway's 404. With a CORS configuration on the HttpApi, API Gateway answers
+    preflight requests itself and adds the CORS headers to every response.
+    """
+
+    def __init__(
+        self, routes: list[HttpRoute], functions: dict[str, LocalFunction], cors: CorsConfiguration | None = None
+    ) -> None:
         self.routes = routes
         self.functions = functions
+        self.cors = cors
 
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> GatewayResponse:
+        origin = _header(headers, "origin")
+        preflight = method == "OPTIONS" and _header(headers, "access-control-request-method")
+        if self.cors is not None and origin and preflight:
+            return self.cors.preflight(origin)
+        response = self._route(method, target, headers, body, source_ip)
+        return self.cors.add_headers(response, origin) if self.cors is not None else response
+
+    def _route(self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> GatewayResponse:
         path = urlsplit(target).path
         for route in self.routes:
             parameters = route.match(method, path)

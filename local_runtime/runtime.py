@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_runtime.bridge import BridgeDelivery
 from local_runtime.emulator import Emulator, provision
-from local_runtime.gateway import Gateway
+from local_runtime.gateway import CorsConfiguration, Gateway
 from local_runtime.lambdas import LocalFunction, add_layer_to_path, load_functions
 from local_runtime.template import Template
 
@@ -73,7 +73,7 @@ class LocalStack:
         bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
         if deliver_events:
             bridge.start()
-        gateway = Gateway(template.http_routes(), functions)
+        gateway = Gateway(template.http_routes(), functions, CorsConfiguration.of(template.http_api_cors()))
         return cls(template, emulator, functions, gateway, bridge, demo_users, recorder)
 
     def run_schedule(self, function_folder_or_id: str) -> Any:
