@@ -43,7 +43,7 @@ def build_event(
     lowered = {key.lower(): value for key, value in headers.items()}
     query = {key: ",".join(values) for key, values in parse_qs(url.query, keep_blank_values=True).items()}
     now = datetime.now(UTC)
-    text_body = body.decode("utf-8") if body else None
+    text_body, is_base64 = _event_body(body)
     context: dict[str, Any] = {
         "accountId": ACCOUNT_ID,
         "apiId": API_ID,
@@ -74,8 +74,18 @@ def build_event(
         "pathParameters": path_parameters or None,
         "requestContext": context,
         "body": text_body,
-        "isBase64Encoded": False,
+        "isBase64Encoded": is_base64,
     }
+
+
+def _event_body(body: bytes) -> tuple[str | None, bool]:
+    """Text as it is; bytes that are not UTF-8 base64-encoded, as API Gateway passes binary bodies."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), True
 
 
 def to_response(result: dict[str, Any]) -> GatewayResponse:
@@ -86,7 +96,12 @@ def to_response(result: dict[str, Any]) -> GatewayResponse:
 
 
 class Gateway:
-    """Routes a request to its function the way the deployed HttpApi would."""
+    """Routes a request to its function the way the deployed HttpApi would.
+
+    A method is routed as itself: HEAD and OPTIONS reach a function only through a route of their own,
+    else they are API Gateway's 404. CORS, which API Gateway applies before routing, is
+    `local_runtime.cors.CorsGateway`.
+    """
 
     def __init__(self, routes: list[HttpRoute], functions: dict[str, LocalFunction]) -> None:
         self.routes = routes

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import json
+import re
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +36,18 @@ _STATIC: dict[str, Callable[[], tuple[str, bytes]]] = {
 }
 
 
+class _BadRequest(Exception):
+    """The request's framing cannot be trusted: answered 400 and the connection closed."""
+
+
+class _TooLarge(Exception):
+    """The body is over API Gateway's payload limit: answered 413 and the connection closed."""
+
+
+def _message(status: int, message: str) -> GatewayResponse:
+    return GatewayResponse(status, {"content-type": "application/json"}, json.dumps({"message": message}).encode())
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalHttpServer
     protocol_version = "HTTP/1.1"
@@ -42,20 +56,52 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for key, value in response.headers.items():
             self.send_header(key, value)
+        # A HEAD answer carries the headers a GET would, Content-Length included, and no body.
         self.send_header("content-length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _body(self) -> bytes:
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            return self._chunked_body()
+        declared = self.headers.get("content-length")
+        if declared is None:
+            return b""
+        if not re.fullmatch(r"[0-9]+", declared.strip()):
+            raise _BadRequest
+        length = int(declared)
+        if length > MAX_BODY_BYTES:
+            raise _TooLarge
+        return self.rfile.read(length)
+
+    def _chunked_body(self) -> bytes:
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+            if not re.fullmatch(rb"[0-9A-Fa-f]+", size_line):
+                raise _BadRequest
+            size = int(size_line, 16)
+            if size == 0:
+                while self.rfile.readline(1024).strip():  # trailer fields, up to the blank line
+                    pass
+                return b"".join(chunks)
+            received += size
+            if received > MAX_BODY_BYTES:
+                raise _TooLarge
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(3)  # the CRLF after the chunk
 
     def _serve(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send(
-                GatewayResponse(413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}')
-            )
+        try:
+            body = self._body()
+        except (_BadRequest, _TooLarge) as error:
+            too_large = isinstance(error, _TooLarge)
+            self._send(_message(413, "Request Entity Too Large") if too_large else _message(400, "Bad Request"))
             self.close_connection = True
             return
-        body = self.rfile.read(length) if length else b""
-        static = _STATIC.get(self.path) if self.command == "GET" else None
+        static = _STATIC.get(self.path) if self.command in ("GET", "HEAD") else None
         if static:
             content_type, payload = static()
             self._send(GatewayResponse(200, {"content-type": content_type}, payload))
@@ -63,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(self.headers.items())
         self._send(self.server.gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         if not self.server.quiet:

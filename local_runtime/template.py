@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 
@@ -55,11 +56,13 @@ class HttpRoute:
         return f"{self.method} {self.path}"
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when `path` (as sent, percent-encoded) is this route; decoded as API
+        Gateway passes them (`auth0%7Cabc` is `auth0|abc`)."""
         if method != self.method:
             return None
         pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
         found = re.fullmatch(pattern, path)
-        return found.groupdict() if found else None
+        return {name: unquote(value) for name, value in found.groupdict().items()} if found else None
 
 
 @dataclass(frozen=True)

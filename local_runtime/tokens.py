@@ -56,8 +56,9 @@ def issue_token(user_id: str, admin: bool = False, lifetime: int = TOKEN_LIFETIM
 
 
 def verify_authorization(header: str | None) -> dict[str, Any]:
-    """Claims of a valid bearer token, checked as API Gateway's JWT authorizer does:
-    signature, kid, issuer, audience (or Cognito's client_id), expiry and not-before."""
+    """Claims of a valid bearer token, checked as API Gateway's JWT authorizer does: signature, kid,
+    issuer, audience (`aud`, a string or a list holding it, or Cognito's client_id), expiry,
+    not-before, and a subject that is not empty."""
     if not header:
         raise TokenRejected("missing Authorization header")
     token = header.removeprefix("Bearer ").strip()
@@ -73,8 +74,11 @@ def verify_authorization(header: str | None) -> dict[str, Any]:
         )
     except jwt.PyJWTError as error:
         raise TokenRejected(str(error)) from error
-    if AUDIENCE not in (claims.get("aud"), claims.get("client_id")):
+    audiences = claims.get("aud")
+    if AUDIENCE not in [*(audiences if isinstance(audiences, list) else [audiences]), claims.get("client_id")]:
         raise TokenRejected("token is not for this audience")
+    if not isinstance(claims["sub"], str) or not claims["sub"]:
+        raise TokenRejected("token has no subject")
     return claims
 
 

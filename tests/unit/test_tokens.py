@@ -67,3 +67,26 @@ def test_claims_reach_the_function_as_api_gateway_formats_them() -> None:
         "cognito:groups": "[admin ops]",
         "exp": "5",
     }
+
+
+def _local_token(**overrides: object) -> str:
+    """Signed with the local key, like issue_token, with claims of the test's choosing."""
+    now = int(time.time())
+    claims = {"sub": "u1", "iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "exp": now + 60, **overrides}
+    return jwt.encode(claims, tokens._private_key(), algorithm="RS256", headers={"kid": tokens.KEY_ID})
+
+
+def test_an_audience_list_holding_the_audience_is_accepted_as_the_jwt_authorizer_does() -> None:
+    token = _local_token(aud=["another-client", tokens.AUDIENCE])
+    assert tokens.verify_authorization(f"Bearer {token}")["sub"] == "u1"
+
+
+def test_an_audience_list_without_the_audience_is_rejected() -> None:
+    with pytest.raises(tokens.TokenRejected, match="audience"):
+        tokens.verify_authorization(_local_token(aud=["another-client"]))
+
+
+@pytest.mark.parametrize("subject", ["", 42])
+def test_an_empty_or_non_text_subject_is_rejected(subject: object) -> None:
+    with pytest.raises(tokens.TokenRejected):
+        tokens.verify_authorization(_local_token(sub=subject))
