@@ -85,3 +85,17 @@ def test_an_invocation_sees_its_function_and_lambda_variables_and_nothing_else(
         "_HANDLER": "app.lambda_handler",
     }
     assert os.environ["AUDIT_TABLE_NAME"] == "nudge-local-AuditTable"  # the operator's environment is back
+
+
+def test_a_warm_block_keeps_the_functions_environment_between_its_invocations(stack: LocalStack) -> None:
+    function = stack.function("get_user_signals")
+    route = next(route for route in stack.gateway.routes if route.function_id == function.spec.logical_id)
+    event = build_event(route, {"user_id": "u-1"}, "GET", "/v1/users/u-1/signals", {}, b"", {"sub": "u-1"})
+
+    with function.warm():
+        assert function.invoke(event)["statusCode"] == 200
+        assert os.environ["AWS_LAMBDA_FUNCTION_NAME"] == "nudge-local-GetUserSignalsFunction"
+        assert "AUDIT_TABLE_NAME" not in os.environ
+
+    assert os.environ["AUDIT_TABLE_NAME"] == "nudge-local-AuditTable"
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
