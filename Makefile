@@ -42,7 +42,7 @@ install: $(VENV)/.installed
 install-sam: $(SAM_VENV)/.installed
 
 run: install
-	$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(PARAMETERS),--parameter-overrides $(PARAMETERS))
+	@$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(PARAMETERS),--parameter-overrides $(PARAMETERS))
 
 token: install
 	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<user id> [ADMIN=1]" >&2; exit 2; }

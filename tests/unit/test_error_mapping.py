@@ -147,6 +147,17 @@ def test_bad_path_parameters_are_422_naming_them() -> None:
     assert body["error"]["fields"][0]["field"] == "thing_id"
 
 
+def test_query_parameters_on_a_route_without_any_are_422() -> None:
+    route = HttpRoute("POST", "/things/{thing_id}", "Fn", authorized=True)
+    headers = {"content-type": "application/json"}
+    event = build_event(route, {"thing_id": "t1"}, "POST", "/things/t1?x=1", headers, b'{"size": 3}', {"sub": "u1"})
+    result = make_thing(event, LambdaContext("Fn", 128, 3))
+    assert result["statusCode"] == 422
+    assert json.loads(result["body"])["error"]["fields"] == [
+        {"field": "x", "problem": "Extra inputs are not permitted"}
+    ]
+
+
 def test_form_bodies_are_415() -> None:
     status, body = _call("size=3", content_type="application/x-www-form-urlencoded")
     assert status == 415

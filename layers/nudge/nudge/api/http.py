@@ -191,6 +191,8 @@ def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]
         arguments["path"] = _validated(spec.path_parameters, event.get("pathParameters") or {})
     if spec.query:
         arguments["query"] = _validated(spec.query, event.get("queryStringParameters") or {})
+    elif event.get("queryStringParameters"):  # a route without query parameters refuses any, as bodies do
+        raise RequestInvalid([(name, "Extra inputs are not permitted") for name in event["queryStringParameters"]])
     if spec.body:
         arguments["body"] = _parse_body(spec.body, event, spec.max_body_bytes)
     return arguments
