@@ -96,9 +96,3 @@ def test_admin_only() -> None:
     Actor("admin", is_admin=True).ensure_admin()
     with pytest.raises(Forbidden):
         Actor("u1", is_admin=False).ensure_admin()
-
-
-def test_a_job_acts_as_a_system_admin() -> None:
-    actor = Actor.system("archetype-recalculation")
-    assert actor.user_id == "system:archetype-recalculation"
-    assert actor.is_admin

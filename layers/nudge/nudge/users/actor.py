@@ -1,7 +1,7 @@
 """Who acts: a user (or an admin) behind an HTTP request, or a job acting on its own.
 
-Domain code and the audit trail take an Actor rather than the HTTP request, so jobs and the
-EventBridge path can act and audit without faking one.
+Domain code and the audit trail take an Actor rather than the HTTP request, so a job or the
+EventBridge path can act and audit as an Actor of its own without faking an HTTP call.
 """
 
 from __future__ import annotations
@@ -16,11 +16,6 @@ class Actor(NamedTuple):
     is_admin: bool
     source_ip: str = ""
     user_agent: str = ""
-
-    @classmethod
-    def system(cls, job: str) -> Actor:
-        """A job acting with admin rights; audited under `system:<job>`."""
-        return cls(user_id=f"system:{job}", is_admin=True)
 
     def may_access(self, user_id: str) -> bool:
         return user_id == self.user_id or self.is_admin
