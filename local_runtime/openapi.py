@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
@@ -77,7 +78,12 @@ def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
         "description": f"Who may call it: {_ACCESS_TEXT[endpoint.access]}",
         "operationId": endpoint.route_key.lower().replace(" ", "").replace("/", "_").strip("_"),
         "tags": [endpoint.tag],
-        "responses": {"200": {"description": "OK", "content": _json_content(refs, endpoint.response, "serialization")}},
+        "responses": {
+            str(endpoint.status): {
+                "description": HTTPStatus(endpoint.status).phrase,
+                "content": _json_content(refs, endpoint.response, "serialization"),
+            }
+        },
     }
     error = _json_content(refs, ErrorBody, "serialization")
     for status in endpoint.error_statuses:

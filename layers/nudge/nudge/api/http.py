@@ -74,6 +74,7 @@ class Endpoint(NamedTuple):
     idempotent: bool = False
     tag: str = "nudge"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    status: int = 200  # the success status: 201 for a creation, 202 for work accepted to run later
 
     @property
     def route_key(self) -> str:
@@ -212,7 +213,7 @@ class HttpFunction:
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            return _respond(200, self._run(event, context))
+            return _respond(self.endpoint.status, self._run(event, context))
         except Exception as error:  # noqa: BLE001 - every failure becomes an HTTP answer, 500s logged
             return error_response(error)
 
