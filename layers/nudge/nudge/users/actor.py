@@ -25,6 +25,11 @@ class Actor(NamedTuple):
         if not self.may_access(user_id):
             raise Forbidden("you may only access your own data", field="user_id")
 
+    def ensure_is(self, user_id: str) -> None:
+        """Only the user themselves, whatever their groups: what must come from the user (their consent)."""
+        if user_id != self.user_id:
+            raise Forbidden("only the user themselves may do this, not even an admin", field="user_id")
+
     def ensure_admin(self) -> None:
         if not self.is_admin:
             raise Forbidden("this action needs the admin group")
