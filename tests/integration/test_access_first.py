@@ -42,10 +42,18 @@ def test_every_admin_route_refuses_a_non_admin_whatever_the_input(stack: LocalSt
 
 
 def test_every_own_data_route_refuses_another_user_whatever_the_input(stack: LocalStack, api: Api) -> None:
-    own_routes = [(method, path) for method, path, access in _endpoints(stack) if access == "self"]
+    own_routes = [(method, path) for method, path, access in _endpoints(stack) if access in ("self", "owner")]
     assert own_routes
     for method, path in own_routes:
         answer = api.call(method, _concrete(path, "someone-else") + "?unknown=1", body='{"broken": ', user="plain-user")
+        assert answer.status == 403, f"{method} {path}: {answer.status} {answer.body}"
+
+
+def test_a_route_only_the_user_may_call_refuses_an_admin_whatever_the_input(stack: LocalStack, api: Api) -> None:
+    owner_routes = [(method, path) for method, path, access in _endpoints(stack) if access == "owner"]
+    assert ("PUT", "/v1/users/{user_id}/consent") in owner_routes
+    for method, path in owner_routes:
+        answer = api.call(method, _concrete(path, "someone-else"), body='{"broken": ', user="ops", admin=True)
         assert answer.status == 403, f"{method} {path}: {answer.status} {answer.body}"
 
 

@@ -22,6 +22,7 @@ from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_export import BehaviorExport
 from nudge.defaults.recommendation_export import RecommendationExport
 from nudge.privacy.user_data import erase_user_data, export_user_data
+from nudge.profiles.profile_export import ProfileExport
 from nudge.users.personal_data import Erasure, UserDataErasure, UserDataExport
 from tests.builders import answered, created
 from tests.integration.conftest import Api
@@ -77,7 +78,8 @@ class Footprint:
 def populate(api: Api, user: str, admin: str) -> Footprint:
     """A user with something in every table that holds personal data, made through the routes: events,
     a stored archetype, a recommendation and its selection, tiers shown under an experiment (an
-    assignment), a settled tier selection, and an admin's override (audited)."""
+    assignment), a settled tier selection, a profile, two consents given, and an admin's override
+    (audited)."""
     events = [created(f"{user}-r{i}", offered="600.00", amount="700.00") for i in range(3)]
     events.append(answered(f"{user}-a0", "accepted", response_time=300))
     assert api.call("POST", "/v1/events", {"events": events}, user=user).status == 200
@@ -95,6 +97,10 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     selection = select(api, user, booking)
     assert selection.status == 200, selection.body
     assert settle(api, selection.body["selection_id"], "completed", user).status == 200
+    profile = {"email": f"{user}@example.com", "time_zone": "Europe/Lisbon", "interests": {"categories": ["TRAVEL"]}}
+    assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
+    consent = {"behavioral_tracking": True, "marketing_emails": True}
+    assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user, headers=CONSOLE).status == 200
     override = {"archetype": "high_flexibility", "reason": "Verified host account"}
     answer = api.call("PUT", f"/v1/users/{user}/archetype", override, user=admin, admin=True, headers=CONSOLE)
     assert answer.status == 200, answer.body
@@ -212,6 +218,20 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
         "nudge-console/3.0",
     )
     assert audit.by_user == []
+    profile = section(exported, "ProfileTable", ProfileExport)
+    assert profile.profile is not None
+    assert (profile.profile.fields.email, profile.profile.fields.interests.categories) == (
+        f"{user}@example.com",
+        ["TRAVEL"],
+    )
+    assert profile.consent is not None
+    assert (profile.consent.settings.behavioral_tracking, profile.consent.settings.marketing_emails) == (True, True)
+    assert sorted((change.purpose, change.user_agent) for change in profile.consent_history) == [
+        ("behavioral_tracking", "nudge-console/3.0"),
+        ("marketing_emails", "nudge-console/3.0"),
+    ]
+    assert profile.last_active_at is not None
+    assert profile.other_items == []
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
     assert as_json["AuditTable"]["about_user"][0]["after"]["override"]["archetype"] == "high_flexibility"
@@ -250,7 +270,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "RecommendationTable": Erasure(deleted={"recommendations": 1}),
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
-        "ProfileTable": Erasure(),
+        "ProfileTable": Erasure(deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}),
     }
     assert items_naming(stack, user) == []
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables

@@ -27,7 +27,9 @@ REGISTRY: Registry = MappingProxyType(
         ),
         "AnchoringTable": HoldsPersonalData(anchoring_table, "tier impressions per booking and tier selections"),
         "ProfileTable": HoldsPersonalData(
-            profile_table, "consent with its history and opt-in dates, and when Nudge last heard from the user"
+            profile_table,
+            "the profile (contact details, demographics, interests, notification preferences), consent with its "
+            "history and opt-in dates, and when Nudge last heard from the user",
         ),
         "AuditTable": HoldsPersonalData(
             audit_table, "admin actions on the user; actions the user took as an admin, with source IP and user agent"
