@@ -19,6 +19,7 @@ IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
 RECOMMENDATION_TABLE = os.environ.get("RECOMMENDATION_TABLE_NAME", "")
 PRICING_TABLE = os.environ.get("PRICING_TABLE_NAME", "")
 ANCHORING_TABLE = os.environ.get("ANCHORING_TABLE_NAME", "")
+PROFILE_TABLE = os.environ.get("PROFILE_TABLE_NAME", "")
 
 
 def _user(event: dict[str, Any]) -> str:
@@ -153,3 +154,82 @@ def offer_pricing_tiers(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ]
     )
     return {"statusCode": 200, "body": json.dumps({"tiers": prices})}
+
+
+def _profile_key(user: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{user}"}, "sk": {"S": sk}}
+
+
+def _activity(user: str) -> dict[str, Any]:
+    item = {**_profile_key(user, "ACTIVITY"), "activity_shard": {"S": "0"}, "last_active_at": {"S": "2026-12-01"}}
+    return {"Put": {"TableName": PROFILE_TABLE, "Item": item}}
+
+
+def _write_profile(user: str, profile: dict[str, Any]) -> dict[str, Any]:
+    current = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
+    version = int(current.get("Item", {}).get("version", {}).get("N", "0"))
+    item = {**_profile_key(user, "PROFILE"), "fields": {"S": json.dumps(profile)}, "version": {"N": str(version + 1)}}
+    put: Any = {"TableName": PROFILE_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    transaction: list[Any] = [{"Put": put}, _activity(user)]
+    dynamodb.transact_write_items(TransactItems=transaction)
+    return {"statusCode": 200, "body": json.dumps(profile | {"user_id": user})}
+
+
+def put_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _write_profile(event["pathParameters"]["user_id"], json.loads(event["body"]))
+
+
+def patch_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    current = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
+    version = int(current["Item"]["version"]["N"])
+    merged = {
+        **current["Item"]["fields"]["M"],
+        **{key: {"S": json.dumps(value)} for key, value in json.loads(event["body"]).items()},
+    }
+    item = {**_profile_key(user, "PROFILE"), "fields": {"M": merged}}
+    put: Any = {
+        "TableName": PROFILE_TABLE,
+        "Item": item | {"version": {"N": str(version + 1)}},
+        "ConditionExpression": "version = :v",
+        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+    }
+    transaction: list[Any] = [{"Put": put}, _activity(user)]
+    dynamodb.transact_write_items(TransactItems=transaction)
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "fields": sorted(merged)})}
+
+
+def get_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    item = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "found": "Item" in item})}
+
+
+def put_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    wanted = json.loads(event["body"])
+    dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "CONSENT"), ConsistentRead=True)
+    consent = {**_profile_key(user, "CONSENT"), "settings": {"S": json.dumps(wanted)}, "version": {"N": "1"}}
+    items: list[Any] = [
+        {"Put": {"TableName": PROFILE_TABLE, "Item": consent, "ConditionExpression": "attribute_not_exists(pk)"}}
+    ]
+    for index, purpose in enumerate(wanted):
+        history = {**_profile_key(user, f"CONSENT_HISTORY#2026-12-01#{index:02d}"), "purpose": {"S": purpose}}
+        items.append({"Put": {"TableName": PROFILE_TABLE, "Item": history}})
+    items.append(_activity(user))
+    dynamodb.transact_write_items(TransactItems=items)
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "settings": wanted})}
+
+
+def get_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    consent = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "CONSENT"), ConsistentRead=True)
+    history = dynamodb.query(
+        TableName=PROFILE_TABLE,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{user}"}, ":prefix": {"S": "CONSENT_HISTORY#"}},
+        ScanIndexForward=False,
+        Limit=20,
+    )
+    body = {"user_id": user, "found": "Item" in consent, "history": len(history["Items"])}
+    return {"statusCode": 200, "body": json.dumps(body)}

@@ -73,6 +73,28 @@ def _fresh_bridge_event() -> dict[str, Any]:
     return event
 
 
+def _fresh_user_event(folder: str, name: str, with_profile: bool = False) -> dict[str, Any]:
+    """The sample event of a /v1/users/{user_id}/... route for a new user; with a profile stored for
+    them first when the route reads one."""
+    event = _sample(folder, name)
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = user
+    event["pathParameters"]["user_id"] = user
+    event["rawPath"] = event["requestContext"]["http"]["path"] = event["rawPath"].replace("demo-user", user)
+    if with_profile:
+        from datetime import UTC, datetime
+
+        from nudge.audit.audit_table import audit_table
+        from nudge.profiles.profile import ProfileFields
+        from nudge.profiles.profile_table import profile_table
+        from nudge.profiles.user_profiles import replace_profile
+        from nudge.users.actor import Actor
+
+        profile = ProfileFields.model_validate_json(_sample("put_user_profile", "put_profile.json")["body"])
+        replace_profile(profile_table(), audit_table(), Actor(user, False), user, profile, datetime.now(UTC))
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -84,6 +106,19 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ),
     # The first probe seeds the tier catalog; the measured ones read it once (a Query), as a fresh container does.
     ("offer_pricing_tiers", "offer_pricing_tiers", lambda: _sample("offer_pricing_tiers", "post_pricing_tiers.json")),
+    ("put_user_profile", "put_user_profile", lambda: _fresh_user_event("put_user_profile", "put_profile.json")),
+    (
+        "get_user_profile",
+        "get_user_profile",
+        lambda: _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True),
+    ),
+    (
+        "patch_user_profile",
+        "patch_user_profile",
+        lambda: _fresh_user_event("patch_user_profile", "patch_profile.json", with_profile=True),
+    ),
+    ("put_user_consent", "put_user_consent", lambda: _fresh_user_event("put_user_consent", "put_consent.json")),
+    ("get_user_consent", "get_user_consent", lambda: _fresh_user_event("get_user_consent", "get_consent.json")),
 ]
 
 
