@@ -22,10 +22,10 @@ import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from nudge import clients, config
-from nudge.item_codec import delete_all, from_item, query_all, to_item, write_transaction
+from nudge.item_codec import ItemRead, delete_all, from_item, query_all, to_item, write_transaction
 from nudge.profiles.consent import ConsentChange, ConsentRecord
 
 if TYPE_CHECKING:
@@ -64,13 +64,6 @@ def _kind(sk: str) -> str:
     if sk in KINDS:
         return KINDS[sk]
     return "consent_history" if sk.startswith(HISTORY_PREFIX) else "other_items"
-
-
-class ItemRead(NamedTuple):
-    """One item to read inside another module's BatchGetItem (several tables, one call)."""
-
-    table: str
-    key: dict[str, Any]
 
 
 class ProfileTable:
