@@ -1,8 +1,10 @@
-"""The closed taxonomy of interest categories: what a user can follow, what engagement is counted
-against, what products are filed under. One module, so every capability names the same ids.
+"""The category taxonomy: what interests, events and products are about. One module, so every
+capability names the same ids.
 
-No special category of personal data (health, religion, politics, sexuality, ethnicity): an interest
-in one would reveal it. tests/unit/test_sensitive_attributes.py keeps it that way.
+Closed on purpose: an interest vector is bounded by it, and it holds no special category of personal
+data (health, religion, politics, sexuality, ethnicity), so neither what a user states nor anything
+derived from behavior can say anything about those. tests/unit/test_sensitive_attributes.py keeps
+it that way.
 """
 
 from typing import Literal, get_args

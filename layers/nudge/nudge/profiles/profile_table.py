@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from nudge import clients, config
 from nudge.errors import InvalidInput
 from nudge.item_codec import (
+    ItemRead,
     decode_cursor,
     delete_all,
     encode_cursor,
@@ -77,13 +78,6 @@ def _kind(sk: str) -> str:
     if sk in KINDS:
         return KINDS[sk]
     return "consent_history" if sk.startswith(HISTORY_PREFIX) else "other_items"
-
-
-class ItemRead(NamedTuple):
-    """One item to read inside another module's BatchGetItem (several tables, one call)."""
-
-    table: str
-    key: dict[str, Any]
 
 
 class HistoryPage(NamedTuple):
