@@ -84,14 +84,12 @@ def _fresh_user_event(folder: str, name: str, with_profile: bool = False) -> dic
     if with_profile:
         from datetime import UTC, datetime
 
-        from nudge.audit.audit_table import audit_table
         from nudge.profiles.profile import ProfileFields
-        from nudge.profiles.profile_table import profile_table
-        from nudge.profiles.user_profiles import replace_profile
+        from nudge.profiles.user_profiles import profile_writes, replace_profile
         from nudge.users.actor import Actor
 
         profile = ProfileFields.model_validate_json(_sample("put_user_profile", "put_profile.json")["body"])
-        replace_profile(profile_table(), audit_table(), Actor(user, False), user, profile, datetime.now(UTC))
+        replace_profile(profile_writes(), Actor(user, False), user, profile, datetime.now(UTC))
     return event
 
 

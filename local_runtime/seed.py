@@ -4,6 +4,7 @@ through the same domain code the API uses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -173,17 +174,49 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
 
 def seed_profiles(now: datetime) -> None:
     """Each demo user's profile and consent, as the user would have set them (from the seed's own address)."""
-    from nudge.audit.audit_table import audit_table
     from nudge.config import consent_policy_version
     from nudge.profiles.consent import ConsentSettings
     from nudge.profiles.profile import ProfileFields
     from nudge.profiles.profile_table import profile_table
     from nudge.profiles.user_consent import change_consent
-    from nudge.profiles.user_profiles import replace_profile
+    from nudge.profiles.user_profiles import profile_writes, replace_profile
     from nudge.users.actor import Actor
 
-    table, audit = profile_table(), audit_table()
+    tables = profile_writes()
     for user, profile, consent in DEMO_PROFILES:
         actor = Actor(user, is_admin=False, source_ip="127.0.0.1", user_agent="nudge-seed")
-        replace_profile(table, audit, actor, user, ProfileFields.model_validate(profile), now)
-        change_consent(table, actor, user, ConsentSettings.model_validate(consent), now, consent_policy_version())
+        fields = ProfileFields.model_validate(profile)
+        replace_profile(tables, actor, user, fields, now)
+        change_consent(
+            profile_table(), actor, user, ConsentSettings.model_validate(consent), now, consent_policy_version()
+        )
+        if fields.interests.categories:
+            _seed_engagement(user, fields.interests.categories, now)
+
+
+def _seed_engagement(user: str, categories: Sequence[str], now: datetime) -> None:
+    """Some browsing of the user's interests over a week and a completed survey, so `behavioral` has
+    something to show: ingestion keeps them only for the users who consented to behavioral tracking."""
+    from nudge.behavior.events import BehavioralEvent
+    from nudge.behavior.ingestion import ingest_events
+    from nudge.behavior.ingestion_tables import ingestion_tables
+
+    events: list[dict[str, object]] = [
+        {
+            "event_id": f"{user}-view-{day}-{category}",
+            "type": "product_view",
+            "product_id": f"product-{category.lower()}-{day}",
+            "category": category,
+            "occurred_at": (now - timedelta(days=day, hours=index + 1)).isoformat(),
+        }
+        for day in range(0, 7, 2)
+        for index, category in enumerate(categories[: day // 2 + 1])
+    ]
+    survey: dict[str, object] = {
+        "event_id": f"{user}-survey-1",
+        "type": "survey_complete",
+        "survey_id": "survey-welcome",
+    }
+    events.append(survey | {"category": categories[0], "occurred_at": (now - timedelta(days=1)).isoformat()})
+    adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
+    ingest_events(ingestion_tables(), user, adapter.validate_python(events), now)

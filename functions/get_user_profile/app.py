@@ -1,10 +1,11 @@
 """GET /v1/users/{user_id}/profile: a user's profile, with what Nudge derived."""
 
+from datetime import UTC, datetime
+
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile import ProfileView
-from nudge.profiles.profile_table import profile_table
 from nudge.profiles.user_consent import UserPath
-from nudge.profiles.user_profiles import profile_for_actor
+from nudge.profiles.user_profiles import profile_for_actor, profile_reads
 
 GET_PROFILE = Endpoint(
     method="GET",
@@ -20,4 +21,4 @@ GET_PROFILE = Endpoint(
 
 @endpoint(GET_PROFILE)
 def lambda_handler(call: ApiCall, path: UserPath) -> ProfileView:
-    return profile_for_actor(profile_table(), call.actor, path.user_id)
+    return profile_for_actor(profile_reads(), call.actor, path.user_id, datetime.now(UTC))

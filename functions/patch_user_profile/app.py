@@ -3,11 +3,9 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.audit.audit_table import audit_table
 from nudge.profiles.profile import ProfileView
-from nudge.profiles.profile_table import profile_table
 from nudge.profiles.user_consent import UserPath
-from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, ProfilePatch, patch_profile
+from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, ProfilePatch, patch_profile, profile_writes
 
 PATCH_PROFILE = Endpoint(
     method="PATCH",
@@ -26,4 +24,4 @@ PATCH_PROFILE = Endpoint(
 
 @endpoint(PATCH_PROFILE)
 def lambda_handler(call: ApiCall, path: UserPath, body: ProfilePatch) -> ProfileView:
-    return patch_profile(profile_table(), audit_table(), call.actor, path.user_id, body, datetime.now(UTC))
+    return patch_profile(profile_writes(), call.actor, path.user_id, body, datetime.now(UTC))

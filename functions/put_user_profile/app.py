@@ -3,11 +3,9 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.audit.audit_table import audit_table
 from nudge.profiles.profile import ProfileFields, ProfileView
-from nudge.profiles.profile_table import profile_table
 from nudge.profiles.user_consent import UserPath
-from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, replace_profile
+from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, profile_writes, replace_profile
 
 PUT_PROFILE = Endpoint(
     method="PUT",
@@ -25,4 +23,4 @@ PUT_PROFILE = Endpoint(
 
 @endpoint(PUT_PROFILE)
 def lambda_handler(call: ApiCall, path: UserPath, body: ProfileFields) -> ProfileView:
-    return replace_profile(profile_table(), audit_table(), call.actor, path.user_id, body, datetime.now(UTC))
+    return replace_profile(profile_writes(), call.actor, path.user_id, body, datetime.now(UTC))

@@ -4,12 +4,14 @@ nothing written), who may call them, and what an admin's change leaves in the au
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from local_runtime.runtime import LocalStack
 from nudge.profiles.profile_table import profile_table
+from tests.builders import engaged
 from tests.integration.conftest import Answer, Api
 from tests.unit.test_sensitive_attributes import naming_sensitive
 
@@ -346,3 +348,45 @@ def test_the_stored_profile_item_holds_no_special_category(api: Api, stack: Loca
     names = set(_attribute_names(item))
     assert {"email", "phone", "demographics", "interests", "notification_preferences", "version"} <= names
     assert naming_sensitive(names) == []
+
+
+def test_the_profile_shows_what_nudge_derived_from_consented_engagement(api: Api, user: str) -> None:
+    put(api, user)
+    assert api.call("PUT", f"/v1/users/{user}/consent", {"behavioral_tracking": True}, user=user).status == 200
+    recently = datetime.now(UTC) - timedelta(hours=1)
+    events = [
+        engaged("v1", at=recently, category="TRAVEL"),
+        engaged("v2", at=recently, category="TRAVEL"),
+        engaged("v3", at=recently, category="FOOD_BEVERAGE"),
+        engaged("s1", "survey_complete", at=recently, category="TRAVEL"),
+    ]
+    assert api.call("POST", "/v1/events", {"events": events}, user=user).body["not_tracked"] == []
+
+    behavioral = api.call("GET", path(user), user=user).body["behavioral"]
+
+    # 3 views x 2 + a completed survey 10 + one active day 1, an hour of inactivity's decay.
+    assert 16 < behavioral["engagement_score"] < 17
+    assert (behavioral["activity_level"], behavioral["total_product_views"], behavioral["total_surveys"]) == (
+        "low",
+        3,
+        1,
+    )
+    assert behavioral["last_active_at"] is not None
+    assert behavioral["preferred_categories"] == [
+        {"category": "TRAVEL", "score": 1.0},
+        {"category": "FOOD_BEVERAGE", "score": 0.5},
+    ]
+    # PATCH answers with the same derived block.
+    patched = api.call("PATCH", path(user), {"name": "A. Lima"}, user=user, headers=MERGE_PATCH)
+    assert patched.body["behavioral"] == behavioral
+
+
+def test_a_user_without_tracked_engagement_gets_an_empty_derived_block(api: Api, user: str) -> None:
+    assert put(api, user).body["behavioral"] == {
+        "engagement_score": 0.0,
+        "activity_level": "low",
+        "last_active_at": None,
+        "total_surveys": 0,
+        "total_product_views": 0,
+        "preferred_categories": [],
+    }

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from nudge.engagement.behavioral_summary import behavioral_summary
+from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.errors import RequestInvalid
 from nudge.profiles.categories import CATEGORIES
 from nudge.profiles.countries import COUNTRY_CODES
@@ -215,7 +217,7 @@ def test_a_profile_at_every_bound_fits_the_body_limit() -> None:
     assert len(validated_fields(biggest).model_dump_json()) < MAX_PROFILE_BODY_BYTES
 
 
-def test_the_view_adds_when_interests_changed() -> None:
+def test_the_view_adds_when_interests_changed_and_what_nudge_derived() -> None:
     record = ProfileRecord(
         fields=fields(interests={"categories": ["TRAVEL"]}),
         interests_updated_at=NOW - timedelta(days=2),
@@ -224,8 +226,10 @@ def test_the_view_adds_when_interests_changed() -> None:
         version=4,
     )
 
-    view = profile_view("ana", record)
+    behavioral = behavioral_summary(EngagementAggregates(), NOW)
+    view = profile_view("ana", record, behavioral)
 
+    assert view.behavioral == behavioral
     assert (view.user_id, view.interests.categories, view.interests.updated_at) == (
         "ana",
         ["TRAVEL"],

@@ -13,6 +13,9 @@ from pydantic import BaseModel, TypeAdapter
 
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals
+from nudge.engagement.behavioral_summary import BehavioralSummary
+from nudge.engagement.engagement_events import EngagementEvent
+from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.profiles.categories import CATEGORIES
 from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields, ProfileRecord, ProfileView
@@ -33,8 +36,11 @@ MODELS: list[Any] = [
     ConsentUpdated,
     ConsentWithHistory,
     BehavioralEvent,
+    EngagementEvent,
     SignalAggregates,
     UserSignals,
+    EngagementAggregates,
+    BehavioralSummary,
 ]
 # Stems that name a special category wherever they appear ("annual_income", "nonreligious").
 ANYWHERE = (

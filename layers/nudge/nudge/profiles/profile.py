@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from nudge.engagement.behavioral_summary import BehavioralSummary
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.profiles.categories import Category
@@ -257,9 +258,12 @@ class ProfileView(NudgeModel):
     notification_preferences: NotificationPreferences
     created_at: datetime
     updated_at: datetime
+    behavioral: BehavioralSummary = Field(
+        description="Derived from the user's engagement (tracked only with behavioral_tracking consent); read-only"
+    )
 
 
-def profile_view(user_id: str, record: ProfileRecord) -> ProfileView:
+def profile_view(user_id: str, record: ProfileRecord, behavioral: BehavioralSummary) -> ProfileView:
     fields = record.fields
     return ProfileView(
         user_id=user_id,
@@ -276,4 +280,5 @@ def profile_view(user_id: str, record: ProfileRecord) -> ProfileView:
         notification_preferences=fields.notification_preferences,
         created_at=record.created_at,
         updated_at=record.updated_at,
+        behavioral=behavioral,
     )

@@ -30,6 +30,7 @@ from nudge import clients, config
 from nudge.errors import InvalidInput
 from nudge.item_codec import (
     ItemRead,
+    batch_get_items,
     decode_cursor,
     delete_all,
     encode_cursor,
@@ -117,9 +118,10 @@ class ProfileTable:
 
         return ProfileRecord.model_validate(from_item(item))
 
-    def get_profile(self, user_id: str) -> ProfileRecord | None:
-        response = self._client.get_item(TableName=self._table, Key=_key(user_id, PROFILE_SK), ConsistentRead=True)
-        return self.decode_profile(response.get("Item"))
+    def get_profile_with(self, user_id: str, other: ItemRead) -> tuple[ProfileRecord | None, dict[str, Any] | None]:
+        """The profile and another module's item (as stored, for its owner to decode) in one BatchGetItem."""
+        profile, item = batch_get_items(self._client, [self.profile_read(user_id), other], consistent=True)
+        return self.decode_profile(profile), item
 
     def save_profile(
         self,

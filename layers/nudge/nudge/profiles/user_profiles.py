@@ -4,24 +4,27 @@ Both validate the whole resulting profile before anything is written, so a reque
 valid profile or changes nothing. A write is conditional on the version it read (another write in
 between makes it start over, a few times, then 409). A change the user makes records their
 activity in the same transaction; a change an admin makes to someone else's profile is audited
-in it instead (it is not the user being active).
+in it instead (it is not the user being active). Every route answers with what Nudge derived from
+the user's engagement too: the profile and the engagement aggregates are read in one BatchGetItem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import JsonValue, RootModel, ValidationError
 
 from nudge.audit.audit_table import AuditTable, user_target
 from nudge.audit.records import AuditRecord, audit_record
+from nudge.behavior.behavior_table import BehaviorTable
+from nudge.engagement.behavioral_summary import BehavioralSummary, behavioral_summary
 from nudge.errors import Conflict, NotFound, RequestInvalid
 from nudge.merge_patch import merge_patch
 from nudge.models import request_invalid
 from nudge.profiles.profile import ProfileFields, ProfileRecord, ProfileView, cross_field_problems, profile_view
-from nudge.profiles.profile_table import ProfileTable
+from nudge.profiles.profile_table import ProfileTable, profile_table
 from nudge.users.actor import Actor
 
 MAX_ATTEMPTS = 3
@@ -36,24 +39,40 @@ class ProfilePatch(RootModel[dict[str, JsonValue]]):
 Change = Callable[[ProfileRecord | None], ProfileFields]
 
 
-def profile_for_actor(table: ProfileTable, actor: Actor, user_id: str) -> ProfileView:
+class ProfileReads(NamedTuple):
+    profiles: ProfileTable
+    behavior: BehaviorTable  # read only: the engagement aggregates behind `behavioral`
+
+
+class ProfileWrites(NamedTuple):
+    profiles: ProfileTable
+    behavior: BehaviorTable
+    audit: AuditTable  # where an admin's change to someone else's profile is recorded
+
+
+def _read(
+    tables: ProfileReads | ProfileWrites, user_id: str, now: datetime
+) -> tuple[ProfileRecord | None, BehavioralSummary]:
+    record, engagement = tables.profiles.get_profile_with(user_id, tables.behavior.engagement_read(user_id))
+    return record, behavioral_summary(tables.behavior.decode_engagement(engagement), now)
+
+
+def profile_for_actor(tables: ProfileReads, actor: Actor, user_id: str, now: datetime) -> ProfileView:
     actor.ensure_can_access(user_id)
-    record = table.get_profile(user_id)
+    record, behavioral = _read(tables, user_id, now)
     if record is None:
         raise NotFound("this user has no profile yet", field="user_id")
-    return profile_view(user_id, record)
+    return profile_view(user_id, record, behavioral)
 
 
 def replace_profile(
-    table: ProfileTable, audit: AuditTable, actor: Actor, user_id: str, fields: ProfileFields, now: datetime
+    tables: ProfileWrites, actor: Actor, user_id: str, fields: ProfileFields, now: datetime
 ) -> ProfileView:
     """PUT: the profile becomes `fields` (what is left out takes its default); created when there is none."""
-    return _write(table, audit, actor, user_id, lambda _current: fields, now, "profile.replace")
+    return _write(tables, actor, user_id, lambda _current: fields, now, "profile.replace")
 
 
-def patch_profile(
-    table: ProfileTable, audit: AuditTable, actor: Actor, user_id: str, patch: ProfilePatch, now: datetime
-) -> ProfileView:
+def patch_profile(tables: ProfileWrites, actor: Actor, user_id: str, patch: ProfilePatch, now: datetime) -> ProfileView:
     """PATCH: the stored fields merged with `patch`, validated as a whole; 404 when there is no profile."""
 
     def merged(current: ProfileRecord | None) -> ProfileFields:
@@ -62,7 +81,7 @@ def patch_profile(
         document = merge_patch(current.fields.model_dump(mode="json", exclude_none=True), patch.root)
         return validated_fields(document)
 
-    return _write(table, audit, actor, user_id, merged, now, "profile.update")
+    return _write(tables, actor, user_id, merged, now, "profile.update")
 
 
 def validated_fields(document: Any) -> ProfileFields:
@@ -74,20 +93,21 @@ def validated_fields(document: Any) -> ProfileFields:
 
 
 def _write(
-    table: ProfileTable, audit: AuditTable, actor: Actor, user_id: str, change: Change, now: datetime, action: str
+    tables: ProfileWrites, actor: Actor, user_id: str, change: Change, now: datetime, action: str
 ) -> ProfileView:
     actor.ensure_can_access(user_id)
     for _ in range(MAX_ATTEMPTS):
-        current = table.get_profile(user_id)
+        current, behavioral = _read(tables, user_id, now)
         fields = change(current)
         problems = cross_field_problems(fields)
         if problems:
             raise RequestInvalid(problems)
         record = _next(current, fields, now)
         by_user = actor.user_id == user_id
-        also = [] if by_user else [audit.put_request(_audit(actor, action, user_id, current, record, now))]
-        if table.save_profile(user_id, record, current.version if current else 0, also, now if by_user else None):
-            return profile_view(user_id, record)
+        also = [] if by_user else [tables.audit.put_request(_audit(actor, action, user_id, current, record, now))]
+        previous = current.version if current else 0
+        if tables.profiles.save_profile(user_id, record, previous, also, now if by_user else None):
+            return profile_view(user_id, record, behavioral)
     raise Conflict("the profile kept changing while this change was saved; read it again and retry")
 
 
@@ -117,3 +137,16 @@ def _audit(
     changed = sorted(name for name in new if old.get(name) != new[name])
     before = {name: old[name] for name in changed if name in old} if current else None
     return audit_record(actor, action, user_target(user_id), before, {name: new[name] for name in changed}, now)
+
+
+def profile_reads() -> ProfileReads:
+    """The tables of this function's configuration."""
+    from nudge.behavior.behavior_table import behavior_table
+
+    return ProfileReads(profile_table(), behavior_table())
+
+
+def profile_writes() -> ProfileWrites:
+    from nudge.audit.audit_table import audit_table
+
+    return ProfileWrites(*profile_reads(), audit_table())
