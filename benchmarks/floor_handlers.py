@@ -165,9 +165,19 @@ def _activity(user: str) -> dict[str, Any]:
     return {"Put": {"TableName": PROFILE_TABLE, "Item": item}}
 
 
+def _profile_and_engagement(user: str) -> dict[str, Any]:
+    """The profile and the engagement aggregates in one BatchGetItem; the profile item, or {}."""
+    found = dynamodb.batch_get_item(
+        RequestItems={
+            PROFILE_TABLE: {"Keys": [_profile_key(user, "PROFILE")], "ConsistentRead": True},
+            BEHAVIOR_TABLE: {"Keys": [_profile_key(user, "ENGAGEMENT")], "ConsistentRead": True},
+        }
+    )["Responses"]
+    return dict(found.get(PROFILE_TABLE, [{}])[0]) if found.get(PROFILE_TABLE) else {}
+
+
 def _write_profile(user: str, profile: dict[str, Any]) -> dict[str, Any]:
-    current = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
-    version = int(current.get("Item", {}).get("version", {}).get("N", "0"))
+    version = int(_profile_and_engagement(user).get("version", {}).get("N", "0"))
     item = {**_profile_key(user, "PROFILE"), "fields": {"S": json.dumps(profile)}, "version": {"N": str(version + 1)}}
     put: Any = {"TableName": PROFILE_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
     transaction: list[Any] = [{"Put": put}, _activity(user)]
@@ -181,10 +191,10 @@ def put_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def patch_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
     user = event["pathParameters"]["user_id"]
-    current = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
-    version = int(current["Item"]["version"]["N"])
+    current = _profile_and_engagement(user)
+    version = int(current["version"]["N"])
     merged = {
-        **current["Item"]["fields"]["M"],
+        **current["fields"]["M"],
         **{key: {"S": json.dumps(value)} for key, value in json.loads(event["body"]).items()},
     }
     item = {**_profile_key(user, "PROFILE"), "fields": {"M": merged}}
@@ -201,8 +211,7 @@ def patch_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def get_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
     user = event["pathParameters"]["user_id"]
-    item = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
-    return {"statusCode": 200, "body": json.dumps({"user_id": user, "found": "Item" in item})}
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "found": bool(_profile_and_engagement(user))})}
 
 
 def put_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:

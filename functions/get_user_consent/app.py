@@ -2,7 +2,8 @@
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile_table import profile_table
-from nudge.profiles.user_consent import ConsentWithHistory, HistoryQuery, UserPath, consent_for_actor
+from nudge.profiles.user_consent import ConsentWithHistory, HistoryQuery, consent_for_actor
+from nudge.profiles.user_path import UserPath
 
 GET_CONSENT = Endpoint(
     method="GET",

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile import ProfileView
-from nudge.profiles.user_consent import UserPath
+from nudge.profiles.user_path import UserPath
 from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, ProfilePatch, patch_profile, profile_writes
 
 PATCH_PROFILE = Endpoint(

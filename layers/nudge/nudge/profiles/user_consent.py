@@ -14,17 +14,12 @@ from typing import Any
 from pydantic import Field
 
 from nudge.errors import Conflict
-from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings, apply_consent
 from nudge.profiles.profile_table import ProfileTable
 from nudge.users.actor import Actor
 
 MAX_ATTEMPTS = 3
-
-
-class UserPath(NudgeModel):
-    user_id: UserId
 
 
 class HistoryQuery(NudgeModel):

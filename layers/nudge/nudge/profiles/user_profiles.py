@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import JsonValue, RootModel, ValidationError
+from pydantic import ConfigDict, JsonValue, RootModel, ValidationError
 
-from nudge.audit.audit_table import AuditTable, user_target
-from nudge.audit.records import AuditRecord, audit_record
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.engagement.behavioral_summary import BehavioralSummary, behavioral_summary
 from nudge.errors import Conflict, NotFound, RequestInvalid
@@ -27,6 +25,11 @@ from nudge.profiles.profile import ProfileFields, ProfileRecord, ProfileView, cr
 from nudge.profiles.profile_table import ProfileTable, profile_table
 from nudge.users.actor import Actor
 
+if TYPE_CHECKING:
+    # Imported where used: only an admin's write loads the audit records (GET never does).
+    from nudge.audit.audit_table import AuditTable
+    from nudge.audit.records import AuditRecord
+
 MAX_ATTEMPTS = 3
 MAX_PROFILE_BODY_BYTES = 16 * 1024  # a profile at every bound is about 5 KB
 
@@ -34,6 +37,8 @@ MAX_PROFILE_BODY_BYTES = 16 * 1024  # a profile at every bound is about 5 KB
 class ProfilePatch(RootModel[dict[str, JsonValue]]):
     """A JSON merge patch (RFC 7386) of the profile's fields: members merge recursively, null removes a
     member, arrays replace. The merged profile must be valid as PUT's body is."""
+
+    model_config = ConfigDict(defer_build=True)  # as NudgeModel: the GET and PUT routes never build it
 
 
 Change = Callable[[ProfileRecord | None], ProfileFields]
@@ -132,6 +137,9 @@ def _audit(
     actor: Actor, action: str, user_id: str, current: ProfileRecord | None, record: ProfileRecord, now: datetime
 ) -> AuditRecord:
     """The fields the admin changed, before and after (erasing the user removes both from the trail)."""
+    from nudge.audit.audit_table import user_target
+    from nudge.audit.records import audit_record
+
     old = current.fields.model_dump(mode="json") if current else {}
     new = record.fields.model_dump(mode="json")
     changed = sorted(name for name in new if old.get(name) != new[name])
