@@ -26,7 +26,7 @@ from nudge.profiles.profile_table import ProfileTable, profile_table
 from nudge.users.actor import Actor
 
 if TYPE_CHECKING:
-    # Imported where used: only an admin's write loads the audit records (GET never does).
+    # Imported where used: only an admin's write loads the audit capability.
     from nudge.audit.audit_table import AuditTable
     from nudge.audit.records import AuditRecord
 
@@ -52,7 +52,9 @@ class ProfileReads(NamedTuple):
 class ProfileWrites(NamedTuple):
     profiles: ProfileTable
     behavior: BehaviorTable
-    audit: AuditTable  # where an admin's change to someone else's profile is recorded
+    # Where an admin's change to someone else's profile is recorded; made on first use, so a user's own
+    # write never loads the audit capability.
+    audit: Callable[[], AuditTable]
 
 
 def _read(
@@ -109,7 +111,7 @@ def _write(
             raise RequestInvalid(problems)
         record = _next(current, fields, now)
         by_user = actor.user_id == user_id
-        also = [] if by_user else [tables.audit.put_request(_audit(actor, action, user_id, current, record, now))]
+        also = [] if by_user else [tables.audit().put_request(_audit(actor, action, user_id, current, record, now))]
         previous = current.version if current else 0
         if tables.profiles.save_profile(user_id, record, previous, also, now if by_user else None):
             return profile_view(user_id, record, behavioral)
@@ -154,7 +156,11 @@ def profile_reads() -> ProfileReads:
     return ProfileReads(profile_table(), behavior_table())
 
 
-def profile_writes() -> ProfileWrites:
+def _audit_table() -> AuditTable:
     from nudge.audit.audit_table import audit_table
 
-    return ProfileWrites(*profile_reads(), audit_table())
+    return audit_table()
+
+
+def profile_writes() -> ProfileWrites:
+    return ProfileWrites(*profile_reads(), _audit_table)
