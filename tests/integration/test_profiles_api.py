@@ -13,7 +13,7 @@ from local_runtime.runtime import LocalStack
 from nudge.profiles.profile_table import profile_table
 from tests.builders import engaged
 from tests.integration.conftest import Answer, Api
-from tests.unit.test_sensitive_attributes import naming_sensitive
+from tests.unit.test_special_categories import naming_sensitive
 
 PROFILE: dict[str, Any] = {
     "email": "Ana.Lima@Example.COM",

@@ -3,7 +3,7 @@ capability names the same ids.
 
 Closed on purpose: an interest vector is bounded by it, and it holds no special category of personal
 data (health, religion, politics, sexuality, ethnicity), so neither what a user states nor anything
-derived from behavior can say anything about those. tests/unit/test_sensitive_attributes.py keeps
+derived from behavior can say anything about those. tests/unit/test_special_categories.py keeps
 it that way.
 """
 

@@ -5,7 +5,7 @@ it with the times it was created and changed (`ProfileRecord`) and answers with 
 which adds what Nudge derived. Every string and list is bounded, so a valid profile is small.
 
 Nothing here names a special category of personal data (income, ethnicity, religion, health,
-politics, sexuality): tests/unit/test_sensitive_attributes.py fails if a field or value does.
+politics, sexuality): tests/unit/test_special_categories.py fails if a field or value does.
 """
 
 from __future__ import annotations
