@@ -19,6 +19,7 @@ IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
 RECOMMENDATION_TABLE = os.environ.get("RECOMMENDATION_TABLE_NAME", "")
 PRICING_TABLE = os.environ.get("PRICING_TABLE_NAME", "")
 ANCHORING_TABLE = os.environ.get("ANCHORING_TABLE_NAME", "")
+PROFILE_TABLE = os.environ.get("PROFILE_TABLE_NAME", "")
 
 
 def _user(event: dict[str, Any]) -> str:
@@ -30,8 +31,15 @@ def _signals_key(user: str) -> dict[str, Any]:
 
 
 def _ingest(user: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    current = dynamodb.get_item(TableName=BEHAVIOR_TABLE, Key=_signals_key(user), ConsistentRead=True)
-    version = int(current.get("Item", {}).get("version", {}).get("N", "0"))
+    engagement_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "ENGAGEMENT"}}
+    consent_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "CONSENT"}}
+    request: dict[str, Any] = {
+        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), engagement_key], "ConsistentRead": True},
+        PROFILE_TABLE: {"Keys": [consent_key], "ConsistentRead": True},
+    }
+    found = dynamodb.batch_get_item(RequestItems=request)["Responses"].get(BEHAVIOR_TABLE, [])
+    signals = [item for item in found if item["sk"]["S"] == "SIGNALS"]
+    version = int(signals[0]["version"]["N"]) if signals else 0
     items: list[Any] = [
         {
             "Put": {

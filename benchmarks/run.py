@@ -3,8 +3,9 @@
 1. Cold start: in a fresh interpreter, import each handler and serve its first request; compared
    with a plain-boto3 floor handler (floor_handlers.py) making the same DynamoDB calls, against
    the same moto server in the same run. Target: at most 1.5x the floor.
-2. POST /v1/events with 10 events: DynamoDB calls per request and in-process latency p50/p99,
-   plus GET /v1/users/{user_id}/signals for comparison.
+2. POST /v1/events with 10 events (transactions; engagement with and without behavioral-tracking
+   consent): DynamoDB calls per request (target: one read with the consent, one write) and
+   in-process latency p50/p99, plus GET /v1/users/{user_id}/signals for comparison.
 3. POST /v1/transaction-recommendations: DynamoDB calls per request (target: one read for the
    user's state, one write for the log) and in-process latency p50/p99.
 4. The nightly recalculation (recalculation_job.py): users per minute for one worker (target at
@@ -214,6 +215,7 @@ def warm_requests(stack: LocalStack) -> None:
     _measure("POST /v1/events", ingest, lambda index: post(index, with_key=False), meter)
     _measure("POST /v1/events + Idempotency-Key", ingest, lambda index: post(index, with_key=True), meter)
     _measure("GET /v1/users/{user_id}/signals", read, get, meter)
+    engagement_events(ingest, template, meter)
     recommend = stack.function("recommend_transaction")
     sample = _sample("recommend_transaction", "post_recommendation.json")
 
@@ -224,6 +226,27 @@ def warm_requests(stack: LocalStack) -> None:
 
     _measure("POST /v1/transaction-recommendations", recommend, post_recommendation, meter)
     pricing_tiers(stack, meter)
+
+
+def engagement_events(ingest: LocalFunction, template: dict[str, Any], meter: _AwsCallMeter) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from benchmarks.engagement import consent_to_tracking, engagement_batch
+
+    occurred_at = datetime.now(UTC) - timedelta(hours=1)
+    with ingest.warm():
+        consenting = [consent_to_tracking(f"engaged-{index}") for index in range(30)]
+
+    def post(index: int, users: list[str]) -> dict[str, Any]:
+        event = json.loads(json.dumps(template))
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = users[index % len(users)]
+        event["body"] = json.dumps({"events": engagement_batch(EVENTS_PER_REQUEST, occurred_at)})
+        event["headers"].pop("idempotency-key", None)
+        return dict(ingest.invoke(event))
+
+    _measure("POST /v1/events, engagement, consent", ingest, lambda index: post(index, consenting), meter)
+    strangers = [f"unconsenting-{index}" for index in range(30)]
+    _measure("  ... without consent (not tracked)", ingest, lambda index: post(index, strangers), meter)
 
 
 def pricing_tiers(stack: LocalStack, meter: _AwsCallMeter) -> None:
