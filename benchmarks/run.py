@@ -74,6 +74,27 @@ def _fresh_bridge_event() -> dict[str, Any]:
     return event
 
 
+def _sensitive_event(folder: str, name: str, stated: bool) -> dict[str, Any]:
+    """The sample event for a new user; `stated`: the user has stored the attribute already (one sealed item,
+    so a read decrypts one value and a delete finds one)."""
+    event = _sample(folder, name)
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = event["pathParameters"]["user_id"] = user
+    if stated:
+        from datetime import UTC, datetime
+
+        from nudge.sensitive.attribute_models import SensitiveAttributeRequest
+        from nudge.sensitive.attributes import set_attribute
+        from nudge.sensitive.envelope import kms_data_keys
+        from nudge.sensitive.sensitive_table import sensitive_attribute_table
+        from nudge.users.actor import Actor
+
+        request = SensitiveAttributeRequest(value="Buddhist", consent=True)
+        keys, table, now = kms_data_keys(), sensitive_attribute_table(), datetime.now(UTC)
+        set_attribute(table, keys, Actor(user, is_admin=False), user, "religion", request, now)
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -85,6 +106,21 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ),
     # The first probe seeds the tier catalog; the measured ones read it once (a Query), as a fresh container does.
     ("offer_pricing_tiers", "offer_pricing_tiers", lambda: _sample("offer_pricing_tiers", "post_pricing_tiers.json")),
+    (
+        "put_sensitive_attribute",
+        "put_sensitive_attribute",
+        lambda: _sensitive_event("put_sensitive_attribute", "put_attribute.json", stated=False),
+    ),
+    (
+        "list_sensitive_attributes",
+        "list_sensitive_attributes",
+        lambda: _sensitive_event("list_sensitive_attributes", "get_attributes.json", stated=True),
+    ),
+    (
+        "delete_sensitive_attribute",
+        "delete_sensitive_attribute",
+        lambda: _sensitive_event("delete_sensitive_attribute", "delete_attribute.json", stated=True),
+    ),
 ]
 
 
@@ -116,7 +152,7 @@ def cold_start() -> None:
     _compile_bytecode()
     print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
     header = f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
-    print(f"{header}  dynamodb calls (nudge / floor)")
+    print(f"{header}  dynamodb and kms calls (nudge / floor)")
     for folder, floor_handler, make_event in CASES:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is

@@ -49,6 +49,16 @@ def test_every_own_data_route_refuses_another_user_whatever_the_input(stack: Loc
         assert answer.status == 403, f"{method} {path}: {answer.status} {answer.body}"
 
 
+def test_every_owner_route_refuses_anyone_else_admins_included_whatever_the_input(stack: LocalStack, api: Api) -> None:
+    owner_routes = [(method, path) for method, path, access in _endpoints(stack) if access == "owner"]
+    assert len(owner_routes) >= 3
+    for method, path in owner_routes:
+        for admin in (False, True):
+            target = _concrete(path, "someone-else") + "?unknown=1"
+            answer = api.call(method, target, body='{"broken": ', user="plain-user", admin=admin)
+            assert answer.status == 403, f"{method} {path} (admin: {admin}): {answer.status} {answer.body}"
+
+
 def test_the_issues_examples(api: Api, user: str) -> None:
     assert api.call("GET", "/v1/analytics/tiers", user=user).status == 403
     answer = api.call("PUT", f"/v1/users/{user}/archetype", {"archetype": "big_spender", "reason": "x"}, user=user)

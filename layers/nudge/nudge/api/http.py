@@ -37,9 +37,10 @@ JSON_HEADERS = {"content-type": "application/json"}
 # Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
-Access = Literal["user", "self", "admin"]
+Access = Literal["user", "self", "owner", "admin"]
 """Who may call a route, checked before any input is looked at: any signed-in user; the user named
-by the `user_id` path parameter (or an admin); admins only."""
+by the `user_id` path parameter (or an admin); that user only, with no admin exception (sensitive
+data); admins only."""
 
 
 class FieldProblem(NudgeModel):
@@ -75,6 +76,9 @@ class Endpoint(NamedTuple):
     tag: str = "nudge"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     status: int = 200  # the success status: 201 for a creation, 202 for work accepted to run later
+    # False where requests carry values no log may hold: the event is then never logged, not even with
+    # POWERTOOLS_LOGGER_LOG_EVENT switched on to debug.
+    logs_event: bool = True
 
     @property
     def route_key(self) -> str:
@@ -184,6 +188,8 @@ def _authorize(spec: Endpoint, call: ApiCall, event: Mapping[str, Any]) -> None:
         call.actor.ensure_admin()
     elif spec.access == "self":
         call.actor.ensure_can_access(str((event.get("pathParameters") or {}).get("user_id", "")))
+    elif spec.access == "owner":
+        call.actor.ensure_owner(str((event.get("pathParameters") or {}).get("user_id", "")))
 
 
 def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:
@@ -205,7 +211,7 @@ class HttpFunction:
     def __init__(self, spec: Endpoint, serve: Callable[..., BaseModel]) -> None:
         self.endpoint = spec
         self._serve = serve
-        self._observed = observed(self._handle)
+        self._observed = observed(self._handle, log_event=None if spec.logs_event else False)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._observed(event, context)
