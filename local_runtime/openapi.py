@@ -34,7 +34,10 @@ _STATUS_TEXT = {
 _ACCESS_TEXT = {
     "user": "Any signed-in user.",
     "self": "The user named by `user_id`, or an admin; anyone else gets 403 before the input is read.",
-    "owner": "The user named by `user_id` only, not an admin; anyone else gets 403 before the input is read.",
+    "owner": (
+        "The user named by `user_id` only, with no admin exception (an admin may call it for their own id); "
+        "anyone else gets 403 before the input is read."
+    ),
     "admin": "Admins only; anyone else gets 403 before the input is read.",
 }
 # API Gateway answers a missing or invalid token itself, before any function runs, in its own shape.

@@ -23,6 +23,7 @@ from nudge.behavior.behavior_export import BehaviorExport
 from nudge.defaults.recommendation_export import RecommendationExport
 from nudge.privacy.user_data import erase_user_data, export_user_data
 from nudge.profiles.profile_export import ProfileExport
+from nudge.sensitive.sensitive_export import SensitiveAttributeExport
 from nudge.users.personal_data import Erasure, UserDataErasure, UserDataExport
 from tests.builders import answered, created
 from tests.integration.conftest import Api
@@ -35,9 +36,19 @@ TABLE_VARIABLES = {
     "ANCHORING_TABLE_NAME": "AnchoringTable",
     "AUDIT_TABLE_NAME": "AuditTable",
     "PROFILE_TABLE_NAME": "ProfileTable",
+    "SENSITIVE_ATTRIBUTE_TABLE_NAME": "SensitiveAttributeTable",
 }
 CONSOLE = {"user-agent": "nudge-console/3.0"}
 ERASED = "(erased)"
+STATED_RELIGION = "Baha'i (4c1e)"
+TABLES = {
+    "BehaviorTable",
+    "RecommendationTable",
+    "AnchoringTable",
+    "AuditTable",
+    "ProfileTable",
+    "SensitiveAttributeTable",
+}
 
 
 @dataclass
@@ -78,8 +89,8 @@ class Footprint:
 def populate(api: Api, user: str, admin: str) -> Footprint:
     """A user with something in every table that holds personal data, made through the routes: events,
     a stored archetype, a recommendation and its selection, tiers shown under an experiment (an
-    assignment), a settled tier selection, a profile, two consents given, and an admin's override
-    (audited)."""
+    assignment), a settled tier selection, a profile, two consents given, an admin's override (audited)
+    and a sensitive attribute."""
     events = [created(f"{user}-r{i}", offered="600.00", amount="700.00") for i in range(3)]
     events.append(answered(f"{user}-a0", "accepted", response_time=300))
     assert api.call("POST", "/v1/events", {"events": events}, user=user).status == 200
@@ -104,6 +115,8 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     override = {"archetype": "high_flexibility", "reason": "Verified host account"}
     answer = api.call("PUT", f"/v1/users/{user}/archetype", override, user=admin, admin=True, headers=CONSOLE)
     assert answer.status == 200, answer.body
+    stated = {"value": STATED_RELIGION, "consent": True}
+    assert api.call("PUT", f"/v1/users/{user}/sensitive-attributes/religion", stated, user=user).status == 200
     return Footprint(
         [event["event_id"] for event in events],
         recommendation_id,
@@ -160,7 +173,8 @@ def items_naming(stack: LocalStack, user: str) -> list[tuple[str, dict[str, Any]
     found = []
     for logical_id in stack.template.resources_of_type("AWS::DynamoDB::Table"):
         for page in client.get_paginator("scan").paginate(TableName=stack.template.ref(logical_id)):
-            found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item)]
+            # repr: sealed values are binary
+            found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item, default=repr)]
     return found
 
 
@@ -174,10 +188,7 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
 
     exported = privacy.export(user)
 
-    assert (exported.user_id, set(exported.tables)) == (
-        user,
-        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"},
-    )
+    assert (exported.user_id, set(exported.tables)) == (user, TABLES)
     behavior = section(exported, "BehaviorTable", BehaviorExport)
     assert sorted(stored.event.event_id for stored in behavior.events) == sorted(made.event_ids)
     assert behavior.signals is not None
@@ -232,6 +243,9 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
     ]
     assert profile.last_active_at is not None
     assert profile.other_items == []
+    [attribute] = section(exported, "SensitiveAttributeTable", SensitiveAttributeExport).attributes
+    assert attribute.name == "religion"
+    assert STATED_RELIGION not in exported.model_dump_json()  # names and times only: the value is the user's alone
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
     assert as_json["AuditTable"]["about_user"][0]["after"]["override"]["archetype"] == "high_flexibility"
@@ -271,6 +285,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
         "ProfileTable": Erasure(deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}),
+        "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
     }
     assert items_naming(stack, user) == []
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
@@ -296,7 +311,7 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
     again = privacy.erase(user)
 
-    assert set(again.tables) == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"}
+    assert set(again.tables) == TABLES
     for table, erasure in again.tables.items():
         assert set(erasure.deleted.values()) | set(erasure.anonymized.values()) <= {0}, table
 

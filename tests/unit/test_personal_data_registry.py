@@ -37,7 +37,14 @@ def test_a_new_table_without_an_entry_is_reported() -> None:
 
 def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> None:
     holding = {table for table, entry in REGISTRY.items() if isinstance(entry, HoldsPersonalData)}
-    assert holding == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"}
+    assert holding == {
+        "BehaviorTable",
+        "RecommendationTable",
+        "AnchoringTable",
+        "AuditTable",
+        "ProfileTable",
+        "SensitiveAttributeTable",
+    }
 
 
 @pytest.mark.parametrize("function", [spec.logical_id for spec in Template.load().functions()])

@@ -6,7 +6,7 @@ boto3 reads the region and, for the local emulator, AWS_ENDPOINT_URL from the en
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,8 +35,16 @@ def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager")
 
 
+@cache
+def kms() -> Any:  # typed Any: the development environment installs no KMS stubs (boto3-stubs[kms])
+    import boto3
+
+    return boto3.client("kms")
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
     sqs.cache_clear()
     secretsmanager.cache_clear()
+    kms.cache_clear()

@@ -39,7 +39,8 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 Access = Literal["user", "self", "owner", "admin"]
 """Who may call a route, checked before any input is looked at: any signed-in user; the user named
-by the `user_id` path parameter (or an admin); that user only, never an admin for them; admins only."""
+by the `user_id` path parameter (or an admin); that user only, with no admin exception (sensitive
+data); admins only."""
 
 
 class FieldProblem(NudgeModel):
@@ -76,6 +77,9 @@ class Endpoint(NamedTuple):
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     status: int = 200  # the success status: 201 for a creation, 202 for work accepted to run later
     content_types: tuple[str, ...] = ("application/json",)  # the body's accepted media types
+    # False where requests carry values no log may hold: the event is then never logged, not even with
+    # POWERTOOLS_LOGGER_LOG_EVENT switched on to debug.
+    logs_event: bool = True
 
     @property
     def route_key(self) -> str:
@@ -174,18 +178,14 @@ def _api_call(spec: Endpoint, event: Mapping[str, Any], context: Any) -> ApiCall
     return ApiCall(actor=actor, headers=headers, route_key=spec.route_key, context=context)
 
 
-def _path_user(event: Mapping[str, Any]) -> str:
-    return str((event.get("pathParameters") or {}).get("user_id", ""))
-
-
 def _authorize(spec: Endpoint, call: ApiCall, event: Mapping[str, Any]) -> None:
     """The caller's rights first: a caller who may not use the route learns nothing about its input."""
     if spec.access == "admin":
         call.actor.ensure_admin()
     elif spec.access == "self":
-        call.actor.ensure_can_access(_path_user(event))
+        call.actor.ensure_can_access(str((event.get("pathParameters") or {}).get("user_id", "")))
     elif spec.access == "owner":
-        call.actor.ensure_is(_path_user(event))
+        call.actor.ensure_owner(str((event.get("pathParameters") or {}).get("user_id", "")))
 
 
 def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:
@@ -207,7 +207,7 @@ class HttpFunction:
     def __init__(self, spec: Endpoint, serve: Callable[..., BaseModel]) -> None:
         self.endpoint = spec
         self._serve = serve
-        self._observed = observed(self._handle)
+        self._observed = observed(self._handle, log_event=None if spec.logs_event else False)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._observed(event, context)

@@ -15,6 +15,7 @@ from nudge.behavior.behavior_table import behavior_table
 from nudge.config import idempotency_ttl_seconds
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
+from nudge.sensitive.sensitive_table import sensitive_attribute_table
 from nudge.users.personal_data import ExpiresOnItsOwn, HoldsNoPersonalData, HoldsPersonalData, Registry
 
 REGISTRY: Registry = MappingProxyType(
@@ -33,6 +34,11 @@ REGISTRY: Registry = MappingProxyType(
         ),
         "AuditTable": HoldsPersonalData(
             audit_table, "admin actions on the user; actions the user took as an admin, with source IP and user agent"
+        ),
+        "SensitiveAttributeTable": HoldsPersonalData(
+            sensitive_attribute_table,
+            "sensitive attributes the user stated with consent, encrypted; exported as names and consent times "
+            "(values only to the user: nudge.sensitive.attributes.reveal_for_owner)",
         ),
         "IdempotencyTable": ExpiresOnItsOwn(
             idempotency_ttl_seconds,

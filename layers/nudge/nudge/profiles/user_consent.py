@@ -70,7 +70,7 @@ def change_consent(
 ) -> ConsentUpdated:
     """The user's consent becomes `wanted` (left out: false), with one history entry per changed purpose
     carrying the request's source IP and user agent and the current policy version."""
-    actor.ensure_is(user_id)
+    actor.ensure_owner(user_id)
     for _ in range(MAX_ATTEMPTS):
         current = table.get_consent(user_id)
         moment = _after(current, now)
