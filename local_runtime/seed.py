@@ -174,6 +174,7 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
 
 def seed_profiles(now: datetime) -> None:
     """Each demo user's profile and consent, as the user would have set them (from the seed's own address)."""
+    from nudge.behavior.behavior_table import behavior_table
     from nudge.config import consent_policy_version
     from nudge.profiles.consent import ConsentSettings
     from nudge.profiles.profile import ProfileFields
@@ -187,9 +188,8 @@ def seed_profiles(now: datetime) -> None:
         actor = Actor(user, is_admin=False, source_ip="127.0.0.1", user_agent="nudge-seed")
         fields = ProfileFields.model_validate(profile)
         replace_profile(tables, actor, user, fields, now)
-        change_consent(
-            profile_table(), actor, user, ConsentSettings.model_validate(consent), now, consent_policy_version()
-        )
+        wanted = ConsentSettings.model_validate(consent)
+        change_consent(profile_table(), behavior_table(), actor, user, wanted, now, consent_policy_version())
         if fields.interests.categories:
             _seed_engagement(user, fields.interests.categories, now)
 

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
+from nudge.behavior.behavior_table import behavior_table
 from nudge.config import consent_policy_version
 from nudge.profiles.consent import ConsentSettings
 from nudge.profiles.profile_table import profile_table
@@ -12,7 +13,8 @@ from nudge.profiles.user_path import UserPath
 PUT_CONSENT = Endpoint(
     method="PUT",
     path="/v1/users/{user_id}/consent",
-    summary="The user's consent, replaced whole (left out: false); each change is kept in the history",
+    summary="The user's consent, replaced whole (left out: false); each change is kept in the history, and "
+    "withdrawing behavioral tracking deletes the engagement it gathered",
     access="owner",
     path_parameters=UserPath,
     body=ConsentSettings,
@@ -24,4 +26,6 @@ PUT_CONSENT = Endpoint(
 
 @endpoint(PUT_CONSENT)
 def lambda_handler(call: ApiCall, path: UserPath, body: ConsentSettings) -> ConsentUpdated:
-    return change_consent(profile_table(), call.actor, path.user_id, body, datetime.now(UTC), consent_policy_version())
+    return change_consent(
+        profile_table(), behavior_table(), call.actor, path.user_id, body, datetime.now(UTC), consent_policy_version()
+    )

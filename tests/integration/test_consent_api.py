@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from local_runtime.runtime import LocalStack
+from nudge.behavior.behavior_table import behavior_table
 from nudge.errors import Conflict
 from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings
 from nudge.profiles.profile_table import ProfileTable, profile_table
@@ -163,20 +164,35 @@ class _Racing(ProfileTable):
         self._times = times
 
     def save_consent(
-        self, user_id: str, record: ConsentRecord, previous_version: int, changes: Sequence[ConsentChange]
+        self,
+        user_id: str,
+        record: ConsentRecord,
+        previous_version: int,
+        changes: Sequence[ConsentChange],
+        also: Sequence[dict[str, Any]] = (),
     ) -> bool:
         if self._times:
             self._times -= 1
             other = ConsentSettings(research_participation=self._times % 2 == 0)
-            change_consent(profile_table(), Actor(user_id, False), user_id, other, datetime.now(UTC), "other-device")
-        return super().save_consent(user_id, record, previous_version, changes)
+            change_consent(
+                profile_table(),
+                behavior_table(),
+                Actor(user_id, False),
+                user_id,
+                other,
+                datetime.now(UTC),
+                "other-device",
+            )
+        return super().save_consent(user_id, record, previous_version, changes, also)
 
 
 @pytest.mark.usefixtures("stack")
 def test_a_change_that_lost_a_race_is_recomputed_from_the_winner(user: str) -> None:
     wanted = ConsentSettings(marketing_emails=True)
 
-    result = change_consent(_Racing(profile_table(), times=1), Actor(user, False), user, wanted, datetime.now(UTC), "v")
+    result = change_consent(
+        _Racing(profile_table(), times=1), behavior_table(), Actor(user, False), user, wanted, datetime.now(UTC), "v"
+    )
 
     assert result.settings == wanted
     # Recomputed against the winner (research on): this change turns research off again and marketing on.
@@ -200,7 +216,15 @@ def test_a_change_that_keeps_losing_is_a_409_and_writes_nothing_of_its_own(user:
     racing = _Racing(profile_table(), times=3)
 
     with pytest.raises(Conflict):
-        change_consent(racing, Actor(user, False), user, ConsentSettings(marketing_emails=True), datetime.now(UTC), "v")
+        change_consent(
+            racing,
+            behavior_table(),
+            Actor(user, False),
+            user,
+            ConsentSettings(marketing_emails=True),
+            datetime.now(UTC),
+            "v",
+        )
 
     assert profile_table().get_consent(user).settings.marketing_emails is False
     assert {change.policy_version for change in profile_table().consent_history(user)} == {"other-device"}

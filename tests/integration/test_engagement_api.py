@@ -116,3 +116,30 @@ def test_published_engagement_events_are_gated_by_consent_too(stack: LocalStack,
     assert stack.bridge.deliver_pending() == 1
     exported = behavior_table().export_user(user)
     assert [stored.event.event_id for stored in exported.events] == ["bridge-view"]
+
+
+def test_withdrawing_tracking_consent_deletes_the_engagement_it_gathered(api: Api, user: str) -> None:
+    assert api.call("PUT", f"/v1/users/{user}/consent", {"behavioral_tracking": True}, user=user).status == 200
+    events = [created("r1"), *views(2), engaged("done", "survey_complete", at=RECENTLY, category="EDUCATION")]
+    assert api.call("POST", "/v1/events", {"events": events}, user=user).body["not_tracked"] == []
+
+    withdrawn = api.call("PUT", f"/v1/users/{user}/consent", {"behavioral_tracking": False}, user=user)
+
+    assert withdrawn.status == 200
+    exported = behavior_table().export_user(user)
+    assert exported.engagement is None
+    assert [stored.event.event_id for stored in exported.events] == ["r1"]  # transactions are not tracking
+    assert exported.signals is not None
+    assert exported.signals.requests_created == 1
+
+
+def test_a_repeated_withdrawal_deletes_engagement_events_left_behind(api: Api, user: str) -> None:
+    consent_to_tracking(user)
+    api.call("POST", "/v1/events", {"events": views(1)}, user=user)
+    consent_to_tracking(user, allowed=False)  # changed without the route: its events are still stored
+    assert len(behavior_table().export_user(user).events) == 1
+
+    again = api.call("PUT", f"/v1/users/{user}/consent", {}, user=user)
+
+    assert (again.status, again.body["changes"]) == (200, [])
+    assert behavior_table().export_user(user).events == []

@@ -140,6 +140,31 @@ class BehaviorTable:
         item = {"pk": _user_pk(user_id), "sk": ENGAGEMENT_SK, **aggregates.model_dump()}
         return _versioned_put(self._table, item, previous_version)
 
+    def engagement_delete(self, user_id: str) -> dict[str, Any]:
+        """A TransactWriteItems Delete of the engagement aggregates (nothing happens when there are none)."""
+        return {"Delete": {"TableName": self._table, "Key": _key(user_id, ENGAGEMENT_SK)}}
+
+    def forget_engagement_events(self, user_id: str) -> int:
+        """Delete the user's raw engagement events (their transaction events stay); returns how many."""
+        from nudge.engagement.engagement_events import ENGAGEMENT_TYPES
+
+        kinds = sorted(ENGAGEMENT_TYPES)
+        keys = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :events)",
+            FilterExpression=f"#type IN ({', '.join(f':t{index}' for index in range(len(kinds)))})",
+            ExpressionAttributeNames={"#type": "type"},
+            ExpressionAttributeValues={
+                ":pk": {"S": _user_pk(user_id)},
+                ":events": {"S": EVENT_PREFIX},
+                **{f":t{index}": {"S": kind} for index, kind in enumerate(kinds)},
+            },
+            ProjectionExpression="pk, sk",
+            ConsistentRead=True,
+        )
+        return delete_all(self._client, self._table, keys)
+
     def event_put(self, user_id: str, event: BehavioralEvent, ingested_at: datetime) -> dict[str, Any]:
         """A TransactWriteItems Put of a raw event, failing if the user's event id is already stored."""
         expires_at = int((event.occurred_at + self.retention).timestamp())

@@ -165,10 +165,15 @@ class ProfileTable:
         return {"ConditionCheck": check}
 
     def save_consent(
-        self, user_id: str, record: ConsentRecord, previous_version: int, changes: Sequence[ConsentChange]
+        self,
+        user_id: str,
+        record: ConsentRecord,
+        previous_version: int,
+        changes: Sequence[ConsentChange],
+        also: Sequence[dict[str, Any]] = (),
     ) -> bool:
-        """The new record, its history entries and the user's activity, all or nothing; False when the stored
-        record is no longer at `previous_version` (nothing written)."""
+        """The new record, its history entries and the user's activity (and `also`, other tables' transaction
+        elements), all or nothing; False when the stored record is no longer at `previous_version`."""
         item = to_item({"pk": _user_pk(user_id), "sk": CONSENT_SK, **record.model_dump()})
         put = _version_condition({"TableName": self._table, "Item": item}, previous_version)
         history = [
@@ -176,7 +181,7 @@ class ProfileTable:
             for index, change in enumerate(changes)
         ]
         moment = record.updated_at or datetime.now(UTC)
-        return write_transaction(self._client, [{"Put": put}, *history, self.activity_put(user_id, moment)])
+        return write_transaction(self._client, [{"Put": put}, *history, self.activity_put(user_id, moment), *also])
 
     def _history_item(self, user_id: str, change: ConsentChange, index: int) -> dict[str, Any]:
         sk = f"{HISTORY_PREFIX}{_utc(change.changed_at)}#{index:02d}"

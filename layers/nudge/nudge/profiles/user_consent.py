@@ -1,5 +1,10 @@
 """Reading and changing a user's consent.
 
+Withdrawing behavioral tracking forgets what it gathered: the engagement aggregates are deleted in
+the same transaction as the consent change (from then on the profile shows no derived engagement),
+and the raw engagement events right after it. Every change that leaves tracking off deletes any
+raw engagement event left, so a request that failed half way is finished by sending it again.
+
 Only the user can give or withdraw their consent: the route refuses anyone else, admins included
 (GDPR: consent must be the user's own act). An admin may read it. A change is written conditional
 on the version it was computed from; when another change landed in between, it is recomputed from
@@ -9,7 +14,7 @@ the new record, a few times, then 409.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import Field
 
@@ -20,6 +25,16 @@ from nudge.profiles.profile_table import ProfileTable
 from nudge.users.actor import Actor
 
 MAX_ATTEMPTS = 3
+
+
+class GatheredEngagement(Protocol):
+    """What behavioral tracking gathered about a user, as the behavior table holds it."""
+
+    def engagement_delete(self, user_id: str) -> dict[str, Any]:
+        """A transaction element deleting the engagement aggregates."""
+
+    def forget_engagement_events(self, user_id: str) -> int:
+        """Delete the raw engagement events; returns how many there were."""
 
 
 class HistoryQuery(NudgeModel):
@@ -66,7 +81,13 @@ def consent_for_actor(table: ProfileTable, actor: Actor, user_id: str, query: Hi
 
 
 def change_consent(
-    table: ProfileTable, actor: Actor, user_id: str, wanted: ConsentSettings, now: datetime, policy_version: str
+    table: ProfileTable,
+    engagement: GatheredEngagement,
+    actor: Actor,
+    user_id: str,
+    wanted: ConsentSettings,
+    now: datetime,
+    policy_version: str,
 ) -> ConsentUpdated:
     """The user's consent becomes `wanted` (left out: false), with one history entry per changed purpose
     carrying the request's source IP and user agent and the current policy version."""
@@ -75,8 +96,12 @@ def change_consent(
         current = table.get_consent(user_id)
         moment = _after(current, now)
         update = apply_consent(current, wanted, moment, actor.source_ip, actor.user_agent, policy_version)
+        withdrawn = current.settings.behavioral_tracking and not wanted.behavioral_tracking
+        also = [engagement.engagement_delete(user_id)] if withdrawn else []
         unchanged = update.record.version == current.version
-        if unchanged or table.save_consent(user_id, update.record, current.version, update.changes):
+        if unchanged or table.save_consent(user_id, update.record, current.version, update.changes, also):
+            if not wanted.behavioral_tracking:
+                engagement.forget_engagement_events(user_id)
             return ConsentUpdated(**_state(user_id, update.record), changes=update.changes)
     raise Conflict("the consent kept changing while this change was saved; read it again and retry")
 
