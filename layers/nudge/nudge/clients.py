@@ -6,10 +6,11 @@ boto3 reads the region and, for the local emulator, AWS_ENDPOINT_URL from the en
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
@@ -35,8 +36,25 @@ def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager")
 
 
+@cache
+def events() -> EventBridgeClient:
+    import boto3
+
+    return boto3.client("events")
+
+
+@cache
+def sesv2() -> Any:
+    """SES v2 (the dev group's boto3 stubs do not cover it)."""
+    import boto3
+
+    return boto3.client("sesv2")
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
     sqs.cache_clear()
     secretsmanager.cache_clear()
+    events.cache_clear()
+    sesv2.cache_clear()
