@@ -33,6 +33,7 @@ TABLE_VARIABLES = {
     "RECOMMENDATION_TABLE_NAME": "RecommendationTable",
     "ANCHORING_TABLE_NAME": "AnchoringTable",
     "AUDIT_TABLE_NAME": "AuditTable",
+    "PROFILE_TABLE_NAME": "ProfileTable",
 }
 CONSOLE = {"user-agent": "nudge-console/3.0"}
 ERASED = "(erased)"
@@ -169,7 +170,7 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
 
     assert (exported.user_id, set(exported.tables)) == (
         user,
-        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"},
+        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"},
     )
     behavior = section(exported, "BehaviorTable", BehaviorExport)
     assert sorted(stored.event.event_id for stored in behavior.events) == sorted(made.event_ids)
@@ -249,6 +250,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "RecommendationTable": Erasure(deleted={"recommendations": 1}),
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
+        "ProfileTable": Erasure(),
     }
     assert items_naming(stack, user) == []
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
@@ -274,7 +276,7 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
     again = privacy.erase(user)
 
-    assert set(again.tables) == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"}
+    assert set(again.tables) == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"}
     for table, erasure in again.tables.items():
         assert set(erasure.deleted.values()) | set(erasure.anonymized.values()) <= {0}, table
 

@@ -29,15 +29,15 @@ def test_every_table_of_the_template_has_an_entry_and_every_entry_a_table() -> N
 def test_a_new_table_without_an_entry_is_reported() -> None:
     template = Template.load()
     template.data = copy.deepcopy(template.data)
-    template.data["Resources"]["ProfileTable"] = copy.deepcopy(template.data["Resources"]["BehaviorTable"])
+    template.data["Resources"]["SurveyTable"] = copy.deepcopy(template.data["Resources"]["BehaviorTable"])
     del template.data["Resources"]["JobTable"]
 
-    assert gaps(template) == ({"ProfileTable"}, {"JobTable"})
+    assert gaps(template) == ({"SurveyTable"}, {"JobTable"})
 
 
 def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> None:
     holding = {table for table, entry in REGISTRY.items() if isinstance(entry, HoldsPersonalData)}
-    assert holding == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable"}
+    assert holding == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"}
 
 
 @pytest.mark.parametrize("function", [spec.logical_id for spec in Template.load().functions()])

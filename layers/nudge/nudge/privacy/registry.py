@@ -14,6 +14,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.config import idempotency_ttl_seconds
 from nudge.defaults.recommendation_table import recommendation_table
+from nudge.profiles.profile_table import profile_table
 from nudge.users.personal_data import ExpiresOnItsOwn, HoldsNoPersonalData, HoldsPersonalData, Registry
 
 REGISTRY: Registry = MappingProxyType(
@@ -25,6 +26,9 @@ REGISTRY: Registry = MappingProxyType(
             recommendation_table, "every recommendation made for the user, with the option they chose"
         ),
         "AnchoringTable": HoldsPersonalData(anchoring_table, "tier impressions per booking and tier selections"),
+        "ProfileTable": HoldsPersonalData(
+            profile_table, "consent with its history and opt-in dates, and when Nudge last heard from the user"
+        ),
         "AuditTable": HoldsPersonalData(
             audit_table, "admin actions on the user; actions the user took as an admin, with source IP and user agent"
         ),

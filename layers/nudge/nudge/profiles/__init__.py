@@ -1,0 +1,1 @@
+"""Profiles, consent and what Nudge derives about a user, protected by their choices."""

@@ -1,0 +1,193 @@
+"""The profile table: what a user tells Nudge about themselves, what they consent to, and when Nudge
+last heard of them.
+
+Item shapes (nothing outside this module builds these keys):
+- consent:  pk=USER#<user_id>, sk=CONSENT, a ConsentRecord (`settings` as a map, `version` for
+  optimistic locking).
+- history:  pk=USER#<user_id>, sk=CONSENT_HISTORY#<changed_at UTC>#<nn>, one ConsentChange each;
+  written with the consent change in one transaction, never updated.
+- activity: pk=USER#<user_id>, sk=ACTIVITY, `last_active_at` (ISO 8601 UTC, when Nudge last received
+  an event or a profile or consent change from the user) and `activity_shard` ("0".."15"): the keys
+  of the UsersByLastActive index, where the retention job finds users inactive since a date with
+  one range query per shard, never a scan.
+
+Personal data: every item of a user is in their partition, so `export_user` is one Query and
+`erase_user` deletes what it returns. The consent history goes with the user: once the user is
+erased, Nudge processes nothing of theirs that consent would have to justify.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from nudge import clients, config
+from nudge.item_codec import delete_all, from_item, query_all, to_item, write_transaction
+from nudge.profiles.consent import ConsentChange, ConsentRecord
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from nudge.profiles.profile_export import ProfileExport
+    from nudge.users.personal_data import Erasure
+
+CONSENT_SK = "CONSENT"
+HISTORY_PREFIX = "CONSENT_HISTORY#"
+ACTIVITY_SK = "ACTIVITY"
+ACTIVITY_SHARDS = 16
+# What each kind of item in a user's partition is called in exports and erasure counts.
+KINDS = {CONSENT_SK: "consent", ACTIVITY_SK: "activity"}
+
+
+def _user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
+def _key(user_id: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": sk}}
+
+
+def _utc(moment: datetime) -> str:
+    """Sortable as text: always UTC, always microseconds."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def activity_shard(user_id: str) -> str:
+    """A stable shard of the activity index, so no index partition holds every user."""
+    return str(int.from_bytes(hashlib.sha256(user_id.encode()).digest()[:4], "big") % ACTIVITY_SHARDS)
+
+
+def _kind(sk: str) -> str:
+    if sk in KINDS:
+        return KINDS[sk]
+    return "consent_history" if sk.startswith(HISTORY_PREFIX) else "other_items"
+
+
+class ItemRead(NamedTuple):
+    """One item to read inside another module's BatchGetItem (several tables, one call)."""
+
+    table: str
+    key: dict[str, Any]
+
+
+class ProfileTable:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    @property
+    def name(self) -> str:
+        return self._table
+
+    def consent_read(self, user_id: str) -> ItemRead:
+        """The consent item's key, for callers that read consent together with their own items."""
+        return ItemRead(self._table, _key(user_id, CONSENT_SK))
+
+    @staticmethod
+    def decode_consent(item: dict[str, Any] | None) -> ConsentRecord:
+        """The record a consent item holds; no item is the default: nothing consented."""
+        if item is None:
+            return ConsentRecord()
+        return ConsentRecord.model_validate(from_item(item))
+
+    def get_consent(self, user_id: str) -> ConsentRecord:
+        response = self._client.get_item(TableName=self._table, Key=_key(user_id, CONSENT_SK), ConsistentRead=True)
+        return self.decode_consent(response.get("Item"))
+
+    def consent_unchanged(self, user_id: str, version: int) -> dict[str, Any]:
+        """A TransactWriteItems check that the user's consent is still at `version`: a write that relied on
+        consent fails if the user changed it meanwhile."""
+        check: dict[str, Any] = {"TableName": self._table, "Key": _key(user_id, CONSENT_SK)}
+        if version == 0:
+            check["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            check["ConditionExpression"] = "version = :version"
+            check["ExpressionAttributeValues"] = {":version": {"N": str(version)}}
+        return {"ConditionCheck": check}
+
+    def save_consent(
+        self, user_id: str, record: ConsentRecord, previous_version: int, changes: Sequence[ConsentChange]
+    ) -> bool:
+        """The new record, its history entries and the user's activity, all or nothing; False when the stored
+        record is no longer at `previous_version` (nothing written)."""
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_item({"pk": _user_pk(user_id), "sk": CONSENT_SK, **record.model_dump()}),
+        }
+        if previous_version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :previous"
+            put["ExpressionAttributeValues"] = {":previous": {"N": str(previous_version)}}
+        history = [
+            {"Put": {"TableName": self._table, "Item": self._history_item(user_id, change, index)}}
+            for index, change in enumerate(changes)
+        ]
+        moment = record.updated_at or datetime.now(UTC)
+        return write_transaction(self._client, [{"Put": put}, *history, self.activity_put(user_id, moment)])
+
+    def _history_item(self, user_id: str, change: ConsentChange, index: int) -> dict[str, Any]:
+        sk = f"{HISTORY_PREFIX}{_utc(change.changed_at)}#{index:02d}"
+        return to_item({"pk": _user_pk(user_id), "sk": sk, **change.model_dump()})
+
+    def consent_history(self, user_id: str) -> list[ConsentChange]:
+        """Every change, newest first."""
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": _user_pk(user_id)}, ":prefix": {"S": HISTORY_PREFIX}},
+            ScanIndexForward=False,
+            ConsistentRead=True,
+        )
+        return [ConsentChange.model_validate(from_item(item)) for item in items]
+
+    def activity_put(self, user_id: str, at: datetime) -> dict[str, Any]:
+        """A TransactWriteItems Put recording that Nudge heard from the user at `at`: the time of arrival,
+        not of the event, so it only moves forward. Replacing the item also clears a retention warning."""
+        item = {"pk": _user_pk(user_id), "sk": ACTIVITY_SK, "activity_shard": activity_shard(user_id)}
+        return {"Put": {"TableName": self._table, "Item": to_item(item | {"last_active_at": _utc(at)})}}
+
+    def export_user(self, user_id: str) -> ProfileExport:
+        from nudge.profiles.profile_export import ProfileExport
+
+        exported: dict[str, Any] = {"consent_history": [], "other_items": []}
+        for item in self._partition(user_id):
+            sk, attributes = item["sk"]["S"], from_item(item)
+            kind = _kind(sk)
+            if kind == "consent":
+                exported["consent"] = ConsentRecord.model_validate(attributes)
+            elif kind == "consent_history":
+                exported["consent_history"].append(ConsentChange.model_validate(attributes))
+            elif kind == "activity":
+                exported["last_active_at"] = attributes["last_active_at"]
+            else:
+                exported["other_items"].append({"sk": sk, **attributes})
+        return ProfileExport.model_validate(exported)
+
+    def erase_user(self, user_id: str) -> Erasure:
+        """Delete every item in the user's partition."""
+        from nudge.users.personal_data import Erasure
+
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._partition(user_id, keys_only=True)]
+        delete_all(self._client, self._table, keys)
+        return Erasure(deleted=dict(Counter(_kind(key["sk"]["S"]) for key in keys)))
+
+    def _partition(self, user_id: str, keys_only: bool = False) -> list[dict[str, Any]]:
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": _user_pk(user_id)}},
+            "ConsistentRead": True,
+        }
+        if keys_only:
+            arguments["ProjectionExpression"] = "pk, sk"
+        return query_all(self._client, **arguments)
+
+
+def profile_table() -> ProfileTable:
+    """The adapter for this function's configured table and client."""
+    return ProfileTable(table_name=config.text("PROFILE_TABLE_NAME"), client=clients.dynamodb())

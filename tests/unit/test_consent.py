@@ -1,0 +1,60 @@
+"""Consent arithmetic: defaults, per-purpose history, opt-in dates."""
+
+from datetime import UTC, datetime, timedelta
+
+from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent, purposes
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def settings(**values: object) -> ConsentSettings:
+    return ConsentSettings.model_validate(values)
+
+
+def test_everything_defaults_to_false() -> None:
+    assert set(purposes(ConsentSettings()).values()) == {False}
+    assert sorted(purposes(ConsentSettings())) == [
+        "analytics_sharing",
+        "behavioral_tracking",
+        "marketing_emails",
+        "personalized_notifications.channels.email",
+        "personalized_notifications.channels.sms",
+        "personalized_notifications.channels.whatsapp",
+        "personalized_notifications.enabled",
+        "research_participation",
+    ]
+
+
+def test_each_changed_purpose_gets_one_history_entry_with_old_and_new_value() -> None:
+    wanted = settings(behavioral_tracking=True, personalized_notifications={"enabled": True, "channels": {"sms": True}})
+    update = apply_consent(ConsentRecord(), wanted, NOW, "203.0.113.9", "app/1.0", "2026-11")
+
+    assert [(c.purpose, c.old_value, c.new_value) for c in update.changes] == [
+        ("personalized_notifications.enabled", False, True),
+        ("personalized_notifications.channels.sms", False, True),
+        ("behavioral_tracking", False, True),
+    ]
+    assert {c.source_ip for c in update.changes} == {"203.0.113.9"}
+    assert update.record.version == 1
+    assert update.record.changed_at == {change.purpose: NOW for change in update.changes}
+    assert update.record.sms_opt_in_at == NOW
+    assert update.record.whatsapp_opt_in_at is None
+
+
+def test_the_first_opt_in_date_is_kept_through_a_withdrawal_and_a_new_opt_in() -> None:
+    sms = settings(personalized_notifications={"channels": {"sms": True}})
+    first = apply_consent(ConsentRecord(), sms, NOW, "", "", "v1").record
+    withdrawn = apply_consent(first, ConsentSettings(), NOW + timedelta(days=1), "", "", "v1").record
+    again = apply_consent(withdrawn, sms, NOW + timedelta(days=2), "", "", "v1").record
+
+    assert again.sms_opt_in_at == NOW
+    assert again.changed_at["personalized_notifications.channels.sms"] == NOW + timedelta(days=2)
+    assert again.version == 3
+
+
+def test_asking_for_what_is_already_stored_changes_nothing() -> None:
+    record = apply_consent(ConsentRecord(), settings(marketing_emails=True), NOW, "", "", "v1").record
+    update = apply_consent(record, settings(marketing_emails=True), NOW + timedelta(hours=1), "", "", "v2")
+
+    assert update.changes == []
+    assert update.record == record
