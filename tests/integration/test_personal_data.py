@@ -21,45 +21,45 @@ from nudge.audit.audit_export import AuditExport
 from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_export import BehaviorExport
 from nudge.defaults.recommendation_export import RecommendationExport
-from nudge.privacy.user_data import erase_user_data, export_user_data
-from nudge.users.personal_data import Erasure, UserDataErasure, UserDataExport
+from nudge.privacy.erasure_models import ErasureView
+from nudge.privacy.user_data import export_user_data
+from nudge.users.actor import Actor
+from nudge.users.personal_data import Erasure, UserDataExport
 from tests.builders import answered, created
 from tests.integration.conftest import Api
 from tests.integration.test_pricing_tiers_api import new_booking, offered, select, settle
 
-# Where the privacy functions find each table (a later route's function will get these from the template).
-TABLE_VARIABLES = {
-    "BEHAVIOR_TABLE_NAME": "BehaviorTable",
-    "RECOMMENDATION_TABLE_NAME": "RecommendationTable",
-    "ANCHORING_TABLE_NAME": "AnchoringTable",
-    "AUDIT_TABLE_NAME": "AuditTable",
-    "PROFILE_TABLE_NAME": "ProfileTable",
-}
 CONSOLE = {"user-agent": "nudge-console/3.0"}
 ERASED = "(erased)"
+PRIVACY_ADMIN = "privacy-admin"
 
 
 @dataclass
 class Privacy:
     stack: LocalStack
-    monkeypatch: pytest.MonkeyPatch
-
-    def _configure(self) -> None:
-        for variable, table in TABLE_VARIABLES.items():
-            self.monkeypatch.setenv(variable, self.stack.template.ref(table))
+    api: Api
 
     def export(self, user: str) -> UserDataExport:
-        self._configure()
-        return export_user_data(user, datetime.now(UTC))
+        """The export as the domain builds it (typed sections), for an admin."""
+        return export_user_data(Actor(PRIVACY_ADMIN, is_admin=True), user, datetime.now(UTC))
 
-    def erase(self, user: str) -> UserDataErasure:
-        self._configure()
-        return erase_user_data(user, datetime.now(UTC))
+    def erase(self, user: str) -> ErasureView:
+        """DELETE /v1/users/{user_id} by an admin, the queue worked until empty, the erasure's status."""
+        requested = self.api.call("DELETE", f"/v1/users/{user}", user=PRIVACY_ADMIN, admin=True)
+        assert requested.status == 202, requested.body
+        self.stack.bridge.drain()
+        return erasure_status(self.api, requested.body["erasure_id"])
+
+
+def erasure_status(api: Api, erasure_id: str) -> ErasureView:
+    answer = api.call("GET", f"/v1/admin/erasures/{erasure_id}", user=PRIVACY_ADMIN, admin=True)
+    assert answer.status == 200, answer.body
+    return ErasureView.model_validate(answer.body)
 
 
 @pytest.fixture
-def privacy(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Privacy:
-    return Privacy(stack, monkeypatch)
+def privacy(stack: LocalStack, api: Api) -> Privacy:
+    return Privacy(stack, api)
 
 
 @dataclass
@@ -170,7 +170,7 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
 
     assert (exported.user_id, set(exported.tables)) == (
         user,
-        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"},
+        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable", "IdempotencyTable"},
     )
     behavior = section(exported, "BehaviorTable", BehaviorExport)
     assert sorted(stored.event.event_id for stored in behavior.events) == sorted(made.event_ids)
@@ -251,6 +251,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
         "ProfileTable": Erasure(),
+        "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
     }
     assert items_naming(stack, user) == []
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
@@ -276,7 +277,14 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
     again = privacy.erase(user)
 
-    assert set(again.tables) == {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable"}
+    assert set(again.tables) == {
+        "BehaviorTable",
+        "RecommendationTable",
+        "AnchoringTable",
+        "AuditTable",
+        "ProfileTable",
+        "IdempotencyTable",
+    }
     for table, erasure in again.tables.items():
         assert set(erasure.deleted.values()) | set(erasure.anonymized.values()) <= {0}, table
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 CONSENT_SK = "CONSENT"
 HISTORY_PREFIX = "CONSENT_HISTORY#"
 ACTIVITY_SK = "ACTIVITY"
+PROFILE_SK = "PROFILE"
 ACTIVITY_SHARDS = 16
 # What each kind of item in a user's partition is called in exports and erasure counts.
 KINDS = {CONSENT_SK: "consent", ACTIVITY_SK: "activity"}
@@ -150,6 +151,17 @@ class ProfileTable:
         not of the event, so it only moves forward. Replacing the item also clears a retention warning."""
         item = {"pk": _user_pk(user_id), "sk": ACTIVITY_SK, "activity_shard": activity_shard(user_id)}
         return {"Put": {"TableName": self._table, "Item": to_item(item | {"last_active_at": _utc(at)})}}
+
+    def email_of(self, user_id: str) -> str | None:
+        """The address on the user's profile item (pk=USER#<user_id>, sk=PROFILE, `email`), or None."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_key(user_id, PROFILE_SK),
+            ProjectionExpression="email",
+            ConsistentRead=True,
+        )
+        email = response.get("Item", {}).get("email", {}).get("S")
+        return email or None
 
     def export_user(self, user_id: str) -> ProfileExport:
         from nudge.profiles.profile_export import ProfileExport
