@@ -3,6 +3,7 @@ email, and the erasure of a user warned long enough ago through the erasure job.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from local_runtime.runtime import LocalStack
@@ -49,3 +50,43 @@ def test_the_job_warns_the_nearly_inactive_erases_the_warned_and_leaves_the_acti
     assert items_naming(stack, to_erase) == []
     assert sent_emails(f"{active}@example.com") == []
     assert {table for table, _ in items_naming(stack, active)} == {"ProfileTable"}
+
+
+def test_old_analytics_records_are_replaced_by_anonymous_ones_and_the_counters_stay(
+    stack: LocalStack, api: Api
+) -> None:
+    from nudge.anchoring.anchoring_table import anchoring_table
+    from nudge.defaults.recommendation_table import recommendation_table
+    from tests.integration.test_personal_data import analytics, populate
+
+    user = ids("analytics")
+    populate(api, user, ids("admin"))
+    analytics_before = analytics(api)
+    assert {"RecommendationTable", "AnchoringTable"} <= {table for table, _ in items_naming(stack, user)}
+    cutoff = datetime.now(UTC) + timedelta(seconds=1)  # everything recorded so far is "old"
+
+    replaced = 0
+    for table in (recommendation_table(), anchoring_table()):
+        while (done := table.anonymize_before(cutoff, 100)) > 0:
+            replaced += done
+
+    assert replaced >= 3  # at least this user's recommendation, impression and selection
+    assert {table for table, _ in items_naming(stack, user)} == {"BehaviorTable", "AuditTable"}
+    assert analytics(api) == analytics_before
+    scan = stack.emulator.client("dynamodb").scan(
+        TableName=stack.template.ref("RecommendationTable"),
+        FilterExpression="begins_with(pk, :anonymous)",
+        ExpressionAttributeValues={":anonymous": {"S": "ANONYMOUS#"}},
+    )
+    [record, *_] = [item["record"]["S"] for item in scan["Items"]]
+    assert set(json.loads(record)) == {
+        "day",
+        "request_type",
+        "archetype",
+        "urgency",
+        "primary_recommendation",
+        "rule",
+        "selected_option",
+        "followed_recommendation",
+    }
+    assert recommendation_table().anonymize_before(cutoff, 100) == 0

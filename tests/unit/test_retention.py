@@ -70,14 +70,30 @@ class Mailer:
         return f"message-{len(self.sent)}"
 
 
-def run(directory: Directory, time_left: int = 900_000) -> tuple[RetentionCounts, Mailer, list[str]]:
+class Anonymizer:
+    """A table with `old` records to anonymize, handing out pages as the store does."""
+
+    def __init__(self, old: int) -> None:
+        self.old = old
+        self.calls: list[tuple[datetime, int]] = []
+
+    def __call__(self, cutoff: datetime, limit: int) -> int:
+        self.calls.append((cutoff, limit))
+        done = min(self.old, limit)
+        self.old -= done
+        return done
+
+
+def run(
+    directory: Directory, time_left: int = 900_000, anonymizers: tuple[Anonymizer, ...] = ()
+) -> tuple[RetentionCounts, Mailer, list[str]]:
     mailer, erased = Mailer(), []
 
     def request(user_id: str) -> str:
         erased.append(user_id)
         return f"erasure-{user_id}"
 
-    ports = RetentionPorts(directory, mailer, request, lambda: NOW)
+    ports = RetentionPorts(directory, mailer, request, lambda: NOW, anonymizers)
     return apply_retention(ports, POLICY, lambda: time_left), mailer, erased
 
 
@@ -155,6 +171,7 @@ def test_a_run_warns_erases_and_waits_over_every_shard_and_page() -> None:
         "warned_without_address": 1,
         "erasures_requested": 1,
         "waiting": 1,
+        "analytics_records_anonymized": 0,
         "complete": True,
     }
     assert set(directory.cutoffs) == {warning_cutoff(NOW, POLICY)}
@@ -188,3 +205,15 @@ def test_near_its_time_limit_a_run_stops_and_says_so(time_left: int) -> None:
 
     assert counts.model_dump()["complete"] is False
     assert counts.model_dump()["inactive_users"] == 2
+
+
+def test_analytics_records_older_than_the_period_are_anonymized_page_by_page_in_every_table() -> None:
+    recommendations, tiers = Anonymizer(old=250), Anonymizer(old=0)
+
+    counts, _, _ = run(Directory([], {}), anonymizers=(recommendations, tiers))
+
+    assert counts.analytics_records_anonymized == 250
+    cutoff = NOW - timedelta(days=365)
+    assert recommendations.calls == [(cutoff, 100)] * 3
+    assert tiers.calls == [(cutoff, 100)]
+    assert (recommendations.old, counts.complete) == (0, True)

@@ -1,5 +1,6 @@
 """Data minimization: users Nudge has not heard from for `InactiveUserRetentionMonths` are erased, after an
-email warning `RetentionWarningDays` before.
+email warning `RetentionWarningDays` before; analytics records older than `AnalyticsAnonymizeAfterDays`
+are anonymized.
 
 A daily job asks each shard of the profile table's activity index for the users last active at or before
 the warning cutoff (one range query per shard, paged), and for each one decides (`decide`):
@@ -13,12 +14,16 @@ the warning cutoff (one range query per shard, paged), and for each one decides 
 Activity after a warning replaces the activity item, which clears the mark and moves the user out of
 the query, so it cancels the warning. A user with no address on file cannot be warned: the mark is
 set all the same (counted), and the erasure follows `warning_days` later.
+
+Then each table with per-user analytics records (recommendation log entries; tier impressions and
+selections) replaces those older than `anonymize_after_days` with anonymous records, a page at a time,
+found through the table's sparse age index (an anonymized record leaves it, so no cursor is kept).
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple, Protocol
 
@@ -35,9 +40,13 @@ TIME_MARGIN_MS = 30_000
 Decision = Literal["warn", "erase", "wait"]
 
 
+ANONYMIZE_PAGE = 100
+
+
 class RetentionPolicy(NamedTuple):
     inactive_months: int
     warning_days: int
+    anonymize_after_days: int = 365
 
 
 class ActivityDirectory(Protocol):
@@ -55,6 +64,8 @@ class RetentionPorts(NamedTuple):
     mailer: EmailSender
     request_erasure: Callable[[str], str]  # user id -> erasure id (nudge.privacy.erasure.request_erasure)
     clock: Callable[[], datetime]
+    # Each replaces up to `limit` records older than a cutoff with anonymous ones: (cutoff, limit) -> how many.
+    anonymizers: Sequence[Callable[[datetime, int], int]] = ()
 
 
 class RetentionCounts(NudgeModel):
@@ -63,6 +74,7 @@ class RetentionCounts(NudgeModel):
     warned_without_address: int = Field(default=0, description="Marked as warned, but no email address on file")
     erasures_requested: int = 0
     waiting: int = Field(default=0, description="Warned, and the warning period has not run out yet")
+    analytics_records_anonymized: int = 0
     complete: bool = Field(default=True, description="False when the run stopped near its time limit")
 
 
@@ -102,9 +114,27 @@ def warning_email(address: str, erase_on: datetime) -> Email:
 
 
 def apply_retention(ports: RetentionPorts, policy: RetentionPolicy, time_left_ms: Callable[[], int]) -> RetentionCounts:
-    """One daily run over every shard; returns what it did."""
+    """One daily run over every shard, then the old analytics records; returns what it did."""
     now = ports.clock()
     counts = RetentionCounts()
+    counts.complete = _inactive_users(ports, policy, now, counts, time_left_ms) and _anonymize(
+        ports, now - timedelta(days=policy.anonymize_after_days), counts, time_left_ms
+    )
+    if counts.complete:
+        logger().info("retention applied", extra=counts.model_dump())
+    else:
+        logger().warning("retention stopped near its time limit", extra=counts.model_dump())
+    return counts
+
+
+def _inactive_users(
+    ports: RetentionPorts,
+    policy: RetentionPolicy,
+    now: datetime,
+    counts: RetentionCounts,
+    time_left_ms: Callable[[], int],
+) -> bool:
+    """Every shard's inactive users; False when it stopped near the time limit."""
     for shard in ports.activity.shards():
         start_after: str | None = None
         while True:
@@ -115,11 +145,22 @@ def apply_retention(ports: RetentionPorts, policy: RetentionPolicy, time_left_ms
             if start_after is None:
                 break
             if time_left_ms() < TIME_MARGIN_MS:
-                counts.complete = False
-                logger().warning("retention stopped near its time limit", extra=counts.model_dump())
-                return counts
-    logger().info("retention applied", extra=counts.model_dump())
-    return counts
+                return False
+    return True
+
+
+def _anonymize(
+    ports: RetentionPorts, cutoff: datetime, counts: RetentionCounts, time_left_ms: Callable[[], int]
+) -> bool:
+    for anonymize in ports.anonymizers:
+        while True:
+            if time_left_ms() < TIME_MARGIN_MS:
+                return False
+            done = anonymize(cutoff, ANONYMIZE_PAGE)
+            counts.analytics_records_anonymized += done
+            if done < ANONYMIZE_PAGE:
+                break
+    return True
 
 
 def _apply(
@@ -164,6 +205,8 @@ def retention_ports() -> tuple[RetentionPorts, RetentionPolicy]:
     from datetime import UTC
 
     from nudge import config
+    from nudge.anchoring.anchoring_table import anchoring_table
+    from nudge.defaults.recommendation_table import recommendation_table
     from nudge.notifications.email import email_sender
     from nudge.privacy.erasure import request_erasure, request_ports
     from nudge.profiles.profile_table import profile_table
@@ -172,11 +215,13 @@ def retention_ports() -> tuple[RetentionPorts, RetentionPolicy]:
     policy = RetentionPolicy(
         inactive_months=config.whole_number("INACTIVE_USER_RETENTION_MONTHS", 24, minimum=1),
         warning_days=config.whole_number("RETENTION_WARNING_DAYS", 30, minimum=1),
+        anonymize_after_days=config.whole_number("ANALYTICS_ANONYMIZE_AFTER_DAYS", 365, minimum=1),
     )
     ports = RetentionPorts(
         activity=profile_table(),
         mailer=email_sender(),
         request_erasure=lambda user_id: request_erasure(erasures, user_id, "retention").erasure_id,
         clock=lambda: datetime.now(UTC),
+        anonymizers=(recommendation_table().anonymize_before, anchoring_table().anonymize_before),
     )
     return ports, policy
