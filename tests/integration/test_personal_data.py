@@ -290,7 +290,7 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
 
 def test_an_erased_admins_actions_stay_in_the_trail_without_their_identity(
-    api: Api, privacy: Privacy, user: str
+    api: Api, stack: LocalStack, privacy: Privacy, user: str
 ) -> None:
     admin = ids("admin")
     populate(api, user, admin)
@@ -308,6 +308,11 @@ def test_an_erased_admins_actions_stay_in_the_trail_without_their_identity(
     ]
     for record in records.values():
         assert (record["actor"], record["source_ip"], record["user_agent"]) == (ERASED, ERASED, ERASED)
+    override_record = next(r for r in records.values() if r["action"] == "archetype.override.set")
+    assert override_record["after"]["override"]["set_by"] == ERASED
+    # What still names them: the override they set on another user (README, what erasure does not cover).
+    remaining = [(table, item["sk"]["S"], item["set_by"]["S"]) for table, item in items_naming(stack, admin)]
+    assert remaining == [("BehaviorTable", "ARCHETYPE_OVERRIDE", admin)]
     # The record about the user keeps what was done to them, now by an erased actor.
     [about_user] = section(privacy.export(user), "AuditTable", AuditExport).about_user
     assert isinstance(about_user, AuditRecord)
