@@ -18,6 +18,7 @@ from nudge.audit.audit_table import AuditTable
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import ingest_events
+from nudge.behavior.ingestion_tables import IngestionTables
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.event_bus import EventBus
 from nudge.notifications.email import SesEmailSender
@@ -48,8 +49,9 @@ def _events(user: str, now: datetime) -> list[BehavioralEvent]:
 
 def _seed(users: list[str], behavior: BehaviorTable, profiles: ProfileTable, dynamodb: Any, now: datetime) -> None:
     consent = apply_consent(ConsentRecord(), ConsentSettings(marketing_emails=True), now, "127.0.0.1", "bench", "v1")
+    ingestion = IngestionTables(behavior, profiles, dynamodb)
     for user in users:
-        ingest_events(behavior, user, _events(user, now), now)
+        ingest_events(ingestion, user, _events(user, now), now)
         profiles.save_consent(user, consent.record, 0, consent.changes)
         item = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "PROFILE"}, "email": {"S": f"{user}@example.com"}}
         dynamodb.put_item(TableName=profiles.name, Item=item)

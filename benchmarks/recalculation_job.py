@@ -50,8 +50,8 @@ def _aggregates(index: int, now: datetime) -> SignalAggregates:
 
 def _seed_signals(behavior: BehaviorTable, dynamodb: Any, aggregates: list[tuple[str, SignalAggregates]]) -> None:
     """Bulk-write users' aggregates unconditionally. Benchmark-only, so it reaches into the table's own
-    item encoding rather than giving the product a writer nothing else calls."""
-    items = [behavior._aggregates_put(user_id, 0, data)["Put"]["Item"] for user_id, data in aggregates]
+    item encoding (the transaction element's item) rather than giving the product a writer nothing else calls."""
+    items = [behavior.signals_put(user_id, 0, data)["Put"]["Item"] for user_id, data in aggregates]
     unwritten = put_all(dynamodb, behavior._table, items)
     if unwritten:
         raise RuntimeError(f"{len(unwritten)} users' aggregates were not written")

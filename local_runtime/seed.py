@@ -63,14 +63,14 @@ def _events(profile: tuple[str, int, Decimal, int, float, int, bool], now: datet
 def seed_demo_data(now: datetime | None = None) -> list[str]:
     """Ingest the demo users' events (idempotent: event ids are fixed). Returns the user ids,
     including DEMO_NEW_USER, who has no events."""
-    from nudge.behavior.behavior_table import behavior_table
     from nudge.behavior.events import BehavioralEvent
     from nudge.behavior.ingestion import ingest_events
+    from nudge.behavior.ingestion_tables import ingestion_tables
     from nudge.observability import metrics
 
     now = now or datetime.now(UTC)
     adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
-    store = behavior_table()
+    store = ingestion_tables()
     for profile in _PROFILES:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
     metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from nudge.behavior.events import BehavioralEvent
+from nudge.behavior.events import BehavioralEvent, TransactionEvent
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 _adapter: TypeAdapter[BehavioralEvent] = TypeAdapter(BehavioralEvent)
+_transaction_adapter: TypeAdapter[TransactionEvent] = TypeAdapter(TransactionEvent)
 
 
 def number(amount: str | float) -> float:
@@ -50,5 +51,34 @@ def answered(
     }
 
 
+ENGAGEMENT_TARGETS = {
+    "product_view": "product_id",
+    "product_bookmark": "product_id",
+    "survey_start": "survey_id",
+    "survey_complete": "survey_id",
+    "survey_response": "survey_id",
+    "notification_click": "notification_id",
+}
+
+
+def engaged(
+    event_id: str, kind: str = "product_view", at: datetime | None = None, category: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """An engagement event as a client posts it (an hour before NOW unless `at` says otherwise)."""
+    payload = {
+        "event_id": event_id,
+        "type": kind,
+        "occurred_at": (at or NOW - timedelta(hours=1)).isoformat(),
+        ENGAGEMENT_TARGETS[kind]: f"{kind}-target",
+        **extra,
+    }
+    return payload | ({"category": category} if category else {})
+
+
 def event(payload: dict[str, Any]) -> BehavioralEvent:
     return _adapter.validate_python(payload)
+
+
+def transaction(payload: dict[str, Any]) -> TransactionEvent:
+    """A marketplace transaction event, typed as one (what the signals and archetypes take)."""
+    return _transaction_adapter.validate_python(payload)

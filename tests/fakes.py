@@ -2,43 +2,64 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.signals import SignalAggregates
-from nudge.behavior.store import BatchRejected
+from nudge.behavior.store import BatchRejected, BatchWrite, IngestionState
+from nudge.engagement.engagement_score import EngagementAggregates
+from nudge.profiles.consent import ConsentRecord, ConsentSettings
 
 
 class InMemoryBehaviorStore:
-    """Implements BehaviorStore with the same all-or-nothing and version rules as the table."""
+    """Implements BehaviorStore with the same all-or-nothing and version rules as the tables."""
 
     retention = timedelta(days=400)
 
     def __init__(self) -> None:
         self.signals: dict[str, SignalAggregates] = {}
+        self.engagement: dict[str, EngagementAggregates] = {}
+        self.consent: dict[str, ConsentRecord] = {}
         self.events: dict[str, dict[str, BehavioralEvent]] = {}
+        self.active_at: dict[str, object] = {}
         self.reads = 0
         self.writes = 0
 
-    def get_signals(self, user_id: str) -> SignalAggregates | None:
-        self.reads += 1
-        stored = self.signals.get(user_id)
-        return stored.model_copy(deep=True) if stored else None
+    def allow_tracking(self, user_id: str, allowed: bool = True) -> None:
+        """The user's consent changes, as PUT .../consent would change it."""
+        current = self.consent.get(user_id, ConsentRecord())
+        settings = ConsentSettings(behavioral_tracking=allowed)
+        self.consent[user_id] = current.model_copy(update={"settings": settings, "version": current.version + 1})
 
-    def save_batch(
-        self,
-        user_id: str,
-        events: Sequence[BehavioralEvent],
-        previous_version: int,
-        aggregates: SignalAggregates,
-    ) -> None:
+    def read_state(self, user_id: str) -> IngestionState:
+        self.reads += 1
+        return IngestionState(
+            signals=self.signals.get(user_id, SignalAggregates()).model_copy(deep=True),
+            engagement=self.engagement.get(user_id, EngagementAggregates()).model_copy(deep=True),
+            consent=self.consent.get(user_id, ConsentRecord()).model_copy(deep=True),
+        )
+
+    def save_batch(self, user_id: str, write: BatchWrite) -> None:
         self.writes += 1
         stored_events = self.events.setdefault(user_id, {})
-        duplicates = frozenset(event.event_id for event in events if event.event_id in stored_events)
-        current_version = self.signals[user_id].version if user_id in self.signals else 0
-        stale = current_version != previous_version
-        if duplicates or stale:
-            raise BatchRejected(duplicate_event_ids=duplicates, stale=stale)
-        stored_events.update({event.event_id: event for event in events})
-        self.signals[user_id] = aggregates.model_copy(deep=True)
+        duplicates = frozenset(event.event_id for event in write.events if event.event_id in stored_events)
+        if duplicates or self._stale(user_id, write):
+            raise BatchRejected(duplicate_event_ids=duplicates, stale=self._stale(user_id, write))
+        stored_events.update({event.event_id: event for event in write.events})
+        if write.signals is not None:
+            self.signals[user_id] = write.signals.model_copy(deep=True)
+        if write.engagement is not None:
+            self.engagement[user_id] = write.engagement.model_copy(deep=True)
+        self.active_at[user_id] = write.at
+
+    def _stale(self, user_id: str, write: BatchWrite) -> bool:
+        now = self.read_state(user_id)
+        self.reads -= 1  # a check inside the write, not a read of the caller's
+        if write.signals is not None and now.signals.version != write.read.signals.version:
+            return True
+        if write.engagement is None:
+            return False
+        return (now.engagement.version, now.consent.version) != (
+            write.read.engagement.version,
+            write.read.consent.version,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nudge.behavior.events import DateChangeRequestAnswered, DateChangeRequestCreated
 from tests.builders import answered, created
 from tests.integration.conftest import Api
 
@@ -132,7 +133,10 @@ def test_raw_events_are_kept_with_a_ttl_and_rebuild_the_same_aggregates(api: Api
         assert item.expires_at == (item.event.occurred_at + timedelta(days=400)).replace(microsecond=0)
     incremental = exported.signals
     assert incremental is not None
-    rebuilt = apply_events(SignalAggregates(), [item.event for item in stored], datetime.now(UTC))
+    transactions = [
+        item.event for item in stored if isinstance(item.event, DateChangeRequestCreated | DateChangeRequestAnswered)
+    ]
+    rebuilt = apply_events(SignalAggregates(), transactions, datetime.now(UTC))
     assert rebuilt.model_dump(exclude={"version", "updated_at"}) == incremental.model_dump(
         exclude={"version", "updated_at"}
     )

@@ -250,7 +250,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "RecommendationTable": Erasure(deleted={"recommendations": 1}),
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
-        "ProfileTable": Erasure(),
+        "ProfileTable": Erasure(deleted={"activity": 1}),
         "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
     }
     assert items_naming(stack, user) == []

@@ -24,6 +24,7 @@ from nudge.audit.audit_table import AuditTable
 from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_table import BehaviorTable, StatesPage, behavior_table
 from nudge.behavior.ingestion import ingest_events
+from nudge.behavior.ingestion_tables import IngestionTables
 from nudge.defaults.archetype_items import archetype_attributes, load_user_state, override_attributes, user_state
 from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState, compute
 from nudge.jobs import archetype_recalculation
@@ -38,6 +39,7 @@ from nudge.jobs.job_models import RECALCULATION_JOB, JobCounts, JobRun, Segment
 from nudge.jobs.job_table import JobTable
 from nudge.jobs.recalculation_queue import RecalculationMessage, RecalculationQueue
 from nudge.observability import metrics
+from nudge.profiles.profile_table import ProfileTable
 from tests.builders import NOW, answered, created, event
 from tests.integration.conftest import Api
 
@@ -91,7 +93,10 @@ class Jobs:
         return users
 
     def ingest(self, user: str, events: Sequence[dict[str, Any]]) -> None:
-        ingest_events(self.behavior, user, [event(payload) for payload in events], NOW)
+        tables = IngestionTables(
+            self.behavior, ProfileTable(self.template.ref("ProfileTable"), self.dynamodb), self.dynamodb
+        )
+        ingest_events(tables, user, [event(payload) for payload in events], NOW)
         metrics().clear_metrics()  # test data is not traffic: keep it out of the next function's metrics
 
     def start(self, segments: int) -> str:

@@ -71,7 +71,7 @@ def test_old_analytics_records_are_replaced_by_anonymous_ones_and_the_counters_s
             replaced += done
 
     assert replaced >= 3  # at least this user's recommendation, impression and selection
-    assert {table for table, _ in items_naming(stack, user)} == {"BehaviorTable", "AuditTable"}
+    assert {table for table, _ in items_naming(stack, user)} == {"BehaviorTable", "ProfileTable", "AuditTable"}
     assert analytics(api) == analytics_before
     scan = stack.emulator.client("dynamodb").scan(
         TableName=stack.template.ref("RecommendationTable"),

@@ -5,7 +5,7 @@ import pytest
 
 from nudge.behavior.signals import SignalAggregates, TransactionValue, UserSignals, apply_events, describe
 from nudge.defaults.archetype_detection import ArchetypeConfig, detect_archetype
-from tests.builders import NOW, answered, created, event
+from tests.builders import NOW, answered, created, transaction
 
 NEUTRAL_BIG_SPENDER_SCORE = 0.625  # all signals neutral except no accommodation at all
 
@@ -58,7 +58,7 @@ def big_spender(**overrides: Any) -> UserSignals:
 
 
 def from_events(*payloads: dict[str, Any]) -> UserSignals:
-    return describe("u1", apply_events(SignalAggregates(), [event(payload) for payload in payloads], NOW))
+    return describe("u1", apply_events(SignalAggregates(), [transaction(payload) for payload in payloads], NOW))
 
 
 def test_neutral_signals_score_half_and_are_average() -> None:

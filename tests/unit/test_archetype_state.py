@@ -18,7 +18,7 @@ from nudge.defaults.archetype_state import (
     resolve,
 )
 from nudge.defaults.archetype_view import view
-from tests.builders import NOW, answered, created, event
+from tests.builders import NOW, answered, created, transaction
 
 TTL = timedelta(hours=24)
 
@@ -27,12 +27,12 @@ def big_spender_signals() -> SignalAggregates:
     """Four requests well above list price, answered fast: a big spender (signals version 1)."""
     payloads = [created(f"r{i}", offered="600.00", listed="450.00", amount="700.00") for i in range(4)]
     payloads += [answered(f"a{i}", "accepted", response_time=300) for i in range(2)]
-    return apply_events(SignalAggregates(), [event(payload) for payload in payloads], NOW)
+    return apply_events(SignalAggregates(), [transaction(payload) for payload in payloads], NOW)
 
 
 def new_user_signals() -> SignalAggregates:
     """One event only (signals version 1): too little history to classify."""
-    return apply_events(SignalAggregates(), [event(created("r1"))], NOW)
+    return apply_events(SignalAggregates(), [transaction(created("r1"))], NOW)
 
 
 def stored(signals: SignalAggregates, computed_at: datetime) -> StoredArchetype:

@@ -7,7 +7,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from local_runtime import seed
-from nudge.behavior.events import BehavioralEvent
+from nudge.behavior.events import TransactionEvent
 from nudge.behavior.signals import SignalAggregates, apply_events, describe
 from nudge.defaults.archetype_detection import detect_archetype
 
@@ -18,7 +18,7 @@ EXPECTED = {
     "demo-flexible": "high_flexibility",
     "demo-average": "average_user",
 }
-_adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
+_adapter: TypeAdapter[list[TransactionEvent]] = TypeAdapter(list[TransactionEvent])
 
 
 def test_every_profile_has_an_expected_archetype() -> None:
@@ -41,7 +41,7 @@ def test_new_demo_user_has_no_events_and_is_new() -> None:
 
 def test_seeding_returns_the_new_user_without_ingesting_for_them(monkeypatch: pytest.MonkeyPatch) -> None:
     ingested: list[str] = []
-    monkeypatch.setattr("nudge.behavior.behavior_table.behavior_table", lambda: None)
+    monkeypatch.setattr("nudge.behavior.ingestion_tables.ingestion_tables", lambda: None)
     monkeypatch.setattr("nudge.behavior.ingestion.ingest_events", lambda _store, user, *_: ingested.append(user))
 
     users = seed.seed_demo_data(NOW)

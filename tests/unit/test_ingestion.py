@@ -1,14 +1,11 @@
-from collections.abc import Sequence
-
 import pytest
 
-from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_actor
 from nudge.behavior.signals import SignalAggregates
-from nudge.behavior.store import BatchRejected
+from nudge.behavior.store import BatchRejected, BatchWrite
 from nudge.errors import Conflict, Forbidden
 from nudge.users.actor import Actor
-from tests.builders import NOW, answered, created, event
+from tests.builders import NOW, answered, created, engaged, event
 from tests.fakes import InMemoryBehaviorStore
 
 
@@ -66,9 +63,7 @@ class _RacingStore(InMemoryBehaviorStore):
         super().__init__()
         self.races = races
 
-    def save_batch(
-        self, user_id: str, events: Sequence[BehavioralEvent], previous_version: int, aggregates: SignalAggregates
-    ) -> None:
+    def save_batch(self, user_id: str, write: BatchWrite) -> None:
         if self.races:
             self.races -= 1
             competing = event(created(f"other-{self.races}"))
@@ -77,7 +72,7 @@ class _RacingStore(InMemoryBehaviorStore):
                 update={"version": current.version + 1, "requests_created": current.requests_created + 1}
             )
             self.events.setdefault(user_id, {})[competing.event_id] = competing
-        super().save_batch(user_id, events, previous_version, aggregates)
+        super().save_batch(user_id, write)
 
 
 def test_a_concurrent_write_is_retried_on_fresh_aggregates() -> None:
@@ -102,13 +97,11 @@ def test_an_unexpected_store_rejection_without_cause_is_retried() -> None:
     class FlakyStore(InMemoryBehaviorStore):
         failures = 1
 
-        def save_batch(
-            self, user_id: str, events: Sequence[BehavioralEvent], previous_version: int, aggregates: SignalAggregates
-        ) -> None:
+        def save_batch(self, user_id: str, write: BatchWrite) -> None:
             if self.failures:
                 self.failures -= 1
                 raise BatchRejected(duplicate_event_ids=frozenset(), stale=True)
-            super().save_batch(user_id, events, previous_version, aggregates)
+            super().save_batch(user_id, write)
 
     store = FlakyStore()
     assert ingest_events(store, "u1", [event(created("r1"))], NOW).accepted_event_ids == ["r1"]
@@ -131,3 +124,56 @@ def test_an_admin_may_post_for_any_user(store: InMemoryBehaviorStore) -> None:
     request = IngestEventsRequest.model_validate({"user_id": "bob", "events": [created("r1")]})
     assert ingest_for_actor(store, Actor("root", is_admin=True), request).user_id == "bob"
     assert "bob" in store.signals
+
+
+def test_engagement_without_consent_is_neither_stored_nor_counted(store: InMemoryBehaviorStore) -> None:
+    result = ingest_events(store, "u1", [event(created("r1")), event(engaged("v1"))], NOW)
+
+    assert (result.accepted_event_ids, result.not_tracked_event_ids) == (["r1"], ["v1"])
+    assert set(store.events["u1"]) == {"r1"}
+    assert "u1" not in store.engagement
+
+
+def test_engagement_with_consent_is_stored_and_counted_in_one_read_and_one_write(
+    store: InMemoryBehaviorStore,
+) -> None:
+    store.allow_tracking("u1")
+
+    result = ingest_events(store, "u1", [event(engaged(f"v{i}", category="PETS")) for i in range(10)], NOW)
+
+    assert result.not_tracked_event_ids == []
+    assert len(store.events["u1"]) == 10
+    assert store.engagement["u1"].total_product_views == 10
+    assert "u1" not in store.signals  # no transaction event: the signals are not written
+    assert (store.reads, store.writes) == (1, 1)
+
+
+def test_withdrawn_consent_takes_effect_on_the_next_batch(store: InMemoryBehaviorStore) -> None:
+    store.allow_tracking("u1")
+    ingest_events(store, "u1", [event(engaged("v1"))], NOW)
+    store.allow_tracking("u1", allowed=False)
+
+    result = ingest_events(store, "u1", [event(engaged("v2"))], NOW)
+
+    assert result.not_tracked_event_ids == ["v2"]
+    assert store.engagement["u1"].total_product_views == 1
+
+
+class _WithdrawingStore(InMemoryBehaviorStore):
+    """The user withdraws consent between our read and our write."""
+
+    def save_batch(self, user_id: str, write: BatchWrite) -> None:
+        if write.engagement is not None and self.consent[user_id].settings.behavioral_tracking:
+            self.allow_tracking(user_id, allowed=False)
+        super().save_batch(user_id, write)
+
+
+def test_consent_withdrawn_during_the_write_is_honoured() -> None:
+    store = _WithdrawingStore()
+    store.allow_tracking("u1")
+
+    result = ingest_events(store, "u1", [event(created("r1")), event(engaged("v1"))], NOW)
+
+    assert (result.accepted_event_ids, result.not_tracked_event_ids) == (["r1"], ["v1"])
+    assert set(store.events["u1"]) == {"r1"}
+    assert "u1" not in store.engagement

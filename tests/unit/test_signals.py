@@ -2,13 +2,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 from nudge.behavior.signals import SignalAggregates, apply_events, describe
-from tests.builders import NOW, answered, created, event
+from tests.builders import NOW, answered, created, transaction
 
 
 def test_requests_add_counts_sums_and_ratios() -> None:
     batch = [
-        event(created("r1", offered="540.00", listed="450.00")),
-        event(created("r2", offered="400.00", listed="500.00")),
+        transaction(created("r1", offered="540.00", listed="450.00")),
+        transaction(created("r2", offered="400.00", listed="500.00")),
     ]
 
     result = apply_events(SignalAggregates(), batch, NOW)
@@ -25,9 +25,9 @@ def test_requests_add_counts_sums_and_ratios() -> None:
 
 def test_answers_count_by_outcome_with_response_time_and_accommodations() -> None:
     batch = [
-        event(answered("a1", "accepted", response_time=100, accommodated=True)),
-        event(answered("a2", "rejected", response_time=200)),
-        event(answered("a3", "countered", response_time=300)),
+        transaction(answered("a1", "accepted", response_time=100, accommodated=True)),
+        transaction(answered("a2", "rejected", response_time=200)),
+        transaction(answered("a3", "countered", response_time=300)),
     ]
 
     result = apply_events(SignalAggregates(), batch, NOW)
@@ -39,7 +39,7 @@ def test_answers_count_by_outcome_with_response_time_and_accommodations() -> Non
 
 
 def test_incremental_batches_equal_one_batch() -> None:
-    events = [event(created(f"r{i}", offered=f"{400 + i}.00")) for i in range(5)] + [event(answered("a1"))]
+    events = [transaction(created(f"r{i}", offered=f"{400 + i}.00")) for i in range(5)] + [transaction(answered("a1"))]
 
     stepwise = apply_events(apply_events(SignalAggregates(), events[:2], NOW), events[2:], NOW)
     at_once = apply_events(SignalAggregates(), events, NOW)
@@ -49,8 +49,8 @@ def test_incremental_batches_equal_one_batch() -> None:
 
 
 def test_first_and_last_seen_track_occurrence_not_arrival_order() -> None:
-    late = event(created("late", occurred_at=(NOW - timedelta(days=1)).isoformat()))
-    early = event(created("early", occurred_at=(NOW - timedelta(days=9)).isoformat()))
+    late = transaction(created("late", occurred_at=(NOW - timedelta(days=1)).isoformat()))
+    early = transaction(created("early", occurred_at=(NOW - timedelta(days=9)).isoformat()))
 
     result = apply_events(SignalAggregates(), [late, early], NOW)
 
@@ -60,15 +60,15 @@ def test_first_and_last_seen_track_occurrence_not_arrival_order() -> None:
 
 def test_apply_does_not_mutate_the_input() -> None:
     original = SignalAggregates()
-    apply_events(original, [event(created("r1"))], NOW)
+    apply_events(original, [transaction(created("r1"))], NOW)
     assert original == SignalAggregates()
 
 
 def test_describe_derives_rates_and_averages() -> None:
     batch = [
-        event(created("r1", offered="540.00", listed="450.00", amount="540.00")),
-        event(created("r2", offered="450.00", listed="450.00", amount="451.00")),
-        event(
+        transaction(created("r1", offered="540.00", listed="450.00", amount="540.00")),
+        transaction(created("r2", offered="450.00", listed="450.00", amount="451.00")),
+        transaction(
             created(
                 "r3",
                 offered="450.00",
@@ -77,10 +77,10 @@ def test_describe_derives_rates_and_averages() -> None:
                 occurred_at=(NOW - timedelta(days=61)).isoformat(),
             )
         ),
-        event(answered("a1", "accepted", response_time=60, accommodated=True)),
-        event(answered("a2", "rejected", response_time=120)),
-        event(answered("a3", "rejected", response_time=120)),
-        event(answered("a4", "countered", response_time=100)),
+        transaction(answered("a1", "accepted", response_time=60, accommodated=True)),
+        transaction(answered("a2", "rejected", response_time=120)),
+        transaction(answered("a3", "rejected", response_time=120)),
+        transaction(answered("a4", "countered", response_time=100)),
     ]
 
     signals = describe("u1", apply_events(SignalAggregates(), batch, NOW))
@@ -107,12 +107,12 @@ def test_describe_with_no_history_has_no_rates() -> None:
 
 
 def test_short_history_frequency_uses_a_thirty_day_floor() -> None:
-    batch = [event(created(f"r{i}")) for i in range(3)]
+    batch = [transaction(created(f"r{i}")) for i in range(3)]
     signals = describe("u", apply_events(SignalAggregates(), batch, NOW))
     assert signals.request_frequency_per_30_days == 3.0
 
 
 def test_amounts_serialize_as_json_numbers() -> None:
-    signals = describe("u", apply_events(SignalAggregates(), [event(created("r1", amount="12.34"))], NOW))
+    signals = describe("u", apply_events(SignalAggregates(), [transaction(created("r1", amount="12.34"))], NOW))
     dumped = signals.model_dump(mode="json")
     assert dumped["transaction_values"][0]["total"] == 12.34

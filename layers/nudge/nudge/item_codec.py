@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -146,6 +146,38 @@ def batch_get(client: Any, table: str, keys: Sequence[Mapping[str, Any]], consis
         else:
             raise RuntimeError(f"DynamoDB left {len(request[table]['Keys'])} keys unprocessed")
     return items
+
+
+class ItemRead(NamedTuple):
+    """One item to read, named by the repository that owns it, so that a caller can read several tables'
+    items in one BatchGetItem without knowing their keys' shapes."""
+
+    table: str
+    key: dict[str, Any]
+
+
+def batch_get_items(client: Any, reads: Sequence[ItemRead], consistent: bool) -> list[dict[str, Any] | None]:
+    """Up to 100 items of any tables in one BatchGetItem (more calls only for keys DynamoDB left
+    unprocessed); each read's item or None, in the order asked."""
+    request: dict[str, Any] = {}
+    key_names: dict[str, tuple[str, ...]] = {}
+    for read in reads:
+        request.setdefault(read.table, {"Keys": [], "ConsistentRead": consistent})["Keys"].append(read.key)
+        key_names[read.table] = tuple(read.key)
+
+    def identity(table: str, item: Mapping[str, Any]) -> tuple[str, str]:
+        return table, json.dumps({name: item[name] for name in key_names[table]}, sort_keys=True)
+
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for attempt in range(UNPROCESSED_ATTEMPTS):
+        response = client.batch_get_item(RequestItems=request)
+        for table, items in response["Responses"].items():
+            found.update({identity(table, item): item for item in items})
+        request = dict(response.get("UnprocessedKeys") or {})
+        if not request:
+            return [found.get(identity(read.table, read.key)) for read in reads]
+        time.sleep(0.05 * 2**attempt)
+    raise RuntimeError(f"DynamoDB left keys of {sorted(request)} unprocessed")
 
 
 def query_all(client: Any, **arguments: Any) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ from pydantic import Field
 
 from nudge.behavior.events import BehavioralEvent, DateChangeRequestAnswered, DateChangeRequestCreated
 from nudge.behavior.signals import SignalAggregates
+from nudge.engagement.engagement_events import NotificationClick, ProductEvent, SurveyEvent
+from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.models import NudgeModel
 from nudge.users.personal_data import ExportSection
 
@@ -29,6 +31,9 @@ class BehaviorExport(ExportSection):
     signals: SignalAggregates | None = Field(
         default=None, description="The stored counts and sums the signals derive from"
     )
+    engagement: EngagementAggregates | None = Field(
+        default=None, description="The engagement score's daily points, the interest weights, the totals"
+    )
     events: list[StoredEvent] = Field(description="Every raw event still retained")
     archetype: dict[str, Any] | None = Field(
         default=None, description="The last computed archetype, as the defaults capability stores it"
@@ -45,4 +50,5 @@ class BehaviorExport(ExportSection):
 @cache
 def event_fields() -> frozenset[str]:
     """The stored attributes of a raw event that are the event's own fields."""
-    return frozenset(DateChangeRequestCreated.model_fields) | frozenset(DateChangeRequestAnswered.model_fields)
+    models = (DateChangeRequestCreated, DateChangeRequestAnswered, ProductEvent, SurveyEvent, NotificationClick)
+    return frozenset(name for model in models for name in model.model_fields)

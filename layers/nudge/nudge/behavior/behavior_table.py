@@ -2,17 +2,19 @@
 
 Item shapes (nothing outside this module builds these keys):
 - aggregates: pk=USER#<user_id>, sk=SIGNALS, one attribute per SignalAggregates field.
+- engagement: pk=USER#<user_id>, sk=ENGAGEMENT, one attribute per EngagementAggregates field (the
+  engagement capability's score and interest vector), written only with behavioral-tracking consent.
 - archetype:  pk=USER#<user_id>, sk=ARCHETYPE, the last computed archetype.
 - override:   pk=USER#<user_id>, sk=ARCHETYPE_OVERRIDE, an admin's override. A separate item, so
   writing a computed archetype can never clobber an override.
   Both belong to the defaults capability: this module places them and stores their attributes,
   `nudge.defaults.archetype_items` alone encodes and decodes them.
-These three state items also carry `state_user_id`, the partition key of the sparse UserStates
+The signals, archetype and override items also carry `state_user_id`, the partition key of the sparse UserStates
 index (sort key sk). The nightly job scans that index: a user's state items come back together,
 and the raw events are never read.
 - assignment: pk=USER#<user_id>, sk=EXPERIMENT#<experiment_id>, the user's sticky experiment variant
   (`variant_id`, `assigned_at`); read with the rest of the user's state.
-- raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields and `expires_at`
+- raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields (transaction or engagement) and `expires_at`
   (epoch seconds, the table's TTL attribute) so history is kept for recomputation, not forever.
 
 Personal data: every item of a user is in their partition, so `export_user` is one Query and
@@ -28,12 +30,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from botocore.exceptions import ClientError
-
 from nudge import clients, config
 from nudge.behavior.signals import SignalAggregates
-from nudge.behavior.store import BatchRejected
 from nudge.item_codec import (
+    ItemRead,
     batch_get,
     delete_all,
     from_item,
@@ -50,9 +50,11 @@ if TYPE_CHECKING:
     # event or export models.
     from nudge.behavior.behavior_export import BehaviorExport, StoredEvent
     from nudge.behavior.events import BehavioralEvent
+    from nudge.engagement.engagement_score import EngagementAggregates
     from nudge.users.personal_data import Erasure
 
 SIGNALS_SK = "SIGNALS"
+ENGAGEMENT_SK = "ENGAGEMENT"
 ARCHETYPE_SK = "ARCHETYPE"
 OVERRIDE_SK = "ARCHETYPE_OVERRIDE"
 EVENT_PREFIX = "EVENT#"
@@ -63,7 +65,12 @@ STATE_INDEX_KEY = "state_user_id"
 MIN_STATE_PAGE = 4
 KEY_ATTRIBUTES = ("pk", "sk", STATE_INDEX_KEY)
 # What each kind of item in a user's partition is called in exports and erasure counts.
-STATE_KINDS = {SIGNALS_SK: "signals", ARCHETYPE_SK: "archetype", OVERRIDE_SK: "archetype_override"}
+STATE_KINDS = {
+    SIGNALS_SK: "signals",
+    ENGAGEMENT_SK: "engagement",
+    ARCHETYPE_SK: "archetype",
+    OVERRIDE_SK: "archetype_override",
+}
 
 
 def _user_pk(user_id: str) -> str:
@@ -107,33 +114,34 @@ class BehaviorTable:
             return None
         return _signals(from_item(response["Item"], drop=KEY_ATTRIBUTES))
 
-    def save_batch(
-        self,
-        user_id: str,
-        events: Sequence[BehavioralEvent],
-        previous_version: int,
-        aggregates: SignalAggregates,
-    ) -> None:
-        items: list[Any] = [self._aggregates_put(user_id, previous_version, aggregates)]
-        items += [self._event_put(user_id, event, aggregates.updated_at) for event in events]
-        try:
-            self._client.transact_write_items(TransactItems=items)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            raise self._rejection(error, events) from error
+    def signals_read(self, user_id: str) -> ItemRead:
+        return ItemRead(self._table, _key(user_id, SIGNALS_SK))
 
-    def _aggregates_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
-        item = to_item({"pk": _user_pk(user_id), "sk": SIGNALS_SK, STATE_INDEX_KEY: user_id, **aggregates.model_dump()})
-        put: dict[str, Any] = {"TableName": self._table, "Item": item}
-        if previous_version == 0:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "version = :previous"
-            put["ExpressionAttributeValues"] = {":previous": {"N": str(previous_version)}}
-        return {"Put": put}
+    def engagement_read(self, user_id: str) -> ItemRead:
+        """The engagement aggregates' key, for readers that fetch them with items of other tables."""
+        return ItemRead(self._table, _key(user_id, ENGAGEMENT_SK))
 
-    def _event_put(self, user_id: str, event: BehavioralEvent, ingested_at: datetime | None) -> dict[str, Any]:
+    @staticmethod
+    def decode_signals(item: dict[str, Any] | None) -> SignalAggregates:
+        return _signals(from_item(item, drop=KEY_ATTRIBUTES)) if item else SignalAggregates()
+
+    @staticmethod
+    def decode_engagement(item: dict[str, Any] | None) -> EngagementAggregates:
+        from nudge.engagement.engagement_score import EngagementAggregates
+
+        return EngagementAggregates.model_validate(from_item(item)) if item else EngagementAggregates()
+
+    def signals_put(self, user_id: str, previous_version: int, aggregates: SignalAggregates) -> dict[str, Any]:
+        """A TransactWriteItems Put of the signals, conditional on them still being at `previous_version`."""
+        item = {"pk": _user_pk(user_id), "sk": SIGNALS_SK, STATE_INDEX_KEY: user_id, **aggregates.model_dump()}
+        return _versioned_put(self._table, item, previous_version)
+
+    def engagement_put(self, user_id: str, previous_version: int, aggregates: EngagementAggregates) -> dict[str, Any]:
+        item = {"pk": _user_pk(user_id), "sk": ENGAGEMENT_SK, **aggregates.model_dump()}
+        return _versioned_put(self._table, item, previous_version)
+
+    def event_put(self, user_id: str, event: BehavioralEvent, ingested_at: datetime) -> dict[str, Any]:
+        """A TransactWriteItems Put of a raw event, failing if the user's event id is already stored."""
         expires_at = int((event.occurred_at + self.retention).timestamp())
         attributes = {
             "pk": _user_pk(user_id),
@@ -149,16 +157,6 @@ class BehaviorTable:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-
-    @staticmethod
-    def _rejection(error: ClientError, events: Sequence[BehavioralEvent]) -> BatchRejected:
-        reasons = error.response.get("CancellationReasons", [])
-        failed = [index for index, reason in enumerate(reasons) if reason.get("Code") == "ConditionalCheckFailed"]
-        if not failed:
-            # Cancelled by a concurrent transaction on the same items: worth another attempt.
-            return BatchRejected(duplicate_event_ids=frozenset(), stale=True)
-        duplicates = frozenset(events[index - 1].event_id for index in failed if index > 0)
-        return BatchRejected(duplicate_event_ids=duplicates, stale=0 in failed)
 
     def get_state(self, user_id: str, experiment_ids: Sequence[str] = ()) -> RawState:
         """Signals, stored archetype, override (and the user's variant in each of `experiment_ids`) in one
@@ -326,6 +324,16 @@ def _stored_event(attributes: Mapping[str, Any]) -> StoredEvent:
             "expires_at": datetime.fromtimestamp(int(attributes["expires_at"]), UTC),
         }
     )
+
+
+def _versioned_put(table: str, attributes: Mapping[str, Any], previous_version: int) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": to_item(attributes)}
+    if previous_version == 0:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "version = :previous"
+        put["ExpressionAttributeValues"] = {":previous": {"N": str(previous_version)}}
+    return {"Put": put}
 
 
 def _key(user_id: str, sk: str) -> dict[str, Any]:

@@ -32,7 +32,7 @@ def _adapters() -> tuple[TypeAdapter[str], TypeAdapter[BehavioralEvent]]:
 class BridgeIngestion(NamedTuple):
     """The outcome for one EventBridge event, returned by the function and logged by Lambda."""
 
-    status: Literal["ingested", "duplicate", "rejected"]
+    status: Literal["ingested", "duplicate", "not_tracked", "rejected"]
     user_id: str | None = None
     event_id: str | None = None
     problems: tuple[str, ...] = ()
@@ -62,5 +62,9 @@ def ingest_bridge_event(store: BehaviorStore, envelope: dict[str, Any]) -> Bridg
         result = ingest_events(store, user_id, [event])
     except RequestInvalid as invalid:
         return _rejected(envelope, [f"{field}: {problem}" for field, problem in invalid.problems])
-    status: Literal["ingested", "duplicate"] = "duplicate" if result.duplicate_event_ids else "ingested"
+    status: Literal["ingested", "duplicate", "not_tracked"] = "ingested"
+    if result.duplicate_event_ids:
+        status = "duplicate"
+    elif result.not_tracked_event_ids:
+        status = "not_tracked"  # no behavioral-tracking consent: neither stored nor counted
     return BridgeIngestion(status=status, user_id=user_id, event_id=event.event_id)

@@ -1,17 +1,27 @@
-"""Ingesting a batch of a user's behavioral events into their signal aggregates."""
+"""Ingesting a batch of a user's behavioral events: marketplace transactions into their signal aggregates,
+and engagement events, with the user's behavioral-tracking consent only, into their engagement
+aggregates.
+
+Without that consent an engagement event is neither stored nor counted anywhere, and the response
+lists it as not tracked. Transaction events are not gated: they are the marketplace's record of the
+user's own date-change requests, which the host platform sends to get the defaults and prices it
+shows the user in that same transaction (README, Engagement tracking).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, field_validator
 
-from nudge.behavior.events import BehavioralEvent
+from nudge.behavior.events import BehavioralEvent, TransactionEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
-from nudge.behavior.store import BatchRejected, BehaviorStore
+from nudge.behavior.store import BatchRejected, BatchWrite, BehaviorStore, IngestionState
+from nudge.engagement.engagement_events import ENGAGEMENT_MODELS, EngagementEvent
+from nudge.engagement.engagement_score import apply_engagement
 from nudge.errors import Conflict, RequestInvalid
 from nudge.identifiers import UserId
 from nudge.models import NudgeModel
@@ -19,8 +29,8 @@ from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 MAX_BATCH = 100
-# A DynamoDB transaction holds at most 100 items: the aggregates item plus 99 events.
-EVENTS_PER_TRANSACTION = 99
+# A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check and 96 events.
+EVENTS_PER_TRANSACTION = 96
 MAX_ATTEMPTS = 5
 
 
@@ -41,17 +51,31 @@ class IngestEventsRequest(NudgeModel):
         return events
 
 
+class NotTracked(NudgeModel):
+    event_id: str
+    reason: Literal["no_consent"] = Field(description="no_consent: the user has not consented to behavioral tracking")
+
+
 class IngestEventsResponse(NudgeModel):
     user_id: str
     accepted_event_ids: list[str]
     duplicate_event_ids: list[str] = Field(description="Events stored before; not counted again")
+    not_tracked: list[NotTracked] = Field(description="Engagement events neither stored nor counted")
     signals: UserSignals
 
 
 class Ingestion(NamedTuple):
     accepted_event_ids: list[str]
     duplicate_event_ids: list[str]
+    not_tracked_event_ids: list[str]
     aggregates: SignalAggregates
+
+
+class _Chunk(NamedTuple):
+    state: IngestionState
+    written: list[BehavioralEvent]
+    skipped: frozenset[str]
+    not_tracked: list[str]
 
 
 def ingest_for_actor(store: BehaviorStore, actor: Actor, request: IngestEventsRequest) -> IngestEventsResponse:
@@ -63,6 +87,7 @@ def ingest_for_actor(store: BehaviorStore, actor: Actor, request: IngestEventsRe
         user_id=user_id,
         accepted_event_ids=result.accepted_event_ids,
         duplicate_event_ids=result.duplicate_event_ids,
+        not_tracked=[NotTracked(event_id=event_id, reason="no_consent") for event_id in result.not_tracked_event_ids],
         signals=describe(user_id, result.aggregates),
     )
 
@@ -73,21 +98,26 @@ def ingest_events(
     events: Sequence[BehavioralEvent],
     now: datetime | None = None,
 ) -> Ingestion:
-    """Add new events to the user's aggregates; events whose id was stored before are skipped. Events
-    older than the store's retention window are refused: they would expire on arrival."""
+    """Add new events to the user's aggregates; events whose id was stored before are skipped, engagement
+    events without consent are left out. Events older than the store's retention window are refused: they
+    would expire on arrival."""
     now = now or datetime.now(UTC)
     _within_retention(events, now - store.retention, store.retention)
-    aggregates = None
+    signals = None
     accepted: list[str] = []
     duplicates: list[str] = []
+    not_tracked: list[str] = []
     for start in range(0, len(events), EVENTS_PER_TRANSACTION):
         chunk = events[start : start + EVENTS_PER_TRANSACTION]
-        aggregates, written, skipped = _ingest_chunk(store, user_id, chunk, now)
-        accepted += [event.event_id for event in written]
-        duplicates += [event.event_id for event in chunk if event.event_id in skipped]
+        done = _ingest_chunk(store, user_id, chunk, now)
+        signals = done.state.signals
+        accepted += [event.event_id for event in done.written]
+        duplicates += [event.event_id for event in chunk if event.event_id in done.skipped]
+        not_tracked += done.not_tracked
     metrics().add_metric(name="EventsIngested", unit=MetricUnit.Count, value=len(accepted))
     metrics().add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=len(duplicates))
-    return Ingestion(accepted, duplicates, aggregates or SignalAggregates())
+    metrics().add_metric(name="EventsNotTracked", unit=MetricUnit.Count, value=len(not_tracked))
+    return Ingestion(accepted, duplicates, not_tracked, signals or SignalAggregates())
 
 
 def _within_retention(events: Sequence[BehavioralEvent], oldest: datetime, retention: timedelta) -> None:
@@ -100,23 +130,42 @@ def _within_retention(events: Sequence[BehavioralEvent], oldest: datetime, reten
         raise RequestInvalid(problems)
 
 
-def _ingest_chunk(
-    store: BehaviorStore, user_id: str, chunk: Sequence[BehavioralEvent], now: datetime
-) -> tuple[SignalAggregates, list[BehavioralEvent], frozenset[str]]:
-    """Optimistic write: read the aggregates once, retry only on what the store rejected."""
-    current = store.get_signals(user_id) or SignalAggregates()
+def _is_engagement(event: BehavioralEvent) -> bool:
+    return isinstance(event, ENGAGEMENT_MODELS)
+
+
+def _ingest_chunk(store: BehaviorStore, user_id: str, chunk: Sequence[BehavioralEvent], now: datetime) -> _Chunk:
+    """Optimistic write: read once, retry only on what the store rejected."""
+    state = store.read_state(user_id)
     skipped: frozenset[str] = frozenset()
     for _ in range(MAX_ATTEMPTS):
-        fresh = [event for event in chunk if event.event_id not in skipped]
+        tracking = state.consent.settings.behavioral_tracking
+        not_tracked = [] if tracking else [event.event_id for event in chunk if _is_engagement(event)]
+        fresh = [e for e in chunk if e.event_id not in skipped and e.event_id not in not_tracked]
         if not fresh:
-            return current, [], skipped
-        updated = apply_events(current, fresh, now)
+            return _Chunk(state, [], skipped, not_tracked)
+        write = _batch_write(state, fresh, now)
         try:
-            store.save_batch(user_id, fresh, current.version, updated)
+            store.save_batch(user_id, write)
         except BatchRejected as rejected:
             skipped |= rejected.duplicate_event_ids
             if rejected.stale:
-                current = store.get_signals(user_id) or SignalAggregates()
+                state = store.read_state(user_id)
             continue
-        return updated, fresh, skipped
-    raise Conflict("the user's signals kept changing while these events were written; retry the request")
+        updated = state._replace(
+            signals=write.signals or state.signals, engagement=write.engagement or state.engagement
+        )
+        return _Chunk(updated, fresh, skipped, not_tracked)
+    raise Conflict("the user's data kept changing while these events were written; retry the request")
+
+
+def _batch_write(state: IngestionState, events: list[BehavioralEvent], now: datetime) -> BatchWrite:
+    engagement: list[EngagementEvent] = [e for e in events if isinstance(e, ENGAGEMENT_MODELS)]
+    transactions: list[TransactionEvent] = [e for e in events if not isinstance(e, ENGAGEMENT_MODELS)]
+    return BatchWrite(
+        events=events,
+        signals=apply_events(state.signals, transactions, now) if transactions else None,
+        engagement=apply_engagement(state.engagement, engagement, now) if engagement else None,
+        read=state,
+        at=now,
+    )

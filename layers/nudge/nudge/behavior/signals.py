@@ -26,7 +26,7 @@ from nudge.money import Amount, round_cents
 
 if TYPE_CHECKING:
     # Types only: reading signals (recommendations, archetypes) should not load the event models.
-    from nudge.behavior.events import BehavioralEvent, DateChangeRequestCreated
+    from nudge.behavior.events import DateChangeRequestCreated, TransactionEvent
 
 RATIO_PLACES = Decimal("0.000001")
 FREQUENCY_WINDOW_DAYS = 30
@@ -52,7 +52,7 @@ class SignalAggregates(NudgeModel):
     updated_at: datetime | None = None
 
 
-def apply_events(current: SignalAggregates, events: Sequence[BehavioralEvent], now: datetime) -> SignalAggregates:
+def apply_events(current: SignalAggregates, events: Sequence[TransactionEvent], now: datetime) -> SignalAggregates:
     """The aggregates after adding `events` (already de-duplicated) to `current`."""
     data = current.model_copy(deep=True)
     for event in events:

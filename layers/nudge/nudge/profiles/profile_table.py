@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.item_codec import conditional, delete_all, from_item, query_all, to_item, write_transaction
+from nudge.item_codec import ItemRead, conditional, delete_all, from_item, query_all, to_item, write_transaction
 from nudge.profiles.consent import ConsentChange, ConsentRecord
 
 if TYPE_CHECKING:
@@ -92,13 +92,6 @@ def _inactive_user(item: dict[str, Any]) -> InactiveUser:
         last_active_at=datetime.fromisoformat(item["last_active_at"]["S"]),
         retention_warned_at=datetime.fromisoformat(warned) if warned else None,
     )
-
-
-class ItemRead(NamedTuple):
-    """One item to read inside another module's BatchGetItem (several tables, one call)."""
-
-    table: str
-    key: dict[str, Any]
 
 
 class ProfileTable:
