@@ -273,3 +273,33 @@ def test_the_subject_is_a_keyed_hash_no_one_can_compute_without_the_stacks_key(u
 def test_an_admin_reading_an_unknown_erasure_gets_404(api: Api) -> None:
     answer = api.call("GET", "/v1/admin/erasures/" + "f" * 32, user=PRIVACY_ADMIN, admin=True)
     assert (answer.status, answer.body["error"]["fields"][0]["field"]) == (404, "erasure_id")
+
+
+def test_a_request_finding_its_erasure_still_pending_after_a_minute_queues_it_again(
+    stack: LocalStack, user: str
+) -> None:
+    from datetime import timedelta
+
+    from nudge.privacy.erasure import RequestPorts, request_erasure
+    from nudge.privacy.erasure_queue import erasure_queue
+    from nudge.privacy.erasure_table import erasure_table
+
+    run_worker(stack)
+    clock = [datetime.now(UTC)]
+    ports = RequestPorts(erasure_table(), erasure_queue(), profile_table(), subject_of, lambda: clock[0])
+    first = request_erasure(ports, user, "user")
+    clock[0] += timedelta(seconds=59)
+    assert request_erasure(ports, user, "user").erasure_id == first.erasure_id
+    clock[0] += timedelta(seconds=2)
+    assert request_erasure(ports, user, "user").erasure_id == first.erasure_id
+
+    sqs = stack.emulator.client("sqs")
+    url = sqs.get_queue_url(QueueName=stack.template.physical_name(ERASURE_QUEUE))["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    for message in messages:  # back for the worker
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    assert [json.loads(message["Body"])["erasure_id"] for message in messages] == [first.erasure_id] * 2
+    run_worker(stack)  # the second delivery finds the erasure completed and does nothing
+    done = erasure_table().get(first.erasure_id)
+    assert done is not None
+    assert (done.status, done.attempts) == ("completed", 1)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import NamedTuple, Protocol
 
-from nudge.errors import Conflict
+from nudge.errors import Conflict, NotFound
 from nudge.event_bus import EventPublisher
 from nudge.identifiers import new_id
 from nudge.notifications.email import Email, EmailSender
@@ -103,8 +103,6 @@ def _enqueue(ports: RequestPorts, receipt: ErasureReceipt, user_id: str) -> None
 
 def erasure_for_admin(receipts: ErasureTable, actor: Actor, erasure_id: str) -> ErasureView:
     """GET /v1/admin/erasures/{erasure_id}."""
-    from nudge.errors import NotFound
-
     actor.ensure_admin()
     receipt = receipts.get(erasure_id)
     if receipt is None:
