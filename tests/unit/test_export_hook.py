@@ -12,6 +12,7 @@ from nudge.users.personal_data import (
     ExportSection,
     HoldsNoPersonalData,
     HoldsPersonalData,
+    Registry,
     export_from,
 )
 
@@ -35,7 +36,7 @@ def reveal(actor: Actor, user_id: str) -> Attributes:
     return Attributes(names=["religion"], values={"religion": f"decrypted for {actor.user_id}"})
 
 
-REGISTRY = MappingProxyType(
+REGISTRY: Registry = MappingProxyType(
     {
         "SensitiveTable": HoldsPersonalData(SensitiveStore, "attributes", reveal_to_owner=reveal),
         "PlainTable": HoldsPersonalData(SensitiveStore, "attributes"),
