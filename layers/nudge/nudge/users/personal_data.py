@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import Field, SerializeAsAny
+from pydantic import Field, SerializeAsAny, WithJsonSchema
 
 from nudge.models import NudgeModel
 from nudge.users.actor import Actor
@@ -68,10 +68,16 @@ RegistryEntry = HoldsPersonalData | HoldsNoPersonalData
 Registry = Mapping[str, RegistryEntry]
 
 
+SECTION_SCHEMA = {"type": "object", "description": "What the table holds about the user, as its store exports it"}
+
+
 class UserDataExport(NudgeModel):
     user_id: str
     exported_at: datetime
-    tables: dict[str, SerializeAsAny[ExportSection]] = Field(description="Logical table id -> its section")
+    # Each section is its store's own model: the published schema says only that it is an object.
+    tables: dict[str, Annotated[SerializeAsAny[ExportSection], WithJsonSchema(SECTION_SCHEMA)]] = Field(
+        description="Logical table id -> its section"
+    )
 
 
 def stores(registry: Registry) -> dict[str, PersonalDataStore]:
