@@ -1,7 +1,7 @@
 """Run in a fresh interpreter by run.py: import one handler and serve its first request.
 
 Prints one JSON line: the wall time from before the import to after the response, the process's
-peak memory, and (with --count, in a separate untimed run) the DynamoDB calls the request made.
+peak memory, and (with --count, in a separate untimed run) the DynamoDB and KMS calls the request made.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ def _context() -> Any:
     )
 
 
-def _count_dynamodb_calls() -> list[str]:
+def _count_calls() -> list[str]:
     import boto3
 
     calls: list[str] = []
     boto3.setup_default_session()
     assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
+    for service in ("dynamodb", "kms"):
+        boto3.DEFAULT_SESSION.events.register(f"before-call.{service}", lambda model, **_: calls.append(model.name))
     return calls
 
 
@@ -47,7 +48,7 @@ def main() -> None:
     parser.add_argument("--count", action="store_true")
     arguments = parser.parse_args()
     event = json.loads(Path(arguments.event_path).read_text())
-    calls = _count_dynamodb_calls() if arguments.count else []
+    calls = _count_calls() if arguments.count else []
     sys.path[:0] = [*arguments.layer, str(Path(arguments.module_path).parent)]
 
     started = time.perf_counter()

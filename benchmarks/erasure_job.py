@@ -26,6 +26,7 @@ from nudge.privacy.erasure import RequestPorts, WorkerPorts, process_erasure, re
 from nudge.privacy.erasure_queue import ErasureMessage, ErasureQueue
 from nudge.privacy.erasure_table import ErasureTable
 from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
+from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
 from nudge.users.personal_data import PersonalDataStore
 
@@ -53,8 +54,8 @@ def _seed(users: list[str], behavior: BehaviorTable, profiles: ProfileTable, dyn
     for user in users:
         ingest_events(ingestion, user, _events(user, now), now)
         profiles.save_consent(user, consent.record, 0, consent.changes)
-        item = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "PROFILE"}, "email": {"S": f"{user}@example.com"}}
-        dynamodb.put_item(TableName=profiles.name, Item=item)
+        fields = ProfileFields(email=f"{user}@example.com")
+        profiles.save_profile(user, ProfileRecord(fields=fields, created_at=now, updated_at=now, version=1), 0)
 
 
 def _clock() -> datetime:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from functools import cache
 from typing import Any
 
 import boto3
@@ -19,6 +20,9 @@ IDEMPOTENCY_TABLE = os.environ.get("IDEMPOTENCY_TABLE_NAME", "")
 RECOMMENDATION_TABLE = os.environ.get("RECOMMENDATION_TABLE_NAME", "")
 PRICING_TABLE = os.environ.get("PRICING_TABLE_NAME", "")
 ANCHORING_TABLE = os.environ.get("ANCHORING_TABLE_NAME", "")
+PROFILE_TABLE = os.environ.get("PROFILE_TABLE_NAME", "")
+SENSITIVE_TABLE = os.environ.get("SENSITIVE_ATTRIBUTE_TABLE_NAME", "")
+SENSITIVE_KEY = os.environ.get("SENSITIVE_ATTRIBUTE_KEY", "")
 
 
 def _user(event: dict[str, Any]) -> str:
@@ -30,8 +34,15 @@ def _signals_key(user: str) -> dict[str, Any]:
 
 
 def _ingest(user: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    current = dynamodb.get_item(TableName=BEHAVIOR_TABLE, Key=_signals_key(user), ConsistentRead=True)
-    version = int(current.get("Item", {}).get("version", {}).get("N", "0"))
+    engagement_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "ENGAGEMENT"}}
+    consent_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "CONSENT"}}
+    request: dict[str, Any] = {
+        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), engagement_key], "ConsistentRead": True},
+        PROFILE_TABLE: {"Keys": [consent_key], "ConsistentRead": True},
+    }
+    found = dynamodb.batch_get_item(RequestItems=request)["Responses"].get(BEHAVIOR_TABLE, [])
+    signals = [item for item in found if item["sk"]["S"] == "SIGNALS"]
+    version = int(signals[0]["version"]["N"]) if signals else 0
     items: list[Any] = [
         {
             "Put": {
@@ -153,3 +164,147 @@ def offer_pricing_tiers(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ]
     )
     return {"statusCode": 200, "body": json.dumps({"tiers": prices})}
+
+
+def _profile_key(user: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": f"USER#{user}"}, "sk": {"S": sk}}
+
+
+def _activity(user: str) -> dict[str, Any]:
+    item = {**_profile_key(user, "ACTIVITY"), "activity_shard": {"S": "0"}, "last_active_at": {"S": "2026-12-01"}}
+    return {"Put": {"TableName": PROFILE_TABLE, "Item": item}}
+
+
+def _profile_and_engagement(user: str) -> dict[str, Any]:
+    """The profile and the engagement aggregates in one BatchGetItem; the profile item, or {}."""
+    found = dynamodb.batch_get_item(
+        RequestItems={
+            PROFILE_TABLE: {"Keys": [_profile_key(user, "PROFILE")], "ConsistentRead": True},
+            BEHAVIOR_TABLE: {"Keys": [_profile_key(user, "ENGAGEMENT")], "ConsistentRead": True},
+        }
+    )["Responses"]
+    return dict(found.get(PROFILE_TABLE, [{}])[0]) if found.get(PROFILE_TABLE) else {}
+
+
+def _write_profile(user: str, profile: dict[str, Any]) -> dict[str, Any]:
+    version = int(_profile_and_engagement(user).get("version", {}).get("N", "0"))
+    item = {**_profile_key(user, "PROFILE"), "fields": {"S": json.dumps(profile)}, "version": {"N": str(version + 1)}}
+    put: Any = {"TableName": PROFILE_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    transaction: list[Any] = [{"Put": put}, _activity(user)]
+    dynamodb.transact_write_items(TransactItems=transaction)
+    return {"statusCode": 200, "body": json.dumps(profile | {"user_id": user})}
+
+
+def put_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _write_profile(event["pathParameters"]["user_id"], json.loads(event["body"]))
+
+
+def patch_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    current = _profile_and_engagement(user)
+    version = int(current["version"]["N"])
+    merged = {
+        **current["fields"]["M"],
+        **{key: {"S": json.dumps(value)} for key, value in json.loads(event["body"]).items()},
+    }
+    item = {**_profile_key(user, "PROFILE"), "fields": {"M": merged}}
+    put: Any = {
+        "TableName": PROFILE_TABLE,
+        "Item": item | {"version": {"N": str(version + 1)}},
+        "ConditionExpression": "version = :v",
+        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+    }
+    transaction: list[Any] = [{"Put": put}, _activity(user)]
+    dynamodb.transact_write_items(TransactItems=transaction)
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "fields": sorted(merged)})}
+
+
+def get_user_profile(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "found": bool(_profile_and_engagement(user))})}
+
+
+def put_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    wanted = json.loads(event["body"])
+    dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "CONSENT"), ConsistentRead=True)
+    consent = {**_profile_key(user, "CONSENT"), "settings": {"S": json.dumps(wanted)}, "version": {"N": "1"}}
+    items: list[Any] = [
+        {"Put": {"TableName": PROFILE_TABLE, "Item": consent, "ConditionExpression": "attribute_not_exists(pk)"}}
+    ]
+    for index, purpose in enumerate(wanted):
+        history = {**_profile_key(user, f"CONSENT_HISTORY#2026-12-01#{index:02d}"), "purpose": {"S": purpose}}
+        items.append({"Put": {"TableName": PROFILE_TABLE, "Item": history}})
+    items.append(_activity(user))
+    dynamodb.transact_write_items(TransactItems=items)
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "settings": wanted})}
+
+
+def get_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    consent = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "CONSENT"), ConsistentRead=True)
+    history = dynamodb.query(
+        TableName=PROFILE_TABLE,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{user}"}, ":prefix": {"S": "CONSENT_HISTORY#"}},
+        ScanIndexForward=False,
+        Limit=20,
+    )
+    body = {"user_id": user, "found": "Item" in consent, "history": len(history["Items"])}
+    return {"statusCode": 200, "body": json.dumps(body)}
+
+
+@cache
+def _kms() -> Any:
+    """Created on first use, as cryptography is imported: the floors that never encrypt must not pay for them."""
+    return boto3.client("kms")
+
+
+def _sensitive(event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    user, name = event["pathParameters"]["user_id"], event["pathParameters"].get("name", "")
+    key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"ATTRIBUTE#{name}"}}
+    return key, {"user_id": user, "attribute": name}
+
+
+def put_sensitive_attribute(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key, bound = _sensitive(event)
+    data_key = _kms().generate_data_key(KeyId=SENSITIVE_KEY, KeySpec="AES_256", EncryptionContext=bound)
+    nonce = os.urandom(12)
+    value = json.loads(event["body"])["value"].encode()
+    sealed = AESGCM(data_key["Plaintext"]).encrypt(
+        nonce, value, json.dumps(bound, sort_keys=True, separators=(",", ":")).encode()
+    )
+    dynamodb.update_item(
+        TableName=SENSITIVE_TABLE,
+        Key=key,
+        UpdateExpression="SET encrypted_key = :k, nonce = :n, ciphertext = :c",
+        ExpressionAttributeValues={":k": {"B": data_key["CiphertextBlob"]}, ":n": {"B": nonce}, ":c": {"B": sealed}},
+    )
+    return {"statusCode": 200, "body": json.dumps({"name": bound["attribute"]})}
+
+
+def list_sensitive_attributes(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key, bound = _sensitive(event)
+    items = dynamodb.query(
+        TableName=SENSITIVE_TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": key["pk"]}
+    )["Items"]
+    values = {}
+    for item in items:
+        name = item["sk"]["S"].removeprefix("ATTRIBUTE#")
+        bound["attribute"] = name
+        data_key = _kms().decrypt(
+            KeyId=SENSITIVE_KEY, CiphertextBlob=item["encrypted_key"]["B"], EncryptionContext=bound
+        )["Plaintext"]
+        aad = json.dumps(bound, sort_keys=True, separators=(",", ":")).encode()
+        values[name] = AESGCM(data_key).decrypt(item["nonce"]["B"], item["ciphertext"]["B"], aad).decode()
+    return {"statusCode": 200, "body": json.dumps(values)}
+
+
+def delete_sensitive_attribute(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    key, _ = _sensitive(event)
+    dynamodb.delete_item(TableName=SENSITIVE_TABLE, Key=key, ReturnValues="ALL_OLD")
+    return {"statusCode": 200, "body": json.dumps({"name": key["sk"]["S"]})}

@@ -3,8 +3,9 @@
 1. Cold start: in a fresh interpreter, import each handler and serve its first request; compared
    with a plain-boto3 floor handler (floor_handlers.py) making the same DynamoDB calls, against
    the same moto server in the same run. Target: at most 1.5x the floor.
-2. POST /v1/events with 10 events: DynamoDB calls per request and in-process latency p50/p99,
-   plus GET /v1/users/{user_id}/signals for comparison.
+2. POST /v1/events with 10 events (transactions; engagement with and without behavioral-tracking
+   consent): DynamoDB calls per request (target: one read with the consent, one write) and
+   in-process latency p50/p99, plus GET /v1/users/{user_id}/signals for comparison.
 3. POST /v1/transaction-recommendations: DynamoDB calls per request (target: one read for the
    user's state, one write for the log) and in-process latency p50/p99.
 4. The nightly recalculation (recalculation_job.py): users per minute for one worker (target at
@@ -75,6 +76,47 @@ def _fresh_bridge_event() -> dict[str, Any]:
     return event
 
 
+def _fresh_user_event(folder: str, name: str, with_profile: bool = False) -> dict[str, Any]:
+    """The sample event of a /v1/users/{user_id}/... route for a new user; with a profile stored for
+    them first when the route reads one."""
+    event = _sample(folder, name)
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = user
+    event["pathParameters"]["user_id"] = user
+    event["rawPath"] = event["requestContext"]["http"]["path"] = event["rawPath"].replace("demo-user", user)
+    if with_profile:
+        from datetime import UTC, datetime
+
+        from nudge.profiles.profile import ProfileFields
+        from nudge.profiles.user_profiles import profile_writes, replace_profile
+        from nudge.users.actor import Actor
+
+        profile = ProfileFields.model_validate_json(_sample("put_user_profile", "put_profile.json")["body"])
+        replace_profile(profile_writes(), Actor(user, False), user, profile, datetime.now(UTC))
+    return event
+
+
+def _sensitive_event(folder: str, name: str, stated: bool) -> dict[str, Any]:
+    """The sample event for a new user; `stated`: the user has stored the attribute already (one sealed item,
+    so a read decrypts one value and a delete finds one)."""
+    event = _sample(folder, name)
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = event["pathParameters"]["user_id"] = user
+    if stated:
+        from datetime import UTC, datetime
+
+        from nudge.sensitive.attribute_models import SensitiveAttributeRequest
+        from nudge.sensitive.attributes import set_attribute
+        from nudge.sensitive.envelope import kms_data_keys
+        from nudge.sensitive.sensitive_table import sensitive_attribute_table
+        from nudge.users.actor import Actor
+
+        request = SensitiveAttributeRequest(value="Buddhist", consent=True)
+        keys, table, now = kms_data_keys(), sensitive_attribute_table(), datetime.now(UTC)
+        set_attribute(table, keys, Actor(user, is_admin=False), user, "religion", request, now)
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -86,6 +128,34 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ),
     # The first probe seeds the tier catalog; the measured ones read it once (a Query), as a fresh container does.
     ("offer_pricing_tiers", "offer_pricing_tiers", lambda: _sample("offer_pricing_tiers", "post_pricing_tiers.json")),
+    ("put_user_profile", "put_user_profile", lambda: _fresh_user_event("put_user_profile", "put_profile.json")),
+    (
+        "get_user_profile",
+        "get_user_profile",
+        lambda: _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True),
+    ),
+    (
+        "patch_user_profile",
+        "patch_user_profile",
+        lambda: _fresh_user_event("patch_user_profile", "patch_profile.json", with_profile=True),
+    ),
+    ("put_user_consent", "put_user_consent", lambda: _fresh_user_event("put_user_consent", "put_consent.json")),
+    ("get_user_consent", "get_user_consent", lambda: _fresh_user_event("get_user_consent", "get_consent.json")),
+    (
+        "put_sensitive_attribute",
+        "put_sensitive_attribute",
+        lambda: _sensitive_event("put_sensitive_attribute", "put_attribute.json", stated=False),
+    ),
+    (
+        "list_sensitive_attributes",
+        "list_sensitive_attributes",
+        lambda: _sensitive_event("list_sensitive_attributes", "get_attributes.json", stated=True),
+    ),
+    (
+        "delete_sensitive_attribute",
+        "delete_sensitive_attribute",
+        lambda: _sensitive_event("delete_sensitive_attribute", "delete_attribute.json", stated=True),
+    ),
 ]
 
 
@@ -117,7 +187,7 @@ def cold_start() -> None:
     _compile_bytecode()
     print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
     header = f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
-    print(f"{header}  dynamodb calls (nudge / floor)")
+    print(f"{header}  dynamodb and kms calls (nudge / floor)")
     for folder, floor_handler, make_event in CASES:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is
@@ -216,6 +286,7 @@ def warm_requests(stack: LocalStack) -> None:
     _measure("POST /v1/events", ingest, lambda index: post(index, with_key=False), meter)
     _measure("POST /v1/events + Idempotency-Key", ingest, lambda index: post(index, with_key=True), meter)
     _measure("GET /v1/users/{user_id}/signals", read, get, meter)
+    engagement_events(ingest, template, meter)
     recommend = stack.function("recommend_transaction")
     sample = _sample("recommend_transaction", "post_recommendation.json")
 
@@ -226,6 +297,27 @@ def warm_requests(stack: LocalStack) -> None:
 
     _measure("POST /v1/transaction-recommendations", recommend, post_recommendation, meter)
     pricing_tiers(stack, meter)
+
+
+def engagement_events(ingest: LocalFunction, template: dict[str, Any], meter: _AwsCallMeter) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from benchmarks.engagement import consent_to_tracking, engagement_batch
+
+    occurred_at = datetime.now(UTC) - timedelta(hours=1)
+    with ingest.warm():
+        consenting = [consent_to_tracking(f"engaged-{index}") for index in range(30)]
+
+    def post(index: int, users: list[str]) -> dict[str, Any]:
+        event = json.loads(json.dumps(template))
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = users[index % len(users)]
+        event["body"] = json.dumps({"events": engagement_batch(EVENTS_PER_REQUEST, occurred_at)})
+        event["headers"].pop("idempotency-key", None)
+        return dict(ingest.invoke(event))
+
+    _measure("POST /v1/events, engagement, consent", ingest, lambda index: post(index, consenting), meter)
+    strangers = [f"unconsenting-{index}" for index in range(30)]
+    _measure("  ... without consent (not tracked)", ingest, lambda index: post(index, strangers), meter)
 
 
 def pricing_tiers(stack: LocalStack, meter: _AwsCallMeter) -> None:

@@ -16,6 +16,7 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local_runtime.intrinsics import Resolver
 from local_runtime.template import REGION, Template
 
 # Fake credentials: moto accepts anything, and they keep a developer's real ones out of reach.
@@ -98,7 +99,7 @@ def delivery_queue_name(rule_name: str) -> str:
 
 
 def provision(emulator: Emulator, template: Template) -> None:
-    """Create every table, bus, queue and rule that template.yaml declares."""
+    """Create every table, bus, queue, rule, secret and KMS key that template.yaml declares."""
     dynamodb, sqs, events = emulator.client("dynamodb"), emulator.client("sqs"), emulator.client("events")
     for logical_id, resource in template.resources_of_type("AWS::DynamoDB::Table").items():
         _create_table(dynamodb, template.physical_name(logical_id), resource["Properties"])
@@ -116,6 +117,7 @@ def provision(emulator: Emulator, template: Template) -> None:
     for logical_id in template.resources_of_type("AWS::SecretsManager::Secret"):
         # GenerateSecretString, as CloudFormation would: a fresh random value per emulator.
         secretsmanager.create_secret(Name=template.physical_name(logical_id), SecretString=secrets.token_urlsafe(48))
+    _create_keys(emulator.client("kms"), template)
     for logical_id in template.resources_of_type("AWS::Events::EventBus"):
         events.create_event_bus(Name=template.ref(logical_id))
     _provision_email(emulator, template)
@@ -138,6 +140,25 @@ def _provision_email(emulator: Emulator, template: Template) -> None:
         attributes = template.resolve(resource["Properties"].get("ConfigurationSetAttributes", {}))
         arguments = {"ConfigurationSetName": attributes["ConfigurationSetName"]} if attributes else {}
         sesv2.create_email_identity(EmailIdentity=template.physical_name(logical_id), **arguments)
+
+
+def _create_keys(kms: Any, template: Template) -> None:
+    """Every KMS key and alias. The emulator picks its own key ids, so the functions reach a key through its
+    alias (`Ref` of the alias is its name, the same locally and deployed); the least-privilege check maps
+    the alias to the template's key ARN (permissions.py)."""
+    created: dict[str, str] = {}
+    for logical_id, resource in template.resources_of_type("AWS::KMS::Key").items():
+        properties = resource.get("Properties", {})
+        arguments = {"Description": str(template.resolve(properties.get("Description", logical_id)))}
+        if "KeyPolicy" in properties:
+            arguments["Policy"] = json.dumps(template.resolve(properties["KeyPolicy"]))
+        key_id = kms.create_key(**arguments)["KeyMetadata"]["KeyId"]
+        if template.resolve(properties.get("EnableKeyRotation", False)) is True:
+            kms.enable_key_rotation(KeyId=key_id)
+        created[template.ref(logical_id)] = key_id
+    for logical_id in template.resources_of_type("AWS::KMS::Alias"):
+        target = Resolver(template).alias_target_key_id(logical_id)
+        kms.create_alias(AliasName=template.ref(logical_id), TargetKeyId=created[target])
 
 
 def _queue_attributes(template: Template, resource: dict[str, Any]) -> dict[str, str]:

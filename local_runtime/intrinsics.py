@@ -41,6 +41,7 @@ _NAME_PROPERTIES = {
     "AWS::IAM::Role": "RoleName",
     "AWS::Cognito::UserPoolClient": "ClientName",
     "AWS::SecretsManager::Secret": "Name",
+    "AWS::KMS::Alias": "AliasName",
     "AWS::SSM::Parameter": "Name",
     "AWS::Lambda::LayerVersion": "LayerName",
     "AWS::Serverless::LayerVersion": "LayerName",
@@ -119,6 +120,10 @@ class Resolver:
     def key_id(self, logical_id: str) -> str:
         return str(uuid.UUID(self.stable_id(logical_id, 32)))
 
+    def alias_target_key_id(self, logical_id: str) -> str:
+        """The id of the key a KMS alias points at (its TargetKeyId takes a key id or a key ARN)."""
+        return str(self.property(logical_id, "TargetKeyId")).rsplit("key/", 1)[-1]
+
     def bus_arn(self, logical_id: str) -> str:
         return arn("events", f"event-bus/{self.physical_name(logical_id)}")
 
@@ -193,6 +198,7 @@ _REF: dict[str, _Build] = {
     "AWS::SQS::Queue": Resolver.queue_url,
     "AWS::SNS::Topic": _topic_arn,
     "AWS::KMS::Key": Resolver.key_id,
+    "AWS::KMS::Alias": _name,  # alias/<name>, which KMS accepts wherever a key id is
     "AWS::SES::ConfigurationSet": _name,
     "AWS::SES::EmailIdentity": _name,
     "AWS::Events::EventBus": _name,

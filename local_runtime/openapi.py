@@ -26,7 +26,7 @@ _STATUS_TEXT = {
     404: "Not found",
     409: "Conflicts with the current state, or the same Idempotency-Key is still in progress",
     413: "The body is larger than this route accepts",
-    415: "The body is not sent as application/json",
+    415: "The body is not sent in a media type the route accepts (Content-Type)",
     422: "A field is invalid: `fields` names each one and the problem",
 }
 
@@ -34,6 +34,10 @@ _STATUS_TEXT = {
 _ACCESS_TEXT = {
     "user": "Any signed-in user.",
     "self": "The user named by `user_id`, or an admin; anyone else gets 403 before the input is read.",
+    "owner": (
+        "The user named by `user_id` only, with no admin exception (an admin may call it for their own id); "
+        "anyone else gets 403 before the input is read."
+    ),
     "admin": "Admins only; anyone else gets 403 before the input is read.",
 }
 # API Gateway answers a missing or invalid token itself, before any function runs, in its own shape.
@@ -94,7 +98,9 @@ def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
     if parameters:
         operation["parameters"] = parameters
     if endpoint.body:
-        operation["requestBody"] = {"required": True, "content": _json_content(refs, endpoint.body, "validation")}
+        schema = refs[(endpoint.body, "validation")]
+        content = {media_type: {"schema": schema} for media_type in endpoint.content_types}
+        operation["requestBody"] = {"required": True, "content": content}
     return operation
 
 

@@ -21,13 +21,13 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local_runtime.intrinsics import REGION, arn
+from local_runtime.intrinsics import REGION, Resolver, arn
 from local_runtime.lambdas import invoking_function
 from local_runtime.template import ROOT, Template
 
@@ -108,10 +108,11 @@ class Statement:
 
 
 class Policies:
-    """The inline IAM statements of each function's role."""
+    """The inline IAM statements of each function's role, and the template's KMS aliases (name -> key ARN)."""
 
-    def __init__(self, statements: dict[str, list[Statement]]) -> None:
+    def __init__(self, statements: dict[str, list[Statement]], key_aliases: dict[str, str] | None = None) -> None:
         self.statements = statements
+        self.key_aliases = key_aliases or {}
 
     @classmethod
     def of_translated(cls, translated: dict[str, Any], template: Template) -> Policies:
@@ -130,7 +131,7 @@ class Policies:
             statements[logical_id] = [
                 Statement.parse(statement) for document in documents for statement in _as_list(document["Statement"])
             ]
-        return cls(statements)
+        return cls(statements, _key_aliases(resolver))
 
     @classmethod
     def of_template_file(cls, path: Path, template: Template) -> Policies:
@@ -142,6 +143,13 @@ class Policies:
 
     def denials(self, call: AwsCall) -> list[Denial]:
         return [Denial(call, access) for access in call.accesses if not self.allows(call.function_id, access)]
+
+
+def _key_aliases(template: Template) -> dict[str, str]:
+    aliases = template.resources_of_type("AWS::KMS::Alias")
+    return {
+        template.ref(alias): arn("kms", f"key/{Resolver(template).alias_target_key_id(alias)}") for alias in aliases
+    }
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -253,6 +261,19 @@ def _ses(operation: str, params: dict[str, Any]) -> list[Access]:
     return needed
 
 
+def _kms(operation: str, params: dict[str, Any], key_aliases: Mapping[str, str]) -> list[Access]:
+    """IAM authorizes a key named by its alias (name or ARN) as the key the alias points to."""
+    named = str(params.get("KeyId", ""))
+    if not named:  # a Decrypt that leaves the key to the ciphertext: which one it is is not known here
+        return [Access(f"kms:{operation}", "*")]
+    alias = "alias/" + named.split(":alias/", 1)[1] if ":alias/" in named else named
+    if alias.startswith("alias/"):
+        resource = key_aliases.get(alias, arn("kms", alias))
+    else:
+        resource = named if named.startswith("arn:") else arn("kms", f"key/{named}")
+    return [Access(f"kms:{operation}", resource)]
+
+
 _DESCRIBERS: dict[str, Callable[[str, dict[str, Any]], list[Access]]] = {
     "dynamodb": _dynamodb,
     "secretsmanager": _secretsmanager,
@@ -263,9 +284,14 @@ _DESCRIBERS: dict[str, Callable[[str, dict[str, Any]], list[Access]]] = {
 }
 
 
-def accesses(service: str, operation: str, params: dict[str, Any]) -> tuple[Access, ...]:
-    """What IAM checks for this call. A service not described here needs its action on `*`, which only
-    a statement with `Resource: "*"` grants: add the service's resources here when a function uses it."""
+def accesses(
+    service: str, operation: str, params: dict[str, Any], key_aliases: Mapping[str, str] | None = None
+) -> tuple[Access, ...]:
+    """What IAM checks for this call (`key_aliases`: KMS alias name -> key ARN). A service not described here
+    needs its action on `*`, which only a statement with `Resource: "*"` grants: add the service's resources
+    here when a function uses it."""
+    if service == "kms":
+        return tuple(_kms(operation, params, key_aliases or {}))
     describe = _DESCRIBERS.get(service)
     if describe is None:
         return (Access(f"{service}:{operation}", "*"),)
@@ -302,7 +328,8 @@ class CallRecorder:
         if function_id is None:  # the runtime's own calls (provisioning, delivery, tests' reads)
             return
         service = model.service_model.signing_name
-        call = AwsCall(function_id, f"{service}:{model.name}", accesses(service, model.name, params))
+        needs = accesses(service, model.name, params, self.policies.key_aliases)
+        call = AwsCall(function_id, f"{service}:{model.name}", needs)
         denied = self.policies.denials(call)
         with self._lock:
             for captured in self._captures:

@@ -1,8 +1,10 @@
-"""Demo data: a few users whose behaviour differs enough to tell them apart, ingested through
-the same domain code the API uses."""
+"""Demo data: a few users whose behaviour differs enough to tell them apart, with profiles and
+consent that differ too (time zones, interests, channels, behavioral tracking given or not), written
+through the same domain code the API uses."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -21,6 +23,98 @@ _PROFILES = [
     ("demo-big-spender", 8, Decimal("1.25"), 6, 0.8, 600, False),
     ("demo-flexible", 3, Decimal("0.90"), 10, 0.9, 1800, True),
     ("demo-average", 5, Decimal("1.00"), 5, 0.6, 7200, True),
+]
+
+
+# (user, profile as PUT takes it, consent as PUT .../consent takes it). demo-flexible and demo-new-user
+# have not consented to behavioral tracking; demo-new-user answered no to everything.
+DEMO_PROFILES: list[tuple[str, dict[str, object], dict[str, object]]] = [
+    (
+        "demo-user",
+        {
+            "email": "demo-user@example.com",
+            "phone": "+12125550101",
+            "name": "Dana Demo",
+            "time_zone": "America/New_York",
+            "demographics": {
+                "age_range": "25-34",
+                "location": {"country": "US", "state": "NY"},
+                "languages": ["en-US"],
+            },
+            "interests": {"categories": ["TRAVEL", "TECH_SAAS"], "brands": ["brand-skyway"]},
+            "notification_preferences": {
+                "email": {"enabled": True, "frequency": "daily"},
+                "sms": {"enabled": True},
+                "quiet_hours": {"start": "22:00", "end": "07:00"},
+            },
+        },
+        {
+            "personalized_notifications": {"enabled": True, "channels": {"email": True, "sms": True}},
+            "behavioral_tracking": True,
+        },
+    ),
+    (
+        "demo-big-spender",
+        {
+            "email": "big.spender@example.co.uk",
+            "phone": "+447700900123",
+            "time_zone": "Europe/London",
+            "demographics": {
+                "age_range": "45-54",
+                "location": {"country": "GB", "city": "London"},
+                "languages": ["en-GB"],
+            },
+            "interests": {"categories": ["FASHION", "TRAVEL", "BEAUTY"], "brands": ["brand-luxe", "brand-skyway"]},
+            "notification_preferences": {
+                "email": {"enabled": True, "frequency": "instant"},
+                "whatsapp": {"enabled": True},
+            },
+        },
+        {
+            "personalized_notifications": {"enabled": True, "channels": {"email": True, "whatsapp": True}},
+            "behavioral_tracking": True,
+            "marketing_emails": True,
+            "analytics_sharing": True,
+        },
+    ),
+    (
+        "demo-flexible",
+        {
+            "email": "flexible@example.in",
+            "time_zone": "Asia/Kolkata",
+            "demographics": {
+                "location": {"country": "IN", "state": "KA", "city": "Bengaluru"},
+                "languages": ["en-IN", "hi"],
+            },
+            "interests": {"categories": ["EDUCATION", "TECH_SAAS", "GAMING"]},
+            "notification_preferences": {
+                "email": {"enabled": True, "frequency": "weekly"},
+                "quiet_hours": {"start": "23:00", "end": "08:00"},
+            },
+        },
+        {"personalized_notifications": {"enabled": True, "channels": {"email": True}}, "research_participation": True},
+    ),
+    (
+        "demo-average",
+        {
+            "email": "average@example.com.au",
+            "phone": "+61491570156",
+            "time_zone": "Australia/Sydney",
+            "demographics": {
+                "age_range": "35-44",
+                "location": {"country": "AU", "state": "NSW"},
+                "languages": ["en-AU"],
+            },
+            "interests": {"categories": ["SPORTS", "FOOD_BEVERAGE", "OUTDOORS"]},
+            "notification_preferences": {"sms": {"enabled": True}, "quiet_hours": {"start": "21:30", "end": "06:30"}},
+        },
+        {
+            "personalized_notifications": {"enabled": True, "channels": {"sms": True}},
+            "behavioral_tracking": True,
+            "analytics_sharing": True,
+        },
+    ),
+    ("demo-new-user", {"email": "new-user@example.com"}, {}),
 ]
 
 
@@ -73,5 +167,56 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
     store = ingestion_tables()
     for profile in _PROFILES:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
+    seed_profiles(now)
     metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics
     return [*(profile[0] for profile in _PROFILES), DEMO_NEW_USER]
+
+
+def seed_profiles(now: datetime) -> None:
+    """Each demo user's profile and consent, as the user would have set them (from the seed's own address)."""
+    from nudge.config import consent_policy_version
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile import ProfileFields
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.profiles.user_profiles import profile_writes, replace_profile
+    from nudge.users.actor import Actor
+
+    tables = profile_writes()
+    for user, profile, consent in DEMO_PROFILES:
+        actor = Actor(user, is_admin=False, source_ip="127.0.0.1", user_agent="nudge-seed")
+        fields = ProfileFields.model_validate(profile)
+        replace_profile(tables, actor, user, fields, now)
+        change_consent(
+            profile_table(), actor, user, ConsentSettings.model_validate(consent), now, consent_policy_version()
+        )
+        if fields.interests.categories:
+            _seed_engagement(user, fields.interests.categories, now)
+
+
+def _seed_engagement(user: str, categories: Sequence[str], now: datetime) -> None:
+    """Some browsing of the user's interests over a week and a completed survey, so `behavioral` has
+    something to show: ingestion keeps them only for the users who consented to behavioral tracking."""
+    from nudge.behavior.events import BehavioralEvent
+    from nudge.behavior.ingestion import ingest_events
+    from nudge.behavior.ingestion_tables import ingestion_tables
+
+    events: list[dict[str, object]] = [
+        {
+            "event_id": f"{user}-view-{day}-{category}",
+            "type": "product_view",
+            "product_id": f"product-{category.lower()}-{day}",
+            "category": category,
+            "occurred_at": (now - timedelta(days=day, hours=index + 1)).isoformat(),
+        }
+        for day in range(0, 7, 2)
+        for index, category in enumerate(categories[: day // 2 + 1])
+    ]
+    survey: dict[str, object] = {
+        "event_id": f"{user}-survey-1",
+        "type": "survey_complete",
+        "survey_id": "survey-welcome",
+    }
+    events.append(survey | {"category": categories[0], "occurred_at": (now - timedelta(days=1)).isoformat()})
+    adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
+    ingest_events(ingestion_tables(), user, adapter.validate_python(events), now)

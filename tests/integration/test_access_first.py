@@ -42,11 +42,21 @@ def test_every_admin_route_refuses_a_non_admin_whatever_the_input(stack: LocalSt
 
 
 def test_every_own_data_route_refuses_another_user_whatever_the_input(stack: LocalStack, api: Api) -> None:
-    own_routes = [(method, path) for method, path, access in _endpoints(stack) if access == "self"]
+    own_routes = [(method, path) for method, path, access in _endpoints(stack) if access in ("self", "owner")]
     assert own_routes
     for method, path in own_routes:
         answer = api.call(method, _concrete(path, "someone-else") + "?unknown=1", body='{"broken": ', user="plain-user")
         assert answer.status == 403, f"{method} {path}: {answer.status} {answer.body}"
+
+
+def test_every_owner_route_refuses_anyone_else_admins_included_whatever_the_input(stack: LocalStack, api: Api) -> None:
+    owner_routes = [(method, path) for method, path, access in _endpoints(stack) if access == "owner"]
+    assert len(owner_routes) >= 3
+    for method, path in owner_routes:
+        for admin in (False, True):
+            target = _concrete(path, "someone-else") + "?unknown=1"
+            answer = api.call(method, target, body='{"broken": ', user="plain-user", admin=admin)
+            assert answer.status == 403, f"{method} {path} (admin: {admin}): {answer.status} {answer.body}"
 
 
 def test_the_issues_examples(api: Api, user: str) -> None:

@@ -16,7 +16,6 @@ from local_runtime.runtime import LocalStack
 from local_runtime.template import ACCOUNT_ID, REGION
 from nudge.audit.audit_table import AuditTable
 from nudge.privacy.erasure import subject_of
-from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
 from nudge.profiles.profile_table import profile_table
 from nudge.users.personal_data import Erasure
 from tests.builders import created
@@ -59,22 +58,16 @@ def erased_events(stack: LocalStack) -> Iterator[Callable[[], list[dict[str, Any
     sqs.delete_queue(QueueUrl=url)
 
 
-def seed_everywhere(api: Api, user: str, admin: str, email: str) -> None:
-    """The user in every table that can hold data about them, through the routes and the stores: events,
-    archetype, a recommendation and its selection, tiers under an experiment (an assignment), a settled tier
-    selection, an admin's override (audited), a request with an Idempotency-Key, consent with its history and
-    activity, and a profile with an email address."""
+def seed_everywhere(api: Api, user: str, admin: str) -> str:
+    """The user in every table that can hold data about them, through the routes: events, archetype, a
+    recommendation and its selection, tiers under an experiment (an assignment), a settled tier selection,
+    a profile with an address, consents, a sensitive attribute, an admin's override (audited), and a
+    request with an Idempotency-Key. Returns the address on file."""
     populate(api, user, admin)
     batch = {"events": [created(f"{user}-keyed")]}
     keyed = api.call("POST", "/v1/events", batch, user=user, headers={"Idempotency-Key": f"key-{user}"})
     assert keyed.status == 200, keyed.body
-    profiles = profile_table()
-    update = apply_consent(
-        ConsentRecord(), ConsentSettings(marketing_emails=True), datetime.now(UTC), "203.0.113.9", "app/2.0", "v3"
-    )
-    assert profiles.save_consent(user, update.record, 0, update.changes)
-    profile = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "PROFILE"}, "email": {"S": email}}
-    api.stack.emulator.client("dynamodb").put_item(TableName=profiles.name, Item=profile)
+    return f"{user}@example.com"
 
 
 def request(api: Api, user: str, as_user: str, admin: bool = False) -> Any:
@@ -88,8 +81,7 @@ def run_worker(stack: LocalStack) -> None:
 def test_erasure_leaves_no_item_naming_the_user_in_any_table(
     api: Api, stack: LocalStack, user: str, erased_events: Callable[[], list[dict[str, Any]]]
 ) -> None:
-    admin, email = ids("admin"), f"{user}@example.com"
-    seed_everywhere(api, user, admin, email)
+    email = seed_everywhere(api, user, ids("admin"))
     holding = {table for table, _ in items_naming(stack, user)}
     assert holding == {
         "BehaviorTable",
@@ -98,6 +90,7 @@ def test_erasure_leaves_no_item_naming_the_user_in_any_table(
         "AuditTable",
         "IdempotencyTable",
         "ProfileTable",
+        "SensitiveAttributeTable",
     }
 
     started = time.monotonic()
@@ -113,7 +106,7 @@ def test_erasure_leaves_no_item_naming_the_user_in_any_table(
     assert erasure.requested_by == "user"
     assert erasure.tables["IdempotencyTable"] == Erasure(deleted={"idempotency_records": 1})
     assert erasure.tables["ProfileTable"] == Erasure(
-        deleted={"consent": 1, "consent_history": 1, "activity": 1, "other_items": 1}
+        deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}
     )
     assert erasure.tables["AuditTable"] == Erasure(anonymized={"records_about_user": 1, "records_by_user": 0})
     assert erasure.confirmation == "sent"
@@ -201,7 +194,7 @@ def test_an_unknown_user_is_erased_with_zero_counts_and_no_email(api: Api, stack
 def test_a_failed_attempt_resumes_at_the_table_it_stopped_at(
     api: Api, stack: LocalStack, user: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seed_everywhere(api, user, ids("admin"), f"{user}@example.com")
+    seed_everywhere(api, user, ids("admin"))
     erased: list[str] = []
     original = AuditTable.erase_user
 

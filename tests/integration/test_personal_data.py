@@ -23,6 +23,8 @@ from nudge.behavior.behavior_export import BehaviorExport
 from nudge.defaults.recommendation_export import RecommendationExport
 from nudge.privacy.erasure_models import ErasureView
 from nudge.privacy.user_data import export_user_data
+from nudge.profiles.profile_export import ProfileExport
+from nudge.sensitive.sensitive_export import SensitiveAttributeExport
 from nudge.users.actor import Actor
 from nudge.users.personal_data import Erasure, UserDataExport
 from tests.builders import answered, created
@@ -32,6 +34,16 @@ from tests.integration.test_pricing_tiers_api import new_booking, offered, selec
 CONSOLE = {"user-agent": "nudge-console/3.0"}
 ERASED = "(erased)"
 PRIVACY_ADMIN = "privacy-admin"
+STATED_RELIGION = "Baha'i (4c1e)"
+TABLES = {
+    "BehaviorTable",
+    "RecommendationTable",
+    "AnchoringTable",
+    "AuditTable",
+    "ProfileTable",
+    "SensitiveAttributeTable",
+    "IdempotencyTable",
+}
 
 
 @dataclass
@@ -77,7 +89,8 @@ class Footprint:
 def populate(api: Api, user: str, admin: str) -> Footprint:
     """A user with something in every table that holds personal data, made through the routes: events,
     a stored archetype, a recommendation and its selection, tiers shown under an experiment (an
-    assignment), a settled tier selection, and an admin's override (audited)."""
+    assignment), a settled tier selection, a profile, two consents given, an admin's override (audited)
+    and a sensitive attribute."""
     events = [created(f"{user}-r{i}", offered="600.00", amount="700.00") for i in range(3)]
     events.append(answered(f"{user}-a0", "accepted", response_time=300))
     assert api.call("POST", "/v1/events", {"events": events}, user=user).status == 200
@@ -95,9 +108,15 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     selection = select(api, user, booking)
     assert selection.status == 200, selection.body
     assert settle(api, selection.body["selection_id"], "completed", user).status == 200
+    profile = {"email": f"{user}@example.com", "time_zone": "Europe/Lisbon", "interests": {"categories": ["TRAVEL"]}}
+    assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
+    consent = {"behavioral_tracking": True, "marketing_emails": True}
+    assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user, headers=CONSOLE).status == 200
     override = {"archetype": "high_flexibility", "reason": "Verified host account"}
     answer = api.call("PUT", f"/v1/users/{user}/archetype", override, user=admin, admin=True, headers=CONSOLE)
     assert answer.status == 200, answer.body
+    stated = {"value": STATED_RELIGION, "consent": True}
+    assert api.call("PUT", f"/v1/users/{user}/sensitive-attributes/religion", stated, user=user).status == 200
     return Footprint(
         [event["event_id"] for event in events],
         recommendation_id,
@@ -154,7 +173,8 @@ def items_naming(stack: LocalStack, user: str) -> list[tuple[str, dict[str, Any]
     found = []
     for logical_id in stack.template.resources_of_type("AWS::DynamoDB::Table"):
         for page in client.get_paginator("scan").paginate(TableName=stack.template.ref(logical_id)):
-            found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item)]
+            # repr: sealed values are binary
+            found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item, default=repr)]
     return found
 
 
@@ -168,10 +188,7 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
 
     exported = privacy.export(user)
 
-    assert (exported.user_id, set(exported.tables)) == (
-        user,
-        {"BehaviorTable", "RecommendationTable", "AnchoringTable", "AuditTable", "ProfileTable", "IdempotencyTable"},
-    )
+    assert (exported.user_id, set(exported.tables)) == (user, TABLES)
     behavior = section(exported, "BehaviorTable", BehaviorExport)
     assert sorted(stored.event.event_id for stored in behavior.events) == sorted(made.event_ids)
     assert behavior.signals is not None
@@ -212,6 +229,23 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
         "nudge-console/3.0",
     )
     assert audit.by_user == []
+    profile = section(exported, "ProfileTable", ProfileExport)
+    assert profile.profile is not None
+    assert (profile.profile.fields.email, profile.profile.fields.interests.categories) == (
+        f"{user}@example.com",
+        ["TRAVEL"],
+    )
+    assert profile.consent is not None
+    assert (profile.consent.settings.behavioral_tracking, profile.consent.settings.marketing_emails) == (True, True)
+    assert sorted((change.purpose, change.user_agent) for change in profile.consent_history) == [
+        ("behavioral_tracking", "nudge-console/3.0"),
+        ("marketing_emails", "nudge-console/3.0"),
+    ]
+    assert profile.last_active_at is not None
+    assert profile.other_items == []
+    [attribute] = section(exported, "SensitiveAttributeTable", SensitiveAttributeExport).attributes
+    assert attribute.name == "religion"
+    assert STATED_RELIGION not in exported.model_dump_json()  # names and times only: the value is the user's alone
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
     assert as_json["AuditTable"]["about_user"][0]["after"]["override"]["archetype"] == "high_flexibility"
@@ -250,7 +284,8 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "RecommendationTable": Erasure(deleted={"recommendations": 1}),
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
-        "ProfileTable": Erasure(deleted={"activity": 1}),
+        "ProfileTable": Erasure(deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}),
+        "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
         "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
     }
     assert items_naming(stack, user) == []
@@ -277,14 +312,7 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
     again = privacy.erase(user)
 
-    assert set(again.tables) == {
-        "BehaviorTable",
-        "RecommendationTable",
-        "AnchoringTable",
-        "AuditTable",
-        "ProfileTable",
-        "IdempotencyTable",
-    }
+    assert set(again.tables) == TABLES
     for table, erasure in again.tables.items():
         assert set(erasure.deleted.values()) | set(erasure.anonymized.values()) <= {0}, table
 

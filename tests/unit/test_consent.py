@@ -58,3 +58,13 @@ def test_asking_for_what_is_already_stored_changes_nothing() -> None:
 
     assert update.changes == []
     assert update.record == record
+
+
+def test_a_first_answer_consenting_to_nothing_is_recorded_under_the_policy() -> None:
+    update = apply_consent(ConsentRecord(), ConsentSettings(), NOW, "203.0.113.9", "app/1.0", "2026-11")
+
+    assert update.changes == []
+    assert (update.record.version, update.record.policy_version, update.record.updated_at) == (1, "2026-11", NOW)
+    assert apply_consent(update.record, ConsentSettings(), NOW + timedelta(days=1), "", "", "2026-12").record == (
+        update.record
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from local_runtime.intrinsics import UnsupportedIntrinsic
+from local_runtime.intrinsics import Resolver, UnsupportedIntrinsic
 from local_runtime.template import Template
 
 ARN_PREFIX = "arn:aws:{service}:us-east-1:123456789012:"
@@ -184,3 +184,23 @@ def test_sub_and_getatt_strings_resolve_through_the_same_rules() -> None:
 
     assert template.resolve({"Fn::Sub": "${Bus.Arn}|${Bus}"}) == _arn("events", "event-bus/b") + "|b"
     assert template.resolve({"Fn::GetAtt": "Bus.Arn"}) == _arn("events", "event-bus/b")
+
+
+def test_kms_alias_ref_is_its_name_and_its_target_is_the_keys_id() -> None:
+    template = _template(
+        {
+            "Key": {"Type": "AWS::KMS::Key"},
+            "Alias": {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {"AliasName": {"Fn::Sub": "alias/${AWS::StackName}/k"}, "TargetKeyId": {"Ref": "Key"}},
+            },
+            "ByArn": {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {"AliasName": "alias/x", "TargetKeyId": {"Fn::GetAtt": ["Key", "Arn"]}},
+            },
+        }
+    )
+
+    assert template.ref("Alias") == "alias/stack/k"
+    assert Resolver(template).alias_target_key_id("Alias") == template.ref("Key")
+    assert Resolver(template).alias_target_key_id("ByArn") == template.ref("Key")

@@ -164,3 +164,37 @@ def test_role_policies_are_read_from_the_translated_template_with_intrinsics_res
 
     assert policies.allows("Fn", Access("sqs:SendMessage", "arn:aws:sqs:us-east-1:123456789012:stack-Queue"))
     assert [denial.access.resource for denial in policies.denials(call)] == [TABLE + "stack-Other"]
+
+
+def test_kms_calls_are_authorized_against_the_key_an_alias_names() -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-001122334455"
+    aliases = {"alias/stack/secrets": key}
+    alias_arn = "arn:aws:kms:us-east-1:123456789012:alias/stack/secrets"
+
+    for named in ("alias/stack/secrets", alias_arn, key, "0f1e2d3c-aaaa-bbbb-cccc-001122334455"):
+        assert accesses("kms", "Decrypt", {"KeyId": named}, aliases) == (Access("kms:Decrypt", key),), named
+    assert accesses("kms", "GenerateDataKey", {"KeyId": "alias/elsewhere"}, aliases) == (
+        Access("kms:GenerateDataKey", "arn:aws:kms:us-east-1:123456789012:alias/elsewhere"),
+    )
+    # A Decrypt that leaves the key to the ciphertext cannot be told apart locally: only Resource "*" allows it.
+    assert accesses("kms", "Decrypt", {"CiphertextBlob": b"..."}, aliases) == (Access("kms:Decrypt", "*"),)
+
+
+def test_the_templates_aliases_map_to_their_keys_arns() -> None:
+    translated = {
+        "Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {}},
+            "ByRef": {"Type": "AWS::KMS::Alias", "Properties": {"AliasName": "alias/a", "TargetKeyId": {"Ref": "Key"}}},
+            "ByArn": {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {
+                    "AliasName": {"Fn::Sub": "alias/${AWS::StackName}/b"},
+                    "TargetKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+                },
+            },
+        }
+    }
+    template = Template("stack", translated)
+    key = template.get_att("Key", "Arn")
+
+    assert Policies.of_translated(translated, template).key_aliases == {"alias/a": key, "alias/stack/b": key}

@@ -51,6 +51,13 @@ def sesv2() -> Any:
     return boto3.client("sesv2")
 
 
+@cache
+def kms() -> Any:  # typed Any: the development environment installs no KMS stubs (boto3-stubs[kms])
+    import boto3
+
+    return boto3.client("kms")
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
@@ -58,3 +65,4 @@ def reset() -> None:
     secretsmanager.cache_clear()
     events.cache_clear()
     sesv2.cache_clear()
+    kms.cache_clear()

@@ -49,3 +49,8 @@ def archetype_cache_ttl() -> timedelta:
 def recalculation_segments() -> int:
     """Parallel scan segments of the nightly recalculation (RECALCULATION_SEGMENTS)."""
     return whole_number("RECALCULATION_SEGMENTS", 16, minimum=2)
+
+
+def consent_policy_version() -> str:
+    """The privacy policy version a consent change is recorded under (the template's ConsentPolicyVersion)."""
+    return text("CONSENT_POLICY_VERSION")

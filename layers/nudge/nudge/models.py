@@ -4,8 +4,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, WithJsonSchema
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
+
+from nudge.errors import RequestInvalid
 
 
 class NudgeModel(BaseModel):
@@ -24,6 +26,12 @@ def field_path(location: Sequence[int | str]) -> str:
         elif "." not in part:
             path += f".{part}" if path else part
     return path
+
+
+def request_invalid(error: ValidationError) -> RequestInvalid:
+    """A validation failure as the 422 naming each field. A rule over a whole body (a model validator)
+    has no field of its own: it names the body."""
+    return RequestInvalid([(field_path(problem["loc"]) or "body", problem["msg"]) for problem in error.errors()])
 
 
 def _json_number(value: Any, info: ValidationInfo) -> Any:

@@ -85,17 +85,17 @@ def correlation_id(event: Mapping[str, Any]) -> str | None:
     return None
 
 
-def observed(handler: Handler) -> Handler:
+def observed(handler: Handler, log_event: bool | None = None) -> Handler:
     """A Lambda handler with the request context and correlation id in every log line and its metrics
     flushed at the end (only when it recorded any: a read-only request has none, and that is not worth a
-    warning)."""
+    warning). `log_event` None leaves logging the event to POWERTOOLS_LOGGER_LOG_EVENT; False never logs it."""
     instrumented: Handler | None = None
 
     @wraps(handler)
     def wrapper(event: dict[str, Any], context: Any) -> Any:
         nonlocal instrumented
         if instrumented is None:
-            instrumented = logger().inject_lambda_context(handler)
+            instrumented = logger().inject_lambda_context(handler, log_event=log_event)
         logger().set_correlation_id(correlation_id(event))
         try:
             return instrumented(event, context)

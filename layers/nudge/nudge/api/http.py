@@ -30,16 +30,17 @@ from nudge.errors import (
     RequestInvalid,
     UnsupportedMediaType,
 )
-from nudge.models import NudgeModel, field_path
+from nudge.models import NudgeModel, request_invalid
 from nudge.observability import logger, observed
 
 JSON_HEADERS = {"content-type": "application/json"}
 # Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
-Access = Literal["user", "self", "admin"]
+Access = Literal["user", "self", "owner", "admin"]
 """Who may call a route, checked before any input is looked at: any signed-in user; the user named
-by the `user_id` path parameter (or an admin); admins only."""
+by the `user_id` path parameter (or an admin); that user only, with no admin exception (sensitive
+data); admins only."""
 
 
 class FieldProblem(NudgeModel):
@@ -75,6 +76,10 @@ class Endpoint(NamedTuple):
     tag: str = "nudge"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     status: int = 200  # the success status: 201 for a creation, 202 for work accepted to run later
+    content_types: tuple[str, ...] = ("application/json",)  # the body's accepted media types
+    # False where requests carry values no log may hold: the event is then never logged, not even with
+    # POWERTOOLS_LOGGER_LOG_EVENT switched on to debug.
+    logs_event: bool = True
 
     @property
     def route_key(self) -> str:
@@ -107,11 +112,6 @@ def _respond(status: int, body: BaseModel) -> dict[str, Any]:
     return {"statusCode": status, "headers": JSON_HEADERS, "body": body.model_dump_json()}
 
 
-def _request_invalid(error: ValidationError) -> RequestInvalid:
-    # A rule over the whole body (a model validator) has no field of its own: it names the body.
-    return RequestInvalid([(field_path(problem["loc"]) or "body", problem["msg"]) for problem in error.errors()])
-
-
 def _decoded_body(event: Mapping[str, Any]) -> str:
     body = event.get("body") or ""
     if not event.get("isBase64Encoded"):
@@ -122,11 +122,11 @@ def _decoded_body(event: Mapping[str, Any]) -> str:
         raise MalformedRequest("the request body is not UTF-8 text", field="body") from error
 
 
-def _raw_body(event: Mapping[str, Any], max_bytes: int) -> str:
+def _raw_body(event: Mapping[str, Any], max_bytes: int, content_types: tuple[str, ...]) -> str:
     headers = event.get("headers") or {}
     content_type = headers.get("content-type", "application/json")
-    if not content_type.startswith("application/json"):
-        raise UnsupportedMediaType(f"must be application/json, got {content_type}", field="Content-Type")
+    if not content_type.startswith(content_types):
+        raise UnsupportedMediaType(f"must be {' or '.join(content_types)}, got {content_type}", field="Content-Type")
     raw = _decoded_body(event)
     if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
         raise PayloadTooLarge(f"the body must be at most {max_bytes} bytes", field="body")
@@ -148,9 +148,9 @@ def _refuse_constant(name: str) -> None:
     raise MalformedRequest(f"{name} is not a JSON number", field="body")
 
 
-def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], max_bytes: int) -> Model:
+def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], spec: Endpoint) -> Model:
     """Strict JSON: a number is a JSON number, a boolean a JSON boolean; duplicate keys are refused."""
-    raw = _raw_body(event, max_bytes)
+    raw = _raw_body(event, spec.max_body_bytes, spec.content_types)
     try:
         json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
     except ValueError as error:  # JSONDecodeError, and surrogates that are not text
@@ -158,7 +158,7 @@ def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], 
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
-        raise _request_invalid(error) from error
+        raise request_invalid(error) from error
 
 
 def _validated[Model: BaseModel](model: type[Model], values: Mapping[str, Any]) -> Model:
@@ -166,7 +166,7 @@ def _validated[Model: BaseModel](model: type[Model], values: Mapping[str, Any]) 
     try:
         return model.model_validate(values)
     except ValidationError as error:
-        raise _request_invalid(error) from error
+        raise request_invalid(error) from error
 
 
 def _api_call(spec: Endpoint, event: Mapping[str, Any], context: Any) -> ApiCall:
@@ -184,6 +184,8 @@ def _authorize(spec: Endpoint, call: ApiCall, event: Mapping[str, Any]) -> None:
         call.actor.ensure_admin()
     elif spec.access == "self":
         call.actor.ensure_can_access(str((event.get("pathParameters") or {}).get("user_id", "")))
+    elif spec.access == "owner":
+        call.actor.ensure_owner(str((event.get("pathParameters") or {}).get("user_id", "")))
 
 
 def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:
@@ -195,7 +197,7 @@ def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]
     elif event.get("queryStringParameters"):  # a route without query parameters refuses any, as bodies do
         raise RequestInvalid([(name, "Extra inputs are not permitted") for name in event["queryStringParameters"]])
     if spec.body:
-        arguments["body"] = _parse_body(spec.body, event, spec.max_body_bytes)
+        arguments["body"] = _parse_body(spec.body, event, spec)
     return arguments
 
 
@@ -205,7 +207,7 @@ class HttpFunction:
     def __init__(self, spec: Endpoint, serve: Callable[..., BaseModel]) -> None:
         self.endpoint = spec
         self._serve = serve
-        self._observed = observed(self._handle)
+        self._observed = observed(self._handle, log_event=None if spec.logs_event else False)
 
     def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         result: dict[str, Any] = self._observed(event, context)

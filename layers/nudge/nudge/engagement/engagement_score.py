@@ -27,12 +27,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from nudge.engagement.engagement_events import EngagementEvent
 from nudge.models import NudgeModel
+
+if TYPE_CHECKING:
+    # Only ingestion has events; the readers of a score (profile routes) never load the event models.
+    from nudge.engagement.engagement_events import EngagementEvent
 
 SCORE_WEIGHTS = {"survey_complete": 10, "survey_start": 5, "notification_click": 3, "product_view": 2}
 ACTIVE_DAY_POINTS = 1

@@ -15,6 +15,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
+from nudge.sensitive.sensitive_table import sensitive_attribute_table
 from nudge.users.personal_data import HoldsNoPersonalData, HoldsPersonalData, Registry
 
 REGISTRY: Registry = MappingProxyType(
@@ -27,10 +28,17 @@ REGISTRY: Registry = MappingProxyType(
         ),
         "AnchoringTable": HoldsPersonalData(anchoring_table, "tier impressions per booking and tier selections"),
         "ProfileTable": HoldsPersonalData(
-            profile_table, "consent with its history and opt-in dates, and when Nudge last heard from the user"
+            profile_table,
+            "the profile (contact details, demographics, interests, notification preferences), consent with its "
+            "history and opt-in dates, and when Nudge last heard from the user",
         ),
         "AuditTable": HoldsPersonalData(
             audit_table, "admin actions on the user; actions the user took as an admin, with source IP and user agent"
+        ),
+        "SensitiveAttributeTable": HoldsPersonalData(
+            sensitive_attribute_table,
+            "sensitive attributes the user stated with consent, encrypted; exported as names and consent times "
+            "(values only to the user: nudge.sensitive.attributes.reveal_for_owner)",
         ),
         "IdempotencyTable": HoldsPersonalData(
             idempotency_table,

@@ -1,8 +1,10 @@
-"""The category taxonomy: what interests, events and products are about.
+"""The category taxonomy: what interests, events and products are about. One module, so every
+capability names the same ids.
 
 Closed on purpose: an interest vector is bounded by it, and it holds no special category of personal
-data (health, religion, politics, sexuality, ethnicity), so nothing derived from behavior can say
-anything about those.
+data (health, religion, politics, sexuality, ethnicity), so neither what a user states nor anything
+derived from behavior can say anything about those. tests/unit/test_special_categories.py keeps
+it that way.
 """
 
 from typing import Literal, get_args
@@ -26,5 +28,7 @@ Category = Literal[
     "RETAIL",
     "SUSTAINABILITY",
     "BUSINESS_SERVICES",
+    "OUTDOORS",
+    "ARTS_CRAFTS",
 ]
-CATEGORIES: tuple[str, ...] = get_args(Category)
+CATEGORIES: tuple[Category, ...] = get_args(Category)

@@ -89,7 +89,9 @@ def apply_consent(
     user_agent: str,
     policy_version: str,
 ) -> ConsentUpdate:
-    """The record after the user asks for `wanted`, and one history entry per purpose that changed."""
+    """The record after the user asks for `wanted`, and one history entry per purpose that changed. The
+    record's version moves when something changed or this is the user's first answer; otherwise nothing
+    needs writing."""
     before, after = purposes(current.settings), purposes(wanted)
     changes = [
         ConsentChange(
@@ -105,13 +107,16 @@ def apply_consent(
         if value != before[purpose]
     ]
     channels = wanted.personalized_notifications.channels
+    # The first answer is recorded even when it consents to nothing: "declined under this policy" is not
+    # "never asked".
+    recorded = bool(changes) or current.version == 0
     record = ConsentRecord(
         settings=wanted,
         changed_at=current.changed_at | {change.purpose: now for change in changes},
         sms_opt_in_at=current.sms_opt_in_at or (now if channels.sms else None),
         whatsapp_opt_in_at=current.whatsapp_opt_in_at or (now if channels.whatsapp else None),
-        policy_version=policy_version if changes else current.policy_version,
-        updated_at=now if changes else current.updated_at,
-        version=current.version + 1 if changes else current.version,
+        policy_version=policy_version if recorded else current.policy_version,
+        updated_at=now if recorded else current.updated_at,
+        version=current.version + 1 if recorded else current.version,
     )
     return ConsentUpdate(record=record, changes=changes)

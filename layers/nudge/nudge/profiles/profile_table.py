@@ -6,12 +6,13 @@ Item shapes (nothing outside this module builds these keys):
   optimistic locking).
 - history:  pk=USER#<user_id>, sk=CONSENT_HISTORY#<changed_at UTC>#<nn>, one ConsentChange each;
   written with the consent change in one transaction, never updated.
+- profile:  pk=USER#<user_id>, sk=PROFILE, a ProfileRecord (`fields` as a map, `version` for optimistic
+  locking). It holds what the user states, never a special category of personal data.
 - activity: pk=USER#<user_id>, sk=ACTIVITY, `last_active_at` (ISO 8601 UTC, when Nudge last received
   an event or a profile or consent change from the user) and `activity_shard` ("0".."15"): the keys
   of the UsersByLastActive index, where the retention job finds users inactive since a date with
   one range query per shard, never a scan. `retention_warned_at`: when the retention job warned the
   user of their coming erasure; activity replaces the item, which clears it.
-- profile:  pk=USER#<user_id>, sk=PROFILE, `email`: the address Nudge writes to.
 
 Personal data: every item of a user is in their partition, so `export_user` is one Query and
 `erase_user` deletes what it returns. The consent history goes with the user: once the user is
@@ -28,12 +29,25 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.item_codec import ItemRead, conditional, delete_all, from_item, query_all, to_item, write_transaction
+from nudge.errors import InvalidInput
+from nudge.item_codec import (
+    ItemRead,
+    batch_get_items,
+    conditional,
+    decode_cursor,
+    delete_all,
+    encode_cursor,
+    from_item,
+    query_all,
+    to_item,
+    write_transaction,
+)
 from nudge.profiles.consent import ConsentChange, ConsentRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from nudge.profiles.profile import ProfileRecord
     from nudge.profiles.profile_export import ProfileExport
     from nudge.users.personal_data import Erasure
 
@@ -43,7 +57,7 @@ ACTIVITY_SK = "ACTIVITY"
 PROFILE_SK = "PROFILE"
 ACTIVITY_SHARDS = 16
 # What each kind of item in a user's partition is called in exports and erasure counts.
-KINDS = {CONSENT_SK: "consent", ACTIVITY_SK: "activity"}
+KINDS = {CONSENT_SK: "consent", ACTIVITY_SK: "activity", PROFILE_SK: "profile"}
 
 
 def _user_pk(user_id: str) -> str:
@@ -94,6 +108,21 @@ def _inactive_user(item: dict[str, Any]) -> InactiveUser:
     )
 
 
+class HistoryPage(NamedTuple):
+    changes: list[ConsentChange]
+    next_cursor: str | None
+
+
+def _version_condition(put: dict[str, Any], previous_version: int) -> dict[str, Any]:
+    """`put` made conditional on the stored item being at `previous_version` (0: there is none)."""
+    if previous_version == 0:
+        return put | {"ConditionExpression": "attribute_not_exists(pk)"}
+    return put | {
+        "ConditionExpression": "version = :previous",
+        "ExpressionAttributeValues": {":previous": {"N": str(previous_version)}},
+    }
+
+
 class ProfileTable:
     def __init__(self, table_name: str, client: DynamoDBClient) -> None:
         self._table = table_name
@@ -102,6 +131,39 @@ class ProfileTable:
     @property
     def name(self) -> str:
         return self._table
+
+    def profile_read(self, user_id: str) -> ItemRead:
+        """The profile item's key, for reading it together with another module's items."""
+        return ItemRead(self._table, _key(user_id, PROFILE_SK))
+
+    @staticmethod
+    def decode_profile(item: dict[str, Any] | None) -> ProfileRecord | None:
+        """The record a profile item holds; None when the user has no profile."""
+        if item is None:
+            return None
+        from nudge.profiles.profile import ProfileRecord  # only profile routes pay for the profile models
+
+        return ProfileRecord.model_validate(from_item(item))
+
+    def get_profile_with(self, user_id: str, other: ItemRead) -> tuple[ProfileRecord | None, dict[str, Any] | None]:
+        """The profile and another module's item (as stored, for its owner to decode) in one BatchGetItem."""
+        profile, item = batch_get_items(self._client, [self.profile_read(user_id), other], consistent=True)
+        return self.decode_profile(profile), item
+
+    def save_profile(
+        self,
+        user_id: str,
+        record: ProfileRecord,
+        previous_version: int,
+        also: Sequence[dict[str, Any]] = (),
+        active_at: datetime | None = None,
+    ) -> bool:
+        """The record with `also` (an audit record), and the user's activity when they made the change
+        themselves, all or nothing; False when the stored profile is no longer at `previous_version`."""
+        item = to_item({"pk": _user_pk(user_id), "sk": PROFILE_SK, **record.model_dump(exclude_none=True)})
+        put = _version_condition({"TableName": self._table, "Item": item}, previous_version)
+        activity = [self.activity_put(user_id, active_at)] if active_at else []
+        return write_transaction(self._client, [{"Put": put}, *also, *activity])
 
     def consent_read(self, user_id: str) -> ItemRead:
         """The consent item's key, for callers that read consent together with their own items."""
@@ -134,15 +196,8 @@ class ProfileTable:
     ) -> bool:
         """The new record, its history entries and the user's activity, all or nothing; False when the stored
         record is no longer at `previous_version` (nothing written)."""
-        put: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": to_item({"pk": _user_pk(user_id), "sk": CONSENT_SK, **record.model_dump()}),
-        }
-        if previous_version == 0:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "version = :previous"
-            put["ExpressionAttributeValues"] = {":previous": {"N": str(previous_version)}}
+        item = to_item({"pk": _user_pk(user_id), "sk": CONSENT_SK, **record.model_dump()})
+        put = _version_condition({"TableName": self._table, "Item": item}, previous_version)
         history = [
             {"Put": {"TableName": self._table, "Item": self._history_item(user_id, change, index)}}
             for index, change in enumerate(changes)
@@ -166,6 +221,26 @@ class ProfileTable:
         )
         return [ConsentChange.model_validate(from_item(item)) for item in items]
 
+    def consent_history_page(self, user_id: str, limit: int, cursor: str | None) -> HistoryPage:
+        """Up to `limit` changes, newest first, from where `cursor` (a previous page's next_cursor) left off."""
+        pk = _user_pk(user_id)
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": HISTORY_PREFIX}},
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        start = decode_cursor(cursor, pk)
+        if start is not None:
+            if not start["sk"]["S"].startswith(HISTORY_PREFIX):
+                raise InvalidInput("is not a cursor for this list", field="cursor")
+            arguments["ExclusiveStartKey"] = start
+        response = self._client.query(**arguments)
+        changes = [ConsentChange.model_validate(from_item(item)) for item in response["Items"]]
+        return HistoryPage(changes, encode_cursor(response.get("LastEvaluatedKey")))
+
     def activity_put(self, user_id: str, at: datetime) -> dict[str, Any]:
         """A TransactWriteItems Put recording that Nudge heard from the user at `at`: the time of arrival,
         not of the event, so it only moves forward. Replacing the item also clears a retention warning."""
@@ -173,14 +248,16 @@ class ProfileTable:
         return {"Put": {"TableName": self._table, "Item": to_item(item | {"last_active_at": _utc(at)})}}
 
     def email_of(self, user_id: str) -> str | None:
-        """The address on the user's profile item (pk=USER#<user_id>, sk=PROFILE, `email`), or None."""
+        """The address on the user's profile (`fields.email`), or None without a profile; one GetItem of the
+        attribute alone."""
         response = self._client.get_item(
             TableName=self._table,
             Key=_key(user_id, PROFILE_SK),
-            ProjectionExpression="email",
+            ProjectionExpression="#fields.email",
+            ExpressionAttributeNames={"#fields": "fields"},
             ConsistentRead=True,
         )
-        email = response.get("Item", {}).get("email", {}).get("S")
+        email = response.get("Item", {}).get("fields", {}).get("M", {}).get("email", {}).get("S")
         return email or None
 
     def shards(self) -> list[str]:
@@ -227,6 +304,8 @@ class ProfileTable:
                 exported["consent_history"].append(ConsentChange.model_validate(attributes))
             elif kind == "activity":
                 exported["last_active_at"] = attributes["last_active_at"]
+            elif kind == "profile":
+                exported["profile"] = self.decode_profile(item)
             else:
                 exported["other_items"].append({"sk": sk, **attributes})
         return ProfileExport.model_validate(exported)

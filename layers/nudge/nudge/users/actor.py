@@ -25,6 +25,11 @@ class Actor(NamedTuple):
         if not self.may_access(user_id):
             raise Forbidden("you may only access your own data", field="user_id")
 
+    def ensure_owner(self, user_id: str) -> None:
+        """Only the user themselves, with no admin exception: an admin is the owner of their own data only."""
+        if user_id != self.user_id:
+            raise Forbidden("only the user themselves may access this", field="user_id")
+
     def ensure_admin(self) -> None:
         if not self.is_admin:
             raise Forbidden("this action needs the admin group")
