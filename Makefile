@@ -3,6 +3,7 @@
 #                 [PARAMETERS='AllowedOrigins=http://localhost:5173 ...': template parameters]
 #   make token USER=<id> [ADMIN=1]                       make invoke FN=<folder> EVENT=<file>
 #   make recalc   the nightly archetype recalculation, now (against `make run`'s emulator if it is up)
+#   make retention the daily retention job (inactive users warned, then erased), now (likewise)
 #   make endpoint the URL of `make run`'s emulator (AWS_ENDPOINT_URL for scripts and the aws CLI)
 #   make lint | build | bench | openapi
 
@@ -19,7 +20,7 @@ PYTHON ?= $(shell for candidate in python3.13 $$HOME/.pyenv/versions/3.13*/bin/p
 	"$$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$candidate"; break; }; done)
 export PYTHON
 
-.PHONY: run test lint unit integration e2e token invoke recalc endpoint build bench openapi install install-sam clean
+.PHONY: run test lint unit integration e2e token invoke recalc retention endpoint build bench openapi install install-sam clean
 
 $(VENV)/.installed: pyproject.toml layers/nudge/requirements.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -54,6 +55,9 @@ invoke: install
 
 recalc: install
 	@$(PY) -m local_runtime recalculate-archetypes
+
+retention: install
+	@$(PY) -m local_runtime apply-retention
 
 endpoint: install
 	@$(PY) -m local_runtime endpoint

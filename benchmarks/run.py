@@ -13,6 +13,7 @@
 5. POST /v1/pricing-tiers: DynamoDB calls per request with the tier catalog cached (target: at most
    one read for the user's state, one write for the impression), in-process p50/p99, with and
    without a running experiment, and the cost of one variant assignment.
+6. Erasure (erasure_job.py): users erased per minute by one worker and DynamoDB calls per erased user.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -42,6 +43,7 @@ WARM_REQUESTS = 200
 EVENTS_PER_REQUEST = 10
 JOB_USERS = 20_000
 JOB_SEGMENTS = 16
+ERASURE_USERS = 300
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
 
 
@@ -360,8 +362,19 @@ def recalculation(stack: LocalStack) -> None:
     job_throughput(template, stack.emulator, meter, JOB_USERS, JOB_SEGMENTS, lambda: datetime.now(UTC))
 
 
+def erasure(stack: LocalStack) -> None:
+    from benchmarks.erasure_job import erasure_throughput
+    from local_runtime.emulator import provision
+    from local_runtime.template import Template
+    from nudge import clients
+
+    template = Template.load(stack_name="bench-erasure")
+    provision(stack.emulator, template)
+    erasure_throughput(template, stack.emulator, _AwsCallMeter(clients.dynamodb()), ERASURE_USERS)
+
+
 def main() -> None:
-    phases = set(sys.argv[1:]) or {"cold", "warm", "job"}
+    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure"}
     stack = LocalStack.start(seed=False, deliver_events=False)
     try:
         if "cold" in phases:
@@ -370,6 +383,8 @@ def main() -> None:
             warm_requests(stack)
         if "job" in phases:
             recalculation(stack)
+        if "erasure" in phases:
+            erasure(stack)
     finally:
         stack.stop()
 

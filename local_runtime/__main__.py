@@ -1,4 +1,5 @@
-"""Command line of the local runtime: serve, token, invoke, recalculate-archetypes, endpoint, openapi."""
+"""Command line of the local runtime: serve, token, invoke, recalculate-archetypes, apply-retention, endpoint,
+openapi."""
 
 from __future__ import annotations
 
@@ -166,6 +167,21 @@ def _recalculate(arguments: argparse.Namespace) -> int:
     return 0 if run.get("status") == "completed" else 1
 
 
+def _retention(arguments: argparse.Namespace) -> int:
+    """Run the daily retention job now, then the erasures it requested, and print what it did."""
+    stack = _local_stack(arguments)
+    if stack is None:
+        return 2
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            summary = stack.run_schedule("apply_data_retention")
+            summary["erasures_delivered"] = stack.bridge.drain()
+    finally:
+        stack.stop()
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def _local_stack(arguments: argparse.Namespace) -> Any:
     """The functions over `serve`'s emulator (--emulator-url, else the one this clone's `make run` recorded)
     when it answers, else over a fresh emulator with demo data. None, said why, when the URL is not an emulator."""
@@ -292,6 +308,11 @@ def main(argv: list[str] | None = None) -> int:
     _emulator_arguments(recalculate)
     recalculate.add_argument("--timeout", type=float, default=600, help="seconds to wait for the run to finish")
     recalculate.set_defaults(run=_recalculate)
+    retention = commands.add_parser(
+        "apply-retention", help="run the daily retention job now (warnings, erasures of inactive users)"
+    )
+    _emulator_arguments(retention)
+    retention.set_defaults(run=_retention)
     endpoint = commands.add_parser("endpoint", help="print the URL of the emulator of this clone's running `serve`")
     endpoint.add_argument("--state-file", type=Path, default=STATE_PATH, help=argparse.SUPPRESS)
     endpoint.set_defaults(run=_endpoint)

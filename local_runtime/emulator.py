@@ -120,6 +120,7 @@ def provision(emulator: Emulator, template: Template) -> None:
     _create_keys(emulator.client("kms"), template)
     for logical_id in template.resources_of_type("AWS::Events::EventBus"):
         events.create_event_bus(Name=template.ref(logical_id))
+    _provision_email(emulator, template)
     for rule in template.bus_rules():
         queue_url = sqs.create_queue(QueueName=delivery_queue_name(rule.name))["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -127,6 +128,18 @@ def provision(emulator: Emulator, template: Template) -> None:
         events.put_targets(
             Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}]
         )
+
+
+def _provision_email(emulator: Emulator, template: Template) -> None:
+    """SES v2 configuration sets and sender identities; moto treats a created identity as verified, as SES does
+    once its owner has confirmed it, so the functions can send."""
+    sesv2 = emulator.client("sesv2")
+    for logical_id in template.resources_of_type("AWS::SES::ConfigurationSet"):
+        sesv2.create_configuration_set(ConfigurationSetName=template.physical_name(logical_id))
+    for logical_id, resource in template.resources_of_type("AWS::SES::EmailIdentity").items():
+        attributes = template.resolve(resource["Properties"].get("ConfigurationSetAttributes", {}))
+        arguments = {"ConfigurationSetName": attributes["ConfigurationSetName"]} if attributes else {}
+        sesv2.create_email_identity(EmailIdentity=template.physical_name(logical_id), **arguments)
 
 
 def _create_keys(kms: Any, template: Template) -> None:

@@ -32,6 +32,7 @@ _NAME_PROPERTIES = {
     "AWS::SQS::Queue": "QueueName",
     "AWS::SNS::Topic": "TopicName",
     "AWS::SES::ConfigurationSet": "Name",
+    "AWS::SES::EmailIdentity": "EmailIdentity",
     "AWS::Events::EventBus": "Name",
     "AWS::Events::Rule": "Name",
     "AWS::Scheduler::Schedule": "Name",
@@ -199,6 +200,7 @@ _REF: dict[str, _Build] = {
     "AWS::KMS::Key": Resolver.key_id,
     "AWS::KMS::Alias": _name,  # alias/<name>, which KMS accepts wherever a key id is
     "AWS::SES::ConfigurationSet": _name,
+    "AWS::SES::EmailIdentity": _name,
     "AWS::Events::EventBus": _name,
     "AWS::Events::Rule": Resolver.rule_ref,
     "AWS::Scheduler::Schedule": _name,

@@ -249,6 +249,18 @@ def _secretsmanager(operation: str, params: dict[str, Any]) -> list[Access]:
     return [Access(f"secretsmanager:{operation}", resource or "*")]
 
 
+def _ses(operation: str, params: dict[str, Any]) -> list[Access]:
+    """SES v2 (signing name `ses`). SendEmail is authorized on the sender's identity (the address, or its
+    domain when only the domain is verified: locally the address) and on the configuration set it names."""
+    if operation != "SendEmail":
+        return [Access(f"ses:{operation}", "*")]
+    sender = str(params.get("FromEmailAddress", "")).rsplit("<", 1)[-1].rstrip(">")
+    needed = [Access("ses:SendEmail", arn("ses", f"identity/{sender}"))]
+    if params.get("ConfigurationSetName"):
+        needed.append(Access("ses:SendEmail", arn("ses", f"configuration-set/{params['ConfigurationSetName']}")))
+    return needed
+
+
 def _kms(operation: str, params: dict[str, Any], key_aliases: Mapping[str, str]) -> list[Access]:
     """IAM authorizes a key named by its alias (name or ARN) as the key the alias points to."""
     named = str(params.get("KeyId", ""))
@@ -268,6 +280,7 @@ _DESCRIBERS: dict[str, Callable[[str, dict[str, Any]], list[Access]]] = {
     "sqs": _sqs,
     "events": _events,
     "sns": _sns,
+    "ses": _ses,
 }
 
 

@@ -21,25 +21,19 @@ from nudge.audit.audit_export import AuditExport
 from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_export import BehaviorExport
 from nudge.defaults.recommendation_export import RecommendationExport
-from nudge.privacy.user_data import erase_user_data, export_user_data
+from nudge.privacy.erasure_models import ErasureView
+from nudge.privacy.user_data import export_user_data
 from nudge.profiles.profile_export import ProfileExport
 from nudge.sensitive.sensitive_export import SensitiveAttributeExport
-from nudge.users.personal_data import Erasure, UserDataErasure, UserDataExport
+from nudge.users.actor import Actor
+from nudge.users.personal_data import Erasure, UserDataExport
 from tests.builders import answered, created
 from tests.integration.conftest import Api
 from tests.integration.test_pricing_tiers_api import new_booking, offered, select, settle
 
-# Where the privacy functions find each table (a later route's function will get these from the template).
-TABLE_VARIABLES = {
-    "BEHAVIOR_TABLE_NAME": "BehaviorTable",
-    "RECOMMENDATION_TABLE_NAME": "RecommendationTable",
-    "ANCHORING_TABLE_NAME": "AnchoringTable",
-    "AUDIT_TABLE_NAME": "AuditTable",
-    "PROFILE_TABLE_NAME": "ProfileTable",
-    "SENSITIVE_ATTRIBUTE_TABLE_NAME": "SensitiveAttributeTable",
-}
 CONSOLE = {"user-agent": "nudge-console/3.0"}
 ERASED = "(erased)"
+PRIVACY_ADMIN = "privacy-admin"
 STATED_RELIGION = "Baha'i (4c1e)"
 TABLES = {
     "BehaviorTable",
@@ -48,30 +42,36 @@ TABLES = {
     "AuditTable",
     "ProfileTable",
     "SensitiveAttributeTable",
+    "IdempotencyTable",
 }
 
 
 @dataclass
 class Privacy:
     stack: LocalStack
-    monkeypatch: pytest.MonkeyPatch
-
-    def _configure(self) -> None:
-        for variable, table in TABLE_VARIABLES.items():
-            self.monkeypatch.setenv(variable, self.stack.template.ref(table))
+    api: Api
 
     def export(self, user: str) -> UserDataExport:
-        self._configure()
-        return export_user_data(user, datetime.now(UTC))
+        """The export as the domain builds it (typed sections), for an admin."""
+        return export_user_data(Actor(PRIVACY_ADMIN, is_admin=True), user, datetime.now(UTC))
 
-    def erase(self, user: str) -> UserDataErasure:
-        self._configure()
-        return erase_user_data(user, datetime.now(UTC))
+    def erase(self, user: str) -> ErasureView:
+        """DELETE /v1/users/{user_id} by an admin, the queue worked until empty, the erasure's status."""
+        requested = self.api.call("DELETE", f"/v1/users/{user}", user=PRIVACY_ADMIN, admin=True)
+        assert requested.status == 202, requested.body
+        self.stack.bridge.drain()
+        return erasure_status(self.api, requested.body["erasure_id"])
+
+
+def erasure_status(api: Api, erasure_id: str) -> ErasureView:
+    answer = api.call("GET", f"/v1/admin/erasures/{erasure_id}", user=PRIVACY_ADMIN, admin=True)
+    assert answer.status == 200, answer.body
+    return ErasureView.model_validate(answer.body)
 
 
 @pytest.fixture
-def privacy(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Privacy:
-    return Privacy(stack, monkeypatch)
+def privacy(stack: LocalStack, api: Api) -> Privacy:
+    return Privacy(stack, api)
 
 
 @dataclass
@@ -286,6 +286,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "AuditTable": Erasure(anonymized={"records_about_user": 1, "records_by_user": 0}),
         "ProfileTable": Erasure(deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}),
         "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
+        "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
     }
     assert items_naming(stack, user) == []
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
@@ -317,7 +318,7 @@ def test_erasing_twice_changes_nothing_the_second_time(api: Api, privacy: Privac
 
 
 def test_an_erased_admins_actions_stay_in_the_trail_without_their_identity(
-    api: Api, privacy: Privacy, user: str
+    api: Api, stack: LocalStack, privacy: Privacy, user: str
 ) -> None:
     admin = ids("admin")
     populate(api, user, admin)
@@ -335,6 +336,11 @@ def test_an_erased_admins_actions_stay_in_the_trail_without_their_identity(
     ]
     for record in records.values():
         assert (record["actor"], record["source_ip"], record["user_agent"]) == (ERASED, ERASED, ERASED)
+    override_record = next(r for r in records.values() if r["action"] == "archetype.override.set")
+    assert override_record["after"]["override"]["set_by"] == ERASED
+    # What still names them: the override they set on another user (README, what erasure does not cover).
+    remaining = [(table, item["sk"]["S"], item["set_by"]["S"]) for table, item in items_naming(stack, admin)]
+    assert remaining == [("BehaviorTable", "ARCHETYPE_OVERRIDE", admin)]
     # The record about the user keeps what was done to them, now by an erased actor.
     [about_user] = section(privacy.export(user), "AuditTable", AuditExport).about_user
     assert isinstance(about_user, AuditRecord)

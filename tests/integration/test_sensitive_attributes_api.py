@@ -244,7 +244,7 @@ def _operations(service: str) -> list[str]:
     return list(botocore.session.get_session().get_service_model(service).operation_names)
 
 
-def test_no_function_but_the_three_may_touch_the_table_or_the_key(stack: LocalStack) -> None:
+def test_no_function_but_the_three_export_and_erasure_may_touch_the_table_or_the_key(stack: LocalStack) -> None:
     assert stack.recorder is not None
     policies = stack.recorder.policies
     table = stack.template.get_att("SensitiveAttributeTable", "Arn")
@@ -268,6 +268,10 @@ def test_no_function_but_the_three_may_touch_the_table_or_the_key(stack: LocalSt
         ("ListSensitiveAttributesFunction", "dynamodb:Query"),
         ("ListSensitiveAttributesFunction", "kms:Decrypt"),
         ("DeleteSensitiveAttributeFunction", "dynamodb:DeleteItem"),
+        # Export and erasure reach every table of the personal-data registry: names and times, and deletion.
+        ("ExportUserDataFunction", "dynamodb:Query"),
+        ("EraseUserDataFunction", "dynamodb:Query"),
+        ("EraseUserDataFunction", "dynamodb:BatchWriteItem"),
     }
     assert len(policies.statements) == len(stack.template.functions())
 

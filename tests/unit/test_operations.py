@@ -100,7 +100,11 @@ def test_every_function_has_a_throttle_alarm() -> None:
 
 def test_every_dead_letter_queue_has_an_alarm_on_a_visible_message() -> None:
     found = dead_letter_queues()
-    assert found == {"BridgeEventsDeadLetterQueue", "ArchetypeRecalculationDeadLetterQueue"}
+    assert found == {
+        "BridgeEventsDeadLetterQueue",
+        "ArchetypeRecalculationDeadLetterQueue",
+        "UserErasureDeadLetterQueue",
+    }
     for queue in found:
         alarm = alarms(template)[f"{queue}Alarm"]
         [metric] = watched(alarm)

@@ -2,13 +2,9 @@
 
 import copy
 
-import pytest
-
 from local_runtime.template import Template
 from nudge.privacy.registry import REGISTRY
-from nudge.users.personal_data import ExpiresOnItsOwn, HoldsPersonalData
-
-DAY_SECONDS = 24 * 3600
+from nudge.users.personal_data import HoldsPersonalData
 
 
 def tables(template: Template) -> set[str]:
@@ -43,23 +39,6 @@ def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> 
         "AnchoringTable",
         "AuditTable",
         "ProfileTable",
+        "IdempotencyTable",
         "SensitiveAttributeTable",
     }
-
-
-@pytest.mark.parametrize("function", [spec.logical_id for spec in Template.load().functions()])
-def test_data_left_to_expire_is_kept_at_most_a_day_in_every_function(
-    monkeypatch: pytest.MonkeyPatch, function: str
-) -> None:
-    for name, value in Template.load().function(function).environment.items():
-        monkeypatch.setenv(name, value)
-    for table, entry in REGISTRY.items():
-        if isinstance(entry, ExpiresOnItsOwn):
-            assert 0 < entry.max_age_seconds() <= DAY_SECONDS, table
-
-
-def test_idempotency_records_expire_after_a_day_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("IDEMPOTENCY_TTL_SECONDS", raising=False)
-    entry = REGISTRY["IdempotencyTable"]
-    assert isinstance(entry, ExpiresOnItsOwn)
-    assert entry.max_age_seconds() == DAY_SECONDS

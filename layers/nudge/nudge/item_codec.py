@@ -39,6 +39,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+def utc_text(moment: datetime) -> str:
+    """A time as sortable text: always UTC, always microseconds (index sort keys compare as strings)."""
+    from datetime import UTC
+
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def to_item(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(plain(value)) for key, value in attributes.items() if value is not None}
 
@@ -196,6 +203,27 @@ def index_keys(client: Any, table: str, index: str, attribute: str, value: str) 
         ExpressionAttributeValues={":value": {"S": value}},
     )
     return [{"pk": item["pk"], "sk": item["sk"]} for item in items]
+
+
+def aged_keys(
+    client: Any, table: str, index: str, shards: Sequence[str], cutoff: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to `limit` table keys (pk, sk) from a sparse age index (hash `age_shard`, range `recorded_at`, both
+    strings) of the items recorded before `cutoff`, shard after shard. Items leave such an index when they
+    are anonymized, so asking again returns the next ones: no cursor to keep."""
+    keys: list[dict[str, Any]] = []
+    for shard in shards:
+        if len(keys) >= limit:
+            break
+        response = client.query(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression="age_shard = :shard AND recorded_at < :cutoff",
+            ExpressionAttributeValues={":shard": {"S": shard}, ":cutoff": {"S": cutoff}},
+            Limit=limit - len(keys),
+        )
+        keys += [{"pk": item["pk"], "sk": item["sk"]} for item in response["Items"]]
+    return keys
 
 
 def write_transaction(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:

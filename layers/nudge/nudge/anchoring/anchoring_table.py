@@ -10,6 +10,11 @@ Item shapes (nothing outside this module builds these keys):
 - experiment stats: pk=EXPSTATS#<experiment_id>#<shard>, sk=VARIANT#<variant_id>; `assigned`,
   `impressions`, `selections`, `conversions`.
 Counters are sharded by user over STATS_SHARDS items so no single item is hot.
+Impressions and selections also carry `age_shard` (the user's stats shard) and `recorded_at` (the latest
+showing, or the selection's creation, UTC): the keys of the sparse RecordsByAge index.
+- anonymized: pk=ANONYMOUS#<random id>, sk=IMPRESSION or SELECTION; an AnonymousImpression or
+  AnonymousSelection as JSON text in `record`. Retention replaces impressions and selections older than
+  ANALYTICS_ANONYMIZE_AFTER_DAYS with them (the old keys name the user, or hash user and booking).
 
 Personal data: impressions and selections carry `user_id`, the key of the sparse UserItems index
 (keys only), so a user's items are one Query away. Export reads them; erasure deletes them. The
@@ -28,11 +33,13 @@ from nudge import clients, config
 from nudge.anchoring.offer_log import Impression
 from nudge.item_codec import (
     add_counters,
+    aged_keys,
     batch_get,
     delete_all,
     from_item,
     index_keys,
     sum_counters,
+    utc_text,
     write_transaction,
 )
 from nudge.money import cents
@@ -46,6 +53,7 @@ if TYPE_CHECKING:
 
 STATS_SHARDS = 8
 USER_INDEX = "UserItems"
+AGE_INDEX = "RecordsByAge"
 IMPRESSION_PREFIX = "IMPRESSION#"
 SELECTION_PREFIX = "SELECTION#"
 
@@ -82,13 +90,15 @@ class AnchoringTable:
             "TableName": self._table,
             "Key": _impression_key(impression.user_id, impression.booking_id),
             "UpdateExpression": "SET #impression = :impression, first_shown_at = if_not_exists(first_shown_at, :now), "
-            "user_id = :user ADD showings :one",
+            "user_id = :user, age_shard = :shard, recorded_at = :recorded ADD showings :one",
             "ExpressionAttributeNames": {"#impression": "impression"},
             "ExpressionAttributeValues": {
                 ":impression": {"S": impression.model_dump_json()},
                 ":user": {"S": impression.user_id},
                 ":now": {"S": impression.shown_at.isoformat()},
                 ":one": {"N": "1"},
+                ":shard": {"S": str(_shard(impression.user_id))},
+                ":recorded": {"S": utc_text(impression.shown_at)},
             },
         }
         tier_counts = {f"impressions__{tier.tier_id}": 1 for tier in impression.tiers}
@@ -118,6 +128,8 @@ class AnchoringTable:
                 "selection": {"S": selection.model_dump_json()},
                 "status": {"S": selection.status},
                 "user_id": {"S": selection.user_id},
+                "age_shard": {"S": str(_shard(selection.user_id))},
+                "recorded_at": {"S": utc_text(selection.created_at)},
             },
             "ConditionExpression": "attribute_not_exists(pk)",
         }
@@ -210,6 +222,45 @@ class AnchoringTable:
         impressions = sum(key["pk"]["S"].startswith(IMPRESSION_PREFIX) for key in keys)
         delete_all(self._client, self._table, keys)
         return Erasure(deleted={"impressions": impressions, "tier_selections": len(keys) - impressions})
+
+    def anonymize_before(self, cutoff: datetime, limit: int) -> int:
+        """Replace up to `limit` impressions and selections recorded before `cutoff` with anonymous ones under
+        new random keys; how many."""
+        from nudge.anchoring.anonymous_records import (
+            AnonymousImpression,
+            AnonymousSelection,
+            anonymous_impression,
+            anonymous_selection,
+        )
+        from nudge.anchoring.tier_selection_model import TierSelection
+        from nudge.identifiers import new_id
+
+        shards = [str(shard) for shard in range(STATS_SHARDS)]
+        keys = aged_keys(self._client, self._table, AGE_INDEX, shards, utc_text(cutoff), limit)
+        replaced = 0
+        record: AnonymousImpression | AnonymousSelection
+        for item in batch_get(self._client, self._table, keys, consistent=True):
+            if item["pk"]["S"].startswith(IMPRESSION_PREFIX):
+                impression = Impression.model_validate_json(item["impression"]["S"])
+                kind, record = "IMPRESSION", anonymous_impression(impression, int(item["showings"]["N"]))
+            else:
+                kind, record = (
+                    "SELECTION",
+                    anonymous_selection(TierSelection.model_validate_json(item["selection"]["S"])),
+                )
+            delete = {
+                "TableName": self._table,
+                "Key": {"pk": item["pk"], "sk": item["sk"]},
+                "ConditionExpression": "attribute_exists(age_shard)",
+            }
+            anonymous = {
+                "pk": {"S": f"ANONYMOUS#{new_id()}"},
+                "sk": {"S": kind},
+                "record": {"S": record.model_dump_json()},
+            }
+            put = {"TableName": self._table, "Item": anonymous}
+            replaced += write_transaction(self._client, [{"Delete": delete}, {"Put": put}])
+        return replaced
 
     def _user_keys(self, user_id: str) -> list[dict[str, Any]]:
         return index_keys(self._client, self._table, USER_INDEX, "user_id", user_id)

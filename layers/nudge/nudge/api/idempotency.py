@@ -2,6 +2,8 @@
 
 The key is scoped by caller and route, so two users (or two endpoints) never share one; the
 request body is validated, so the same key with another body is refused rather than replayed.
+Records live in the caller's partition of the idempotency table (`nudge.api.idempotency_table`),
+so a user's records can be exported and erased.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 from pydantic import BaseModel
 
 from nudge import clients, config
+from nudge.api import idempotency_table
 from nudge.api.call import IDEMPOTENCY_HEADER, ApiCall
 from nudge.errors import Conflict, IdempotencyKeyReused, InvalidInput
 
@@ -37,11 +40,14 @@ def _config() -> IdempotencyConfig:
     )
 
 
-@cache
-def _runner() -> Callable[..., dict[str, Any]]:
+def _runner(caller: str) -> Callable[..., dict[str, Any]]:
+    """Per caller: the persistence layer's partition is the caller's (building one costs microseconds)."""
     persistence = DynamoDBPersistenceLayer(
         table_name=config.text("IDEMPOTENCY_TABLE_NAME"),
         boto3_client=clients.dynamodb(),
+        key_attr=idempotency_table.KEY_ATTRIBUTE,
+        sort_key_attr=idempotency_table.SORT_KEY_ATTRIBUTE,
+        static_pk_value=idempotency_table.partition(caller),
     )
 
     def run(request: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -74,7 +80,7 @@ def idempotent[Result: BaseModel](
     }
     _config().register_lambda_context(call.context)
     try:
-        stored = _runner()(request=request, action=lambda: action().model_dump(mode="json"))
+        stored = _runner(call.actor.user_id)(request=request, action=lambda: action().model_dump(mode="json"))
     except IdempotencyValidationError as error:
         raise IdempotencyKeyReused("already used with a different request body", field=IDEMPOTENCY_HEADER) from error
     except IdempotencyAlreadyInProgressError as error:

@@ -12,7 +12,8 @@ Erasure anonymizes rather than deletes: the trail must still show that an action
 and on what kind of thing, or it could not account for changes made before the erasure. A record
 about the user keeps its action, time and actor, and loses the target's id, the before and after
 values and the reason. A record the user made keeps its action, time, target and values, and loses
-the actor's id, source IP and user agent. Each anonymized record also loses its index attribute, so
+the actor's id, source IP and user agent, and their id wherever the values name it (an override's
+`set_by`). Each anonymized record also loses its index attribute, so
 a second erasure finds nothing.
 """
 
@@ -130,6 +131,7 @@ class AuditTable:
         """Anonymize the records about the user and the records they made (module docstring: why not delete)."""
         from nudge.users.personal_data import Erasure
 
+        self._scrub_values(user_id)
         about, made = self._anonymize(ABOUT_USER, user_id), self._anonymize(BY_USER, user_id)
         return Erasure(anonymized={"records_about_user": about, "records_by_user": made})
 
@@ -137,6 +139,32 @@ class AuditTable:
         keys = index_keys(self._client, self._table, index, attribute, user_id)
         items = batch_get(self._client, self._table, keys, consistent=True)
         return [_record(item) for item in sorted(items, key=lambda item: item["sk"]["S"])]
+
+    def _scrub_values(self, user_id: str) -> None:
+        """In the records the user made, their id where the before and after values hold it becomes `(erased)`
+        (first, while the ByActor index still finds the records)."""
+        keys = index_keys(self._client, self._table, ACTOR_INDEX, ACTOR_KEY, user_id)
+        for item in batch_get(self._client, self._table, keys, consistent=True):
+            sides = {
+                side: item[side]["S"] for side in ("before", "after") if user_id in item.get(side, {}).get("S", "")
+            }
+            if not sides:
+                continue
+            conditional(
+                self._client.update_item,
+                TableName=self._table,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET " + ", ".join(f"#{side} = :{side}" for side in sides),
+                ConditionExpression=f"{ACTOR_KEY} = :user",
+                ExpressionAttributeNames={f"#{side}": side for side in sides},
+                ExpressionAttributeValues={
+                    ":user": {"S": user_id},
+                    **{
+                        f":{side}": {"S": json.dumps(_without(json.loads(text), user_id))}
+                        for side, text in sides.items()
+                    },
+                },
+            )
 
     def _anonymize(self, how: Anonymization, user_id: str) -> int:
         """Anonymize each of the user's records found through `how.index_name` that still names them; how many."""
@@ -160,6 +188,17 @@ def _record(item: dict[str, Any]) -> AuditRecord:
         attributes[side] = json.loads(attributes[side]) if side in attributes else None
     attributes.setdefault("reason", None)
     return AuditRecord.model_validate(attributes)
+
+
+def _without(value: Any, user_id: str) -> Any:
+    """The value with every string equal to `user_id` replaced by `(erased)`, at any depth."""
+    if value == user_id:
+        return ERASED
+    if isinstance(value, dict):
+        return {key: _without(inner, user_id) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_without(inner, user_id) for inner in value]
+    return value
 
 
 def audit_table() -> AuditTable:

@@ -57,3 +57,31 @@ class RecommendationRecord(NudgeModel):
 def counter_groups(archetype: ArchetypeType, urgency: UrgencyLevel) -> list[str]:
     """The groups a recommendation counts in: everything, its archetype, its urgency level."""
     return ["all", f"archetype__{archetype}", f"urgency__{urgency}"]
+
+
+class AnonymousRecommendation(NudgeModel):
+    """What an old recommendation keeps once anonymized (retention): no user, listing, exact time or amount,
+    only what the follow-rate analytics group by."""
+
+    day: date
+    request_type: RequestType
+    archetype: ArchetypeType
+    urgency: UrgencyLevel
+    primary_recommendation: OptionType
+    rule: str
+    selected_option: OptionType | None
+    followed_recommendation: bool | None
+
+
+def anonymous(record: RecommendationRecord) -> AnonymousRecommendation:
+    selection = record.selection
+    return AnonymousRecommendation(
+        day=record.day,
+        request_type=record.request_type,
+        archetype=record.archetype.type,
+        urgency=record.urgency.level,
+        primary_recommendation=record.primary_recommendation,
+        rule=record.rule,
+        selected_option=selection.selected_option if selection else None,
+        followed_recommendation=selection.followed_recommendation if selection else None,
+    )

@@ -3,6 +3,9 @@
 Item shapes (nothing outside this module builds these keys):
 - log entry: pk=REC#<recommendation_id>, sk=LOG, the RecommendationRecord as JSON text in `record`,
   plus `user_id` and, once chosen, `selected_option`.
+  Also `age_shard` and `recorded_at` (its creation, UTC), the keys of the sparse LogsByAge index.
+- anonymized log entry: pk=ANONYMOUS#<random id>, sk=LOG; an AnonymousRecommendation as JSON text in
+  `record`. Retention replaces a log entry older than ANALYTICS_ANONYMIZE_AFTER_DAYS with one.
 - counters:  pk=STATS#<shard>, sk=DAY#<yyyy-mm-dd>, one number attribute per group and stage, e.g.
   `recommended__all`, `selected__archetype__big_spender`, `followed__urgency__high`.
   Recommendations spread over STATS_SHARDS shards (by id) so one busy day is not one hot item;
@@ -14,17 +17,28 @@ a selection likewise, guarded so it happens once.
 Personal data: log entries carry `user_id`, the key of the sparse UserRecommendations index (keys
 only), so a user's recommendations are one Query away. Export reads them; erasure deletes them.
 The counters stay: they count recommendations by day, archetype and urgency, sharded by
-recommendation id, and hold nothing about who they were for, so analytics are unchanged.
+recommendation id, and hold nothing about who they were for, so analytics are unchanged. An
+anonymized entry has a new random key and neither user, listing, exact time nor amounts.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from nudge import clients, config
-from nudge.defaults.recommendation_log import RecommendationRecord, Selection, counter_groups
-from nudge.item_codec import add_counters, batch_get, delete_all, from_item, index_keys, sum_counters, write_transaction
+from nudge.defaults.recommendation_log import RecommendationRecord, Selection, anonymous, counter_groups
+from nudge.item_codec import (
+    add_counters,
+    aged_keys,
+    batch_get,
+    delete_all,
+    from_item,
+    index_keys,
+    sum_counters,
+    utc_text,
+    write_transaction,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -33,6 +47,7 @@ if TYPE_CHECKING:
     from nudge.users.personal_data import Erasure
 
 STATS_SHARDS = 8
+AGE_INDEX = "LogsByAge"
 STAGES = ("recommended", "selected", "followed")
 USER_INDEX = "UserRecommendations"
 
@@ -41,8 +56,12 @@ def _rec_key(recommendation_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"REC#{recommendation_id}"}, "sk": {"S": "LOG"}}
 
 
+def _shard(recommendation_id: str) -> int:
+    return int(recommendation_id[:4], 16) % STATS_SHARDS
+
+
 def _stats_key(recommendation_id: str, day: date) -> dict[str, Any]:
-    shard = int(recommendation_id[:4], 16) % STATS_SHARDS
+    shard = _shard(recommendation_id)
     return {"pk": {"S": f"STATS#{shard}"}, "sk": {"S": f"DAY#{day.isoformat()}"}}
 
 
@@ -65,6 +84,8 @@ class RecommendationTable:
                 **_rec_key(record.recommendation_id),
                 "user_id": {"S": record.user_id},
                 "record": {"S": record.model_dump_json()},
+                "age_shard": {"S": str(_shard(record.recommendation_id))},
+                "recorded_at": {"S": utc_text(record.created_at)},
             },
             "ConditionExpression": "attribute_not_exists(pk)",
         }
@@ -114,6 +135,31 @@ class RecommendationTable:
 
         deleted = delete_all(self._client, self._table, self._user_keys(user_id))
         return Erasure(deleted={"recommendations": deleted})
+
+    def anonymize_before(self, cutoff: datetime, limit: int) -> int:
+        """Replace up to `limit` log entries created before `cutoff` with anonymous ones; how many."""
+        from nudge.identifiers import new_id
+
+        shards = [str(shard) for shard in range(STATS_SHARDS)]
+        keys = aged_keys(self._client, self._table, AGE_INDEX, shards, utc_text(cutoff), limit)
+        replaced = 0
+        for item in batch_get(self._client, self._table, keys, consistent=True):
+            record = RecommendationRecord.model_validate_json(item["record"]["S"])
+            delete = {
+                "TableName": self._table,
+                "Key": {"pk": item["pk"], "sk": item["sk"]},
+                "ConditionExpression": "attribute_exists(age_shard)",
+            }
+            put = {
+                "TableName": self._table,
+                "Item": {
+                    "pk": {"S": f"ANONYMOUS#{new_id()}"},
+                    "sk": {"S": "LOG"},
+                    "record": {"S": anonymous(record).model_dump_json()},
+                },
+            }
+            replaced += write_transaction(self._client, [{"Delete": delete}, {"Put": put}])
+        return replaced
 
     def _user_keys(self, user_id: str) -> list[dict[str, Any]]:
         return index_keys(self._client, self._table, USER_INDEX, "user_id", user_id)

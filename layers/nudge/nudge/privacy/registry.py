@@ -10,13 +10,13 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from nudge.anchoring.anchoring_table import anchoring_table
+from nudge.api.idempotency_table import idempotency_table
 from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
-from nudge.config import idempotency_ttl_seconds
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
 from nudge.sensitive.sensitive_table import sensitive_attribute_table
-from nudge.users.personal_data import ExpiresOnItsOwn, HoldsNoPersonalData, HoldsPersonalData, Registry
+from nudge.users.personal_data import HoldsNoPersonalData, HoldsPersonalData, Registry
 
 REGISTRY: Registry = MappingProxyType(
     {
@@ -40,10 +40,10 @@ REGISTRY: Registry = MappingProxyType(
             "sensitive attributes the user stated with consent, encrypted; exported as names and consent times "
             "(values only to the user: nudge.sensitive.attributes.reveal_for_owner)",
         ),
-        "IdempotencyTable": ExpiresOnItsOwn(
-            idempotency_ttl_seconds,
-            "the first response to a request sent with an Idempotency-Key, keyed by a hash of caller, route and "
-            "key (so not findable by user); never replayed after its expiry, then deleted by DynamoDB's TTL",
+        "IdempotencyTable": HoldsPersonalData(
+            idempotency_table,
+            "the first response to each request the user sent with an Idempotency-Key (it can name the user), "
+            "in the user's partition; replayed for a day, then deleted by DynamoDB's TTL",
         ),
         "PricingTable": HoldsNoPersonalData(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"
@@ -52,6 +52,10 @@ REGISTRY: Registry = MappingProxyType(
             "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
             "the user a scan page ended on until the segment completes; failed users are retried through queue "
             "messages, never stored here"
+        ),
+        "ErasureTable": HoldsNoPersonalData(
+            "erasure receipts: status, times and per-table counts, the user named only by a keyed hash of their "
+            "id (HMAC with the stack's signing key), never by the id"
         ),
     }
 )

@@ -1,7 +1,7 @@
-"""A user's personal data across every table: export it all, or erase it all.
+"""A user's personal data across every table: the export, and the stores the erasure job erases.
 
-Domain functions, no HTTP yet. Both run every store the registry names, in its order; erasure is
-idempotent, so a run that failed part way is finished by running it again.
+Both follow the registry, in its order; each store's erasure is idempotent, so an erasure that failed
+part way is finished by erasing the tables not yet done (`nudge.privacy.erasure`).
 """
 
 from __future__ import annotations
@@ -9,14 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from nudge.privacy.registry import REGISTRY
-from nudge.users.personal_data import UserDataErasure, UserDataExport, erase_from, export_from
+from nudge.users.actor import Actor
+from nudge.users.personal_data import PersonalDataStore, UserDataExport, export_from, stores
 
 
-def export_user_data(user_id: str, now: datetime) -> UserDataExport:
-    """Everything Nudge holds about the user, one section per table."""
-    return export_from(REGISTRY, user_id, now)
+def export_user_data(actor: Actor, user_id: str, now: datetime) -> UserDataExport:
+    """Everything Nudge holds about the user, one section per table (GET /v1/users/{user_id}/export)."""
+    actor.ensure_can_access(user_id)
+    return export_from(REGISTRY, actor, user_id, now)
 
 
-def erase_user_data(user_id: str, now: datetime) -> UserDataErasure:
-    """Delete, or anonymize where a table must keep a record, everything Nudge holds about the user."""
-    return erase_from(REGISTRY, user_id, now)
+def erasure_stores() -> dict[str, PersonalDataStore]:
+    """The store of every table that holds data about users, by logical id, in the registry's order."""
+    return stores(REGISTRY)

@@ -11,7 +11,8 @@ Item shapes (nothing outside this module builds these keys):
 - activity: pk=USER#<user_id>, sk=ACTIVITY, `last_active_at` (ISO 8601 UTC, when Nudge last received
   an event or a profile or consent change from the user) and `activity_shard` ("0".."15"): the keys
   of the UsersByLastActive index, where the retention job finds users inactive since a date with
-  one range query per shard, never a scan.
+  one range query per shard, never a scan. `retention_warned_at`: when the retention job warned the
+  user of their coming erasure; activity replaces the item, which clears it.
 
 Personal data: every item of a user is in their partition, so `export_user` is one Query and
 `erase_user` deletes what it returns. The consent history goes with the user: once the user is
@@ -21,6 +22,7 @@ erased, Nudge processes nothing of theirs that consent would have to justify.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -31,6 +33,7 @@ from nudge.errors import InvalidInput
 from nudge.item_codec import (
     ItemRead,
     batch_get_items,
+    conditional,
     decode_cursor,
     delete_all,
     encode_cursor,
@@ -79,6 +82,30 @@ def _kind(sk: str) -> str:
     if sk in KINDS:
         return KINDS[sk]
     return "consent_history" if sk.startswith(HISTORY_PREFIX) else "other_items"
+
+
+class InactiveUser(NamedTuple):
+    user_id: str
+    last_active_at: datetime
+    retention_warned_at: datetime | None
+
+
+class InactivePage(NamedTuple):
+    users: list[InactiveUser]
+    next_key: str | None  # None on the shard's last page
+
+
+def activity_shards() -> list[str]:
+    return [str(shard) for shard in range(ACTIVITY_SHARDS)]
+
+
+def _inactive_user(item: dict[str, Any]) -> InactiveUser:
+    warned = item.get("retention_warned_at", {}).get("S")
+    return InactiveUser(
+        user_id=item["pk"]["S"].removeprefix("USER#"),
+        last_active_at=datetime.fromisoformat(item["last_active_at"]["S"]),
+        retention_warned_at=datetime.fromisoformat(warned) if warned else None,
+    )
 
 
 class HistoryPage(NamedTuple):
@@ -224,6 +251,50 @@ class ProfileTable:
         not of the event, so it only moves forward. Replacing the item also clears a retention warning."""
         item = {"pk": _user_pk(user_id), "sk": ACTIVITY_SK, "activity_shard": activity_shard(user_id)}
         return {"Put": {"TableName": self._table, "Item": to_item(item | {"last_active_at": _utc(at)})}}
+
+    def email_of(self, user_id: str) -> str | None:
+        """The address on the user's profile (`fields.email`), or None without a profile; one GetItem of the
+        attribute alone."""
+        response = self._client.get_item(
+            TableName=self._table,
+            Key=_key(user_id, PROFILE_SK),
+            ProjectionExpression="#fields.email",
+            ExpressionAttributeNames={"#fields": "fields"},
+            ConsistentRead=True,
+        )
+        email = response.get("Item", {}).get("fields", {}).get("M", {}).get("email", {}).get("S")
+        return email or None
+
+    def shards(self) -> list[str]:
+        """The activity index's shards, each asked on its own for the users inactive since a date."""
+        return activity_shards()
+
+    def inactive_since(self, shard: str, cutoff: datetime, start_after: str | None, limit: int) -> InactivePage:
+        """One page of the users of `shard` last active at or before `cutoff`, oldest first."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "UsersByLastActive",
+            "KeyConditionExpression": "activity_shard = :shard AND last_active_at <= :cutoff",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":cutoff": {"S": _utc(cutoff)}},
+            "Limit": limit,
+        }
+        if start_after:
+            arguments["ExclusiveStartKey"] = json.loads(start_after)
+        response = self._client.query(**arguments)
+        next_key = response.get("LastEvaluatedKey")
+        users = [_inactive_user(item) for item in response["Items"]]
+        return InactivePage(users, json.dumps(next_key, sort_keys=True) if next_key else None)
+
+    def mark_warned(self, user: InactiveUser, at: datetime) -> bool:
+        """Record the warning, unless the user was active since the page was read (False: nothing written)."""
+        return conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_key(user.user_id, ACTIVITY_SK),
+            UpdateExpression="SET retention_warned_at = :at",
+            ConditionExpression="last_active_at = :seen",
+            ExpressionAttributeValues={":at": {"S": _utc(at)}, ":seen": {"S": _utc(user.last_active_at)}},
+        )
 
     def export_user(self, user_id: str) -> ProfileExport:
         from nudge.profiles.profile_export import ProfileExport

@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Annotated, Protocol
 
-from pydantic import Field, SerializeAsAny
+from pydantic import Field, SerializeAsAny, WithJsonSchema
 
 from nudge.models import NudgeModel
+from nudge.users.actor import Actor
 
 
 class ExportSection(NudgeModel):
@@ -43,21 +44,18 @@ class PersonalDataStore(Protocol):
         """Delete (or anonymize) everything the store holds about the user; a second call changes nothing."""
 
 
+# What only the user themself gets in their own export instead of the store's section: decrypted values where
+# the store exports attribute names only. Given the acting user and the user exported.
+OwnerReveal = Callable[[Actor, str], ExportSection]
+
+
 @dataclass(frozen=True)
 class HoldsPersonalData:
     """A table with data about users, reached through its store."""
 
     store: Callable[[], PersonalDataStore]
     holds: str
-
-
-@dataclass(frozen=True)
-class ExpiresOnItsOwn:
-    """A table whose data about a user is neither exported nor erased: it stops being served after
-    `max_age_seconds` (at most a day) and DynamoDB's TTL then deletes it."""
-
-    max_age_seconds: Callable[[], int]
-    holds: str
+    reveal_to_owner: OwnerReveal | None = None
 
 
 @dataclass(frozen=True)
@@ -65,21 +63,21 @@ class HoldsNoPersonalData:
     reason: str
 
 
-RegistryEntry = HoldsPersonalData | ExpiresOnItsOwn | HoldsNoPersonalData
+RegistryEntry = HoldsPersonalData | HoldsNoPersonalData
 # template.yaml logical id of a table -> what it holds about users.
 Registry = Mapping[str, RegistryEntry]
+
+
+SECTION_SCHEMA = {"type": "object", "description": "What the table holds about the user, as its store exports it"}
 
 
 class UserDataExport(NudgeModel):
     user_id: str
     exported_at: datetime
-    tables: dict[str, SerializeAsAny[ExportSection]] = Field(description="Logical table id -> its section")
-
-
-class UserDataErasure(NudgeModel):
-    user_id: str
-    erased_at: datetime
-    tables: dict[str, Erasure] = Field(description="Logical table id -> what was deleted or anonymized")
+    # Each section is its store's own model: the published schema says only that it is an object.
+    tables: dict[str, Annotated[SerializeAsAny[ExportSection], WithJsonSchema(SECTION_SCHEMA)]] = Field(
+        description="Logical table id -> its section"
+    )
 
 
 def stores(registry: Registry) -> dict[str, PersonalDataStore]:
@@ -87,12 +85,15 @@ def stores(registry: Registry) -> dict[str, PersonalDataStore]:
     return {table: entry.store() for table, entry in registry.items() if isinstance(entry, HoldsPersonalData)}
 
 
-def export_from(registry: Registry, user_id: str, now: datetime) -> UserDataExport:
-    sections = {table: store.export_user(user_id) for table, store in stores(registry).items()}
+def export_from(registry: Registry, actor: Actor, user_id: str, now: datetime) -> UserDataExport:
+    """Every store's section; the user themself gets a table's owner-only section where it has one (an admin
+    exporting the user gets the store's own)."""
+    sections: dict[str, ExportSection] = {}
+    for table, entry in registry.items():
+        if not isinstance(entry, HoldsPersonalData):
+            continue
+        if entry.reveal_to_owner is not None and actor.user_id == user_id:
+            sections[table] = entry.reveal_to_owner(actor, user_id)
+        else:
+            sections[table] = entry.store().export_user(user_id)
     return UserDataExport(user_id=user_id, exported_at=now, tables=sections)
-
-
-def erase_from(registry: Registry, user_id: str, now: datetime) -> UserDataErasure:
-    """Every store in turn; a failure stops here, and running it again finishes the work."""
-    erased = {table: store.erase_user(user_id) for table, store in stores(registry).items()}
-    return UserDataErasure(user_id=user_id, erased_at=now, tables=erased)
