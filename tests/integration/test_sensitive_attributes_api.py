@@ -268,8 +268,10 @@ def test_no_function_but_the_three_export_and_erasure_may_touch_the_table_or_the
         ("ListSensitiveAttributesFunction", "dynamodb:Query"),
         ("ListSensitiveAttributesFunction", "kms:Decrypt"),
         ("DeleteSensitiveAttributeFunction", "dynamodb:DeleteItem"),
-        # Export and erasure reach every table of the personal-data registry: names and times, and deletion.
+        # Export and erasure reach every table of the personal-data registry: names and times, and deletion;
+        # the export decrypts values only for a user exporting their own data.
         ("ExportUserDataFunction", "dynamodb:Query"),
+        ("ExportUserDataFunction", "kms:Decrypt"),
         ("EraseUserDataFunction", "dynamodb:Query"),
         ("EraseUserDataFunction", "dynamodb:BatchWriteItem"),
     }
@@ -315,3 +317,18 @@ def test_ingesting_events_never_loads_cryptography_and_sealing_a_value_does(stac
 
     assert ingested == {"status": 200, "cryptography": False}
     assert sealed == {"status": 200, "cryptography": True}
+
+
+def test_the_users_own_export_holds_the_values_and_an_admins_only_names(api: Api, user: str) -> None:
+    assert put(api, user, "religion").status == 200
+
+    own = api.call("GET", f"/v1/users/{user}/export", user=user)
+    by_admin = api.call("GET", f"/v1/users/{user}/export", user="ops", admin=True)
+
+    assert (own.status, by_admin.status) == (200, 200)
+    [mine] = own.body["tables"]["SensitiveAttributeTable"]["attributes"]
+    assert (mine["name"], mine["value"]) == ("religion", PLAINTEXT)
+    [listed] = by_admin.body["tables"]["SensitiveAttributeTable"]["attributes"]
+    assert listed["name"] == "religion"
+    assert "value" not in listed
+    assert PLAINTEXT not in json.dumps(by_admin.body)

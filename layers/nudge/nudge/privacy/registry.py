@@ -15,6 +15,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
+from nudge.sensitive.sensitive_export import owners_export
 from nudge.sensitive.sensitive_table import sensitive_attribute_table
 from nudge.users.personal_data import HoldsNoPersonalData, HoldsPersonalData, Registry
 
@@ -37,8 +38,9 @@ REGISTRY: Registry = MappingProxyType(
         ),
         "SensitiveAttributeTable": HoldsPersonalData(
             sensitive_attribute_table,
-            "sensitive attributes the user stated with consent, encrypted; exported as names and consent times "
-            "(values only to the user: nudge.sensitive.attributes.reveal_for_owner)",
+            "sensitive attributes the user stated with consent, encrypted; exported as names and consent times, "
+            "with the values decrypted only in the user's own export",
+            reveal_to_owner=owners_export,
         ),
         "IdempotencyTable": HoldsPersonalData(
             idempotency_table,
