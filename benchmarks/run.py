@@ -287,6 +287,7 @@ def warm_requests(stack: LocalStack) -> None:
     _measure("POST /v1/events + Idempotency-Key", ingest, lambda index: post(index, with_key=True), meter)
     _measure("GET /v1/users/{user_id}/signals", read, get, meter)
     engagement_events(ingest, template, meter)
+    profile_reads(stack, meter)
     recommend = stack.function("recommend_transaction")
     sample = _sample("recommend_transaction", "post_recommendation.json")
 
@@ -318,6 +319,30 @@ def engagement_events(ingest: LocalFunction, template: dict[str, Any], meter: _A
     _measure("POST /v1/events, engagement, consent", ingest, lambda index: post(index, consenting), meter)
     strangers = [f"unconsenting-{index}" for index in range(30)]
     _measure("  ... without consent (not tracked)", ingest, lambda index: post(index, strangers), meter)
+
+
+def profile_reads(stack: LocalStack, meter: _AwsCallMeter) -> None:
+    from datetime import UTC, datetime
+
+    from nudge.profiles.profile import ProfileFields
+    from nudge.profiles.user_profiles import profile_writes, replace_profile
+    from nudge.users.actor import Actor
+
+    users = [f"engaged-{index}" for index in range(30)]  # their engagement is stored by engagement_events
+    fields = ProfileFields.model_validate_json(_sample("put_user_profile", "put_profile.json")["body"])
+    with stack.function("put_user_profile").warm():
+        for user in users:
+            replace_profile(profile_writes(), Actor(user, False), user, fields, datetime.now(UTC))
+    sample = _sample("get_user_profile", "get_profile.json")
+
+    def get(index: int) -> dict[str, Any]:
+        event = json.loads(json.dumps(sample))
+        user = users[index % len(users)]
+        event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = event["pathParameters"]["user_id"] = user
+        return dict(read.invoke(event))
+
+    read = stack.function("get_user_profile")
+    _measure("GET /v1/users/{user_id}/profile", read, get, meter)
 
 
 def pricing_tiers(stack: LocalStack, meter: _AwsCallMeter) -> None:
