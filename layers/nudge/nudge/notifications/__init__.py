@@ -1,0 +1,1 @@
+"""Notifications: who to reach (segments) and what to say (templates), managed by admins."""
