@@ -16,6 +16,8 @@ from nudge import clients
 from nudge.behavior.behavior_table import behavior_table
 from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.item_codec import write_transaction
+from nudge.notifications.notification_table import NotificationTable
+from nudge.notifications.segments import Segment
 from nudge.profiles.consent import ConsentSettings, NotificationConsent, apply_consent
 from nudge.profiles.profile_table import profile_table
 from tests.integration.conftest import Answer, Api
@@ -96,6 +98,25 @@ def test_a_put_that_changes_nothing_writes_and_audits_nothing(api: Api) -> None:
     assert again.status == 200
     assert again.body == first.body
     assert len(audit_for(api, f"segment:{segment_id}")) == 1
+
+
+def test_a_put_that_lost_a_race_to_another_change_is_409_with_nothing_written(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    segment_id = new_id("seg")
+    path = f"/v1/admin/segments/{segment_id}"
+    first = admin(api, "PUT", path, SEGMENT).body
+    assert admin(api, "PUT", path, SEGMENT | {"name": "Second"}).status == 200
+    # This request read the segment before the second change landed.
+    monkeypatch.setattr(NotificationTable, "get_segment", lambda _table, _id: Segment.model_validate(first))
+    answer = admin(api, "PUT", path, SEGMENT | {"name": "Third"})
+    monkeypatch.undo()
+    assert answer.status == 409
+    assert admin(api, "GET", path).body["name"] == "Second"
+    assert [record["action"] for record in audit_for(api, f"segment:{segment_id}")] == [
+        "segment.update",
+        "segment.create",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,9 @@ class TemplateList(NudgeModel):
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page")
 
 
+_TEMPLATE_FIELDS = set(TemplateFields.model_fields)
+
+
 def put_segment(
     table: NotificationTable, audit: AuditTable, actor: Actor, segment_id: str, fields: SegmentFields, now: datetime
 ) -> Segment:
@@ -83,7 +86,7 @@ def put_template(
     if problems:
         raise RequestInvalid(problems)
     current = table.get_template(template_id)
-    if current is not None and TemplateFields.model_validate(current.model_dump(include=_FIELDS)) == fields:
+    if current is not None and TemplateFields.model_validate(current.model_dump(include=_TEMPLATE_FIELDS)) == fields:
         return current  # nothing changes, so nothing is written or audited
     template = NotificationTemplate(
         template_id=template_id,
@@ -96,9 +99,6 @@ def put_template(
     if not table.save_template(template, audit.put_request(record)):
         raise Conflict("the template changed while this change was saved; read it again and retry")
     return template
-
-
-_FIELDS = set(TemplateFields.model_fields)
 
 
 def _record(
