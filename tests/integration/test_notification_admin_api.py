@@ -253,6 +253,32 @@ def test_a_preview_counts_matching_profiles_and_those_consenting(api: Api) -> No
     assert (totals["matching"], totals["consenting"]) == (4, 3)
 
 
+def test_a_preview_reads_engagement_only_for_a_score_rule_and_only_of_candidates(api: Api, stack: LocalStack) -> None:
+    assert stack.recorder is not None, "the session's stack records calls"
+    user = f"preview-cost-{uuid.uuid4().hex[:8]}"
+    _profile(api, user, ["TECH_SAAS"])
+    behavior = f":table/{stack.template.ref('BehaviorTable')}"
+    for rules, reads_engagement in (
+        ({"countries": [PREVIEW_COUNTRY]}, False),
+        ({"countries": [PREVIEW_COUNTRY], "min_engagement_score": 1}, True),
+        ({"countries": ["AQ"], "min_engagement_score": 1}, False),  # no candidate: no BatchGetItem at all
+    ):
+        segment_id = new_id("seg")
+        admin(api, "PUT", f"/v1/admin/segments/{segment_id}", {"name": "Cost", "rules": rules})
+        with stack.recorder.capture() as calls:
+            _preview(api, segment_id, limit=1000)
+        resources = {access.resource for call in calls for access in call.accesses}
+        operations = {call.operation for call in calls}
+        assert any(resource.endswith(behavior) for resource in resources) is reads_engagement, rules
+        assert ("dynamodb:BatchGetItem" in operations) is (rules["countries"] != ["AQ"]), rules
+        assert operations <= {
+            "dynamodb:GetItem",
+            "dynamodb:Scan",
+            "dynamodb:BatchGetItem",
+            "secretsmanager:GetSecretValue",
+        }
+
+
 def test_a_preview_refuses_a_cursor_of_another_list(api: Api) -> None:
     segment_id = new_id("seg")
     for index in range(2):
