@@ -308,3 +308,53 @@ def delete_sensitive_attribute(event: dict[str, Any], context: Any) -> dict[str,
     key, _ = _sensitive(event)
     dynamodb.delete_item(TableName=SENSITIVE_TABLE, Key=key, ReturnValues="ALL_OLD")
     return {"statusCode": 200, "body": json.dumps({"name": key["sk"]["S"]})}
+
+
+NOTIFICATION_TABLE = os.environ.get("NOTIFICATION_TABLE_NAME", "")
+AUDIT_TABLE = os.environ.get("AUDIT_TABLE_NAME", "")
+
+
+def _admin_document(kind: str, event: dict[str, Any], name: str) -> dict[str, Any]:
+    """GetItem of the current document, then the new one with its audit record in one transaction."""
+    key = {"pk": {"S": kind}, "sk": {"S": event["pathParameters"][name]}}
+    dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)
+    item = {**key, "document": {"S": event["body"]}, "version": {"N": "1"}}
+    audit = {"pk": {"S": "AUDIT"}, "sk": {"S": f"{time.time():.6f}"}, "after": {"S": event["body"]}}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": NOTIFICATION_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": AUDIT_TABLE, "Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ]
+    )
+    return {"statusCode": 200, "body": event["body"]}
+
+
+def put_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _admin_document("SEGMENT", event, "segment_id")
+
+
+def put_template(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _admin_document("TEMPLATE", event, "template_id")
+
+
+def get_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    key = {"pk": {"S": "SEGMENT"}, "sk": {"S": event["pathParameters"]["segment_id"]}}
+    item = dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)["Item"]
+    return {"statusCode": 200, "body": item["document"]["S"]}
+
+
+def preview_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The segment, one Scan page of profiles, and their consents (a segment without rules matches every one)."""
+    get_segment(event, context)
+    page = dynamodb.scan(
+        TableName=PROFILE_TABLE,
+        FilterExpression="sk = :profile",
+        ExpressionAttributeValues={":profile": {"S": "PROFILE"}},
+        Limit=int(event["queryStringParameters"]["limit"]),
+    )
+    keys = [{"pk": item["pk"], "sk": {"S": "CONSENT"}} for item in page["Items"]]
+    consenting = 0
+    for start in range(0, len(keys), 100):
+        found = dynamodb.batch_get_item(RequestItems={PROFILE_TABLE: {"Keys": keys[start : start + 100]}})
+        consenting += len(found["Responses"].get(PROFILE_TABLE, []))
+    return {"statusCode": 200, "body": json.dumps({"matching": len(keys), "consenting": consenting})}

@@ -117,6 +117,41 @@ def _sensitive_event(folder: str, name: str, stated: bool) -> dict[str, Any]:
     return event
 
 
+def _admin_event(folder: str, name: str, parameter: str, identifier: str | None = None) -> dict[str, Any]:
+    """The sample admin event for a document of its own (a new id each time unless `identifier` is given)."""
+    event = _sample(folder, name)
+    chosen = identifier or f"bench-{uuid.uuid4().hex[:10]}"
+    path = event["rawPath"].replace(event["pathParameters"][parameter], chosen)
+    event["pathParameters"][parameter] = chosen
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    return event
+
+
+def _bench_segment() -> str:
+    """A stored segment without rules (every profile matches), so the preview reads every scanned profile's consent."""
+    from datetime import UTC, datetime
+
+    from nudge.audit.audit_table import audit_table
+    from nudge.notifications.admin import put_segment
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.segments import SegmentFields
+    from nudge.users.actor import Actor
+
+    fields = SegmentFields(name="Everyone")
+    put_segment(
+        notification_table(), audit_table(), Actor("bench-admin", True), "bench-everyone", fields, datetime.now(UTC)
+    )
+    return "bench-everyone"
+
+
+def _preview_event() -> dict[str, Any]:
+    """With one more stored profile each time: the scan page holds every profile stored so far."""
+    _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)
+    event = _admin_event("preview_segment", "get_segment_preview.json", "segment_id", _bench_segment())
+    event["rawQueryString"], event["queryStringParameters"] = "limit=1000", {"limit": "1000"}
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -128,6 +163,8 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ),
     # The first probe seeds the tier catalog; the measured ones read it once (a Query), as a fresh container does.
     ("offer_pricing_tiers", "offer_pricing_tiers", lambda: _sample("offer_pricing_tiers", "post_pricing_tiers.json")),
+    # Before the profile floors write profile items Nudge cannot decode: its scan would fail on them.
+    ("preview_segment", "preview_segment", _preview_event),
     ("put_user_profile", "put_user_profile", lambda: _fresh_user_event("put_user_profile", "put_profile.json")),
     (
         "get_user_profile",
@@ -156,6 +193,13 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "delete_sensitive_attribute",
         lambda: _sensitive_event("delete_sensitive_attribute", "delete_attribute.json", stated=True),
     ),
+    ("put_segment", "put_segment", lambda: _admin_event("put_segment", "put_segment.json", "segment_id")),
+    (
+        "get_segment",
+        "get_segment",
+        lambda: _admin_event("get_segment", "get_segment.json", "segment_id", _bench_segment()),
+    ),
+    ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
 ]
 
 

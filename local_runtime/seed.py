@@ -168,6 +168,7 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
     for profile in _PROFILES:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
     seed_profiles(now)
+    seed_notifications(now)
     metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics
     return [*(profile[0] for profile in _PROFILES), DEMO_NEW_USER]
 
@@ -220,3 +221,44 @@ def _seed_engagement(user: str, categories: Sequence[str], now: datetime) -> Non
     events.append(survey | {"category": categories[0], "occurred_at": (now - timedelta(days=1)).isoformat()})
     adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
     ingest_events(ingestion_tables(), user, adapter.validate_python(events), now)
+
+
+DEMO_SEGMENT_ID = "demo-travel-and-tech"
+DEMO_SEGMENT = {
+    "name": "English speakers into travel or tech, with some engagement",
+    "rules": {"categories": ["TRAVEL", "TECH_SAAS"], "languages": ["en"], "min_engagement_score": 1},
+}
+DEMO_TEMPLATE_ID = "demo-survey-invite"
+DEMO_TEMPLATE = {
+    "name": "Survey invitation",
+    "category": "product",
+    "email": {
+        "subject": "{{first_name}}, a new survey: {{survey_title}}",
+        "html": '<p>Hi {{first_name}},</p><p><a href="{{url}}">{{survey_title}}</a> is open.</p>'
+        '<p><small>{{reason}} <a href="{{unsubscribe_url}}">Unsubscribe</a></small></p>',
+        "text": "Hi {{first_name}},\n{{survey_title}} is open: {{url}}\n\n{{reason}}\nUnsubscribe: {{unsubscribe_url}}",
+    },
+    "sms": {"text": "Hi {{first_name}}, {{survey_title}} is open: {{url}}"},
+    "whatsapp": {
+        "template_name": "survey_invite",
+        "language": "en_US",
+        "parameters": ["{{first_name}}", "{{survey_title}}", "{{url}}"],
+    },
+}
+
+
+def seed_notifications(now: datetime) -> None:
+    """A demo segment (it matches demo-user and demo-big-spender) and a demo template, as an admin writes
+    them: audited the first time, unchanged (so not audited) on every later start."""
+    from nudge.audit.audit_table import audit_table
+    from nudge.notifications.admin import put_segment, put_template
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.segments import SegmentFields
+    from nudge.notifications.templates import TemplateFields
+    from nudge.users.actor import Actor
+
+    admin = Actor(DEMO_ADMIN, is_admin=True, source_ip="127.0.0.1", user_agent="nudge-seed")
+    segment = SegmentFields.model_validate(DEMO_SEGMENT)
+    put_segment(notification_table(), audit_table(), admin, DEMO_SEGMENT_ID, segment, now)
+    template = TemplateFields.model_validate(DEMO_TEMPLATE)
+    put_template(notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, template, now)

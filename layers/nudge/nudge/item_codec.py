@@ -70,6 +70,24 @@ def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
     `partition`."""
     if cursor is None:
         return None
+    decoded = _signed_key(cursor)
+    if decoded["pk"] != {"S": partition}:
+        raise InvalidInput("is not a cursor for this list", field="cursor")
+    return decoded
+
+
+def decode_scan_cursor(cursor: str | None, pk_prefix: str) -> dict[str, Any] | None:
+    """As `decode_cursor`, for a Scan: its key may be in any partition whose pk starts with `pk_prefix`."""
+    if cursor is None:
+        return None
+    decoded = _signed_key(cursor)
+    if not decoded["pk"].get("S", "").startswith(pk_prefix):
+        raise InvalidInput("is not a cursor for this list", field="cursor")
+    return decoded
+
+
+def _signed_key(cursor: str) -> dict[str, Any]:
+    """The pk/sk string key a cursor encodes, once its signature holds."""
     from nudge import signing
 
     payload, _, signature = cursor.partition(".")
@@ -79,9 +97,7 @@ def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
     valid = (
         isinstance(decoded, dict)
         and set(decoded) == {"pk", "sk"}
-        and decoded["pk"] == {"S": partition}
-        and isinstance(decoded["sk"], dict)
-        and isinstance(decoded["sk"].get("S"), str)
+        and all(isinstance(decoded[name], dict) and isinstance(decoded[name].get("S"), str) for name in ("pk", "sk"))
     )
     if not valid:
         raise InvalidInput("is not a cursor for this list", field="cursor")

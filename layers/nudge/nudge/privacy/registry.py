@@ -50,6 +50,10 @@ REGISTRY: Registry = MappingProxyType(
         "PricingTable": HoldsNoPersonalData(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"
         ),
+        "NotificationTable": HoldsNoPersonalData(
+            "segments (targeting rules) and notification templates (texts) admins configure; nothing is keyed by "
+            "or names a user; who changed them is in the audit trail"
+        ),
         "JobTable": HoldsNoPersonalData(
             "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
             "the user a scan page ended on until the segment completes; failed users are retried through queue "

@@ -24,17 +24,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
 from nudge.errors import InvalidInput
 from nudge.item_codec import (
+    BATCH_GET_LIMIT,
     ItemRead,
     batch_get_items,
     conditional,
     decode_cursor,
+    decode_scan_cursor,
     delete_all,
     encode_cursor,
     from_item,
@@ -108,6 +110,11 @@ def _inactive_user(item: dict[str, Any]) -> InactiveUser:
     )
 
 
+class ProfileScanPage(NamedTuple):
+    profiles: list[tuple[str, ProfileRecord]]
+    next_cursor: str | None
+
+
 class HistoryPage(NamedTuple):
     changes: list[ConsentChange]
     next_cursor: str | None
@@ -164,6 +171,47 @@ class ProfileTable:
         put = _version_condition({"TableName": self._table, "Item": item}, previous_version)
         activity = [self.activity_put(user_id, active_at)] if active_at else []
         return write_transaction(self._client, [{"Put": put}, *also, *activity])
+
+    def profile_scan_page(self, limit: int, cursor: str | None) -> ProfileScanPage:
+        """One Scan call evaluating up to `limit` items of any kind, returning the profiles among them (user
+        id, record), from where `cursor` (a previous page's next_cursor) left off. Eventually consistent:
+        a scan is an estimate of a moving population anyway, at half the read capacity."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "FilterExpression": "sk = :profile",
+            "ExpressionAttributeValues": {":profile": {"S": PROFILE_SK}},
+            "Limit": limit,
+        }
+        start = decode_scan_cursor(cursor, _user_pk(""))
+        if start is not None:
+            arguments["ExclusiveStartKey"] = start
+        response = self._client.scan(**arguments)
+        profiles = [
+            (item["pk"]["S"].removeprefix(_user_pk("")), record)
+            for item in response["Items"]
+            if (record := self.decode_profile(item)) is not None
+        ]
+        return ProfileScanPage(profiles, encode_cursor(response.get("LastEvaluatedKey")))
+
+    def consents_with(
+        self, user_ids: Sequence[str], others: Callable[[str], Sequence[ItemRead]]
+    ) -> list[tuple[ConsentRecord, list[dict[str, Any] | None]]]:
+        """Each user's consent with other modules' items of the user (`others`, for their owners to decode),
+        in BatchGetItem calls of at most 100 items; in the order of `user_ids`. Eventually consistent."""
+        found: list[tuple[ConsentRecord, list[dict[str, Any] | None]]] = []
+        if not user_ids:
+            return found
+        width = 1 + len(others(user_ids[0]))
+        per_call = BATCH_GET_LIMIT // width
+        for start in range(0, len(user_ids), per_call):
+            chunk = user_ids[start : start + per_call]
+            reads = [read for user_id in chunk for read in (self.consent_read(user_id), *others(user_id))]
+            items = batch_get_items(self._client, reads, consistent=False)
+            found += [
+                (self.decode_consent(items[index]), items[index + 1 : index + width])
+                for index in range(0, len(items), width)
+            ]
+        return found
 
     def consent_read(self, user_id: str) -> ItemRead:
         """The consent item's key, for callers that read consent together with their own items."""
