@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
@@ -36,6 +37,13 @@ def secretsmanager() -> SecretsManagerClient:
 
 
 @cache
+def events() -> EventBridgeClient:
+    import boto3
+
+    return boto3.client("events")
+
+
+@cache
 def kms() -> Any:  # typed Any: the development environment installs no KMS stubs (boto3-stubs[kms])
     import boto3
 
@@ -47,4 +55,5 @@ def reset() -> None:
     dynamodb.cache_clear()
     sqs.cache_clear()
     secretsmanager.cache_clear()
+    events.cache_clear()
     kms.cache_clear()

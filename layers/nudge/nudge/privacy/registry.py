@@ -12,6 +12,7 @@ from types import MappingProxyType
 from nudge.anchoring.anchoring_table import anchoring_table
 from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
+from nudge.catalog.response_table import survey_response_table
 from nudge.config import idempotency_ttl_seconds
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
@@ -44,6 +45,14 @@ REGISTRY: Registry = MappingProxyType(
             idempotency_ttl_seconds,
             "the first response to a request sent with an Idempotency-Key, keyed by a hash of caller, route and "
             "key (so not findable by user); never replayed after its expiry, then deleted by DynamoDB's TTL",
+        ),
+        "SurveyResponseTable": HoldsPersonalData(
+            survey_response_table,
+            "the user's survey responses with the coarse demographics of their profile when they responded (with "
+            "analytics-sharing consent); erasure anonymizes them for research (nudge/catalog/response_table.py)",
+        ),
+        "CatalogTable": HoldsNoPersonalData(
+            "brands' products and surveys; no user id is stored, and who changed them is not recorded here"
         ),
         "PricingTable": HoldsNoPersonalData(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"
