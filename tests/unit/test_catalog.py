@@ -254,3 +254,19 @@ def test_the_snapshot_holds_age_country_state_and_gender_never_the_city() -> Non
 
     assert snapshot(record) == DemographicSnapshot(age_range="35-44", country="IN", state="KA", gender=None)
     assert snapshot(None) == DemographicSnapshot()
+
+
+def test_the_demo_catalog_is_valid_and_every_demo_response_fits_its_survey() -> None:
+    from local_runtime import seed
+
+    products = {product_id: brand for brand, product_id, *_ in seed.DEMO_PRODUCTS}
+    assert {brand for brand, *_ in seed.DEMO_PRODUCTS} == {"acme", "globex"}
+    assert len({category for *_, category, _ in seed.DEMO_PRODUCTS}) >= 5
+    surveys = {}
+    for brand, survey_id, title, category, product_id in seed.DEMO_SURVEYS:
+        assert products[product_id] == brand
+        surveys[survey_id] = survey(title=title, category=category, questions=seed.DEMO_QUESTIONS)
+    assert {brand for brand, *_ in seed.DEMO_SURVEYS} == {"acme", "globex"}
+    for _user, survey_id, nps, rating, use, reason, _channel in seed.DEMO_RESPONSES:
+        given = answers(("nps", nps), ("rating", rating), ("use", use), ("why", reason))
+        assert answer_problems(surveys[survey_id], given) == []
