@@ -358,21 +358,23 @@ def _write_catalog(event: dict[str, Any], pk: str, sk: str, detail_type: str) ->
     return {"statusCode": 200, "body": event["body"]}
 
 
+# The floors' catalog items have keys of their own: their shapes are not Nudge's, which reads the same table.
 def put_brand_product(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _write_catalog(event, f"PRODUCT#{event['pathParameters']['product_id']}", "PRODUCT", "product.launched")
+    pk = f"FLOOR#PRODUCT#{event['pathParameters']['product_id']}"
+    return _write_catalog(event, pk, "PRODUCT", "product.launched")
 
 
 def put_brand_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _write_catalog(event, f"SURVEY#{event['pathParameters']['survey_id']}", "SURVEY", "survey.published")
+    return _write_catalog(event, f"FLOOR#SURVEY#{event['pathParameters']['survey_id']}", "SURVEY", "survey.published")
 
 
 def get_product(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    item = _catalog_item(f"PRODUCT#{event['pathParameters']['product_id']}", "PRODUCT")
+    item = _catalog_item(f"FLOOR#PRODUCT#{event['pathParameters']['product_id']}", "PRODUCT")
     return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
 
 
 def get_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    item = _catalog_item(f"SURVEY#{event['pathParameters']['survey_id']}", "SURVEY")
+    item = _catalog_item(f"FLOOR#SURVEY#{event['pathParameters']['survey_id']}", "SURVEY")
     return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
 
 
