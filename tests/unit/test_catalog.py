@@ -96,7 +96,9 @@ def test_a_product_of_another_brand_looks_absent_and_a_launch_time_stays() -> No
     with pytest.raises(Conflict):
         next_product(current, "globex", "p1", product_fields(), NOW)
     with pytest.raises(InvalidInput):
-        next_product(None, "acme", "p2", product_fields(launched_at=NOW + timedelta(minutes=1)), NOW)
+        next_product(None, "acme", "p2", product_fields(launched_at=NOW + timedelta(minutes=6)), NOW)
+    drifted = next_product(None, "acme", "p3", product_fields(launched_at=NOW + timedelta(minutes=4)), NOW)
+    assert drifted.launched_at == NOW + timedelta(minutes=4)  # a brand's clock a little ahead of ours
     assert next_product(current, "globex", "p1", launched, NOW + timedelta(hours=1)).version == 2
 
 

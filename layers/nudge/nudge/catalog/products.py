@@ -1,14 +1,15 @@
 """Brands write their products; any user reads a launched one.
 
-A product is launched once it has a `launched_at` (never in the future: a brand sets it when the
-product launches). The first write that launches it publishes `product.launched`; after that the
-launch time stays as it is.
+A product is launched once it has a `launched_at`: a brand sets it when the product launches, so it is
+never in the future (beyond the 5 minutes of clock drift events are allowed too). The first write that
+launches it publishes `product.launched`; after that the launch time stays as it is.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from nudge.behavior.event_base import FUTURE_TOLERANCE
 from nudge.catalog.announcements import Announcer
 from nudge.catalog.catalog_models import BrandId, Product, ProductFields
 from nudge.catalog.catalog_table import CatalogTable, StoredProduct
@@ -33,7 +34,7 @@ def next_product(
     """The product after a brand's PUT; raises when the brand may not write it this way."""
     if current is not None and current.product.brand_id != brand_id:
         raise NotFound("there is no such product of this brand", field="product_id")
-    if fields.launched_at is not None and fields.launched_at > now:
+    if fields.launched_at is not None and fields.launched_at > now + FUTURE_TOLERANCE:
         raise InvalidInput("must not be in the future: set it when the product launches", field="launched_at")
     launched = current.product.launched_at if current else None
     if launched is not None and fields.launched_at != launched:
