@@ -1,7 +1,7 @@
 # Nudge developer interface. Every target installs what it needs on first use.
 #   make run      the whole API locally (PORT=3000, EMULATOR_PORT=5000)   make test   lint + all tests
 #                 [PARAMETERS='AllowedOrigins=http://localhost:5173 ...': template parameters]
-#   make token USER=<id> [ADMIN=1]                       make invoke FN=<folder> EVENT=<file>
+#   make token USER=<id> [ADMIN=1] [BRAND=<brand>]       make invoke FN=<folder> EVENT=<file>
 #   make recalc   the nightly archetype recalculation, now (against `make run`'s emulator if it is up)
 #   make retention the daily retention job (inactive users warned, then erased), now (likewise)
 #   make endpoint the URL of `make run`'s emulator (AWS_ENDPOINT_URL for scripts and the aws CLI)
@@ -46,8 +46,8 @@ run: install
 	@$(PY) -m local_runtime serve --port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(PARAMETERS),--parameter-overrides $(PARAMETERS))
 
 token: install
-	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<user id> [ADMIN=1]" >&2; exit 2; }
-	@$(PY) -m local_runtime token "$(USER)" $(if $(filter 1 true yes,$(ADMIN)),--admin)
+	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<user id> [ADMIN=1] [BRAND=<brand id>]" >&2; exit 2; }
+	@$(PY) -m local_runtime token "$(USER)" $(if $(filter 1 true yes,$(ADMIN)),--admin) $(if $(BRAND),--brand "$(BRAND)")
 
 invoke: install
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<function folder> EVENT=<event file>" >&2; exit 2; }

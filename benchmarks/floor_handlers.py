@@ -358,3 +358,100 @@ def preview_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
         found = dynamodb.batch_get_item(RequestItems={PROFILE_TABLE: {"Keys": keys[start : start + 100]}})
         consenting += len(found["Responses"].get(PROFILE_TABLE, []))
     return {"statusCode": 200, "body": json.dumps({"matching": len(keys), "consenting": consenting})}
+
+
+CATALOG_TABLE = os.environ.get("CATALOG_TABLE_NAME", "")
+RESPONSE_TABLE = os.environ.get("SURVEY_RESPONSE_TABLE_NAME", "")
+EVENT_BUS = os.environ.get("EVENT_BUS_NAME", "")
+
+
+@cache
+def _events() -> Any:
+    """Created on first use, as Nudge's is: only a launch or a publication sends an event."""
+    return boto3.client("events")
+
+
+def _catalog_item(pk: str, sk: str) -> dict[str, Any]:
+    found = dynamodb.batch_get_item(
+        RequestItems={CATALOG_TABLE: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}}], "ConsistentRead": True}}
+    )["Responses"]
+    return dict(found[CATALOG_TABLE][0]) if found.get(CATALOG_TABLE) else {}
+
+
+def _write_catalog(event: dict[str, Any], pk: str, sk: str, detail_type: str) -> dict[str, Any]:
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    if claims.get("custom:brand_id") != event["pathParameters"]["brand_id"]:
+        return {"statusCode": 404, "body": "{}"}
+    current = _catalog_item(pk, sk)
+    version = int(current.get("version", {}).get("N", "0"))
+    announced = current.get("announced", {}).get("BOOL", False)
+    item = {"pk": {"S": pk}, "sk": {"S": sk}, "body": {"S": event["body"]}, "version": {"N": str(version + 1)}}
+    item["announced"] = {"BOOL": announced}
+    condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+    if version:
+        condition = {"ConditionExpression": "version = :v", "ExpressionAttributeValues": {":v": {"N": str(version)}}}
+    dynamodb.put_item(TableName=CATALOG_TABLE, Item=item, **condition)
+    if not announced:
+        entry = {
+            "EventBusName": EVENT_BUS,
+            "Source": "nudge.catalog",
+            "DetailType": detail_type,
+            "Detail": event["body"],
+        }
+        _events().put_events(Entries=[entry])
+        dynamodb.update_item(
+            TableName=CATALOG_TABLE,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            UpdateExpression="SET announced = :true",
+            ExpressionAttributeValues={":true": {"BOOL": True}},
+        )
+    return {"statusCode": 200, "body": event["body"]}
+
+
+# The floors' catalog items have keys of their own: their shapes are not Nudge's, which reads the same table.
+def put_brand_product(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    pk = f"FLOOR#PRODUCT#{event['pathParameters']['product_id']}"
+    return _write_catalog(event, pk, "PRODUCT", "product.launched")
+
+
+def put_brand_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _write_catalog(event, f"FLOOR#SURVEY#{event['pathParameters']['survey_id']}", "SURVEY", "survey.published")
+
+
+def get_product(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    item = _catalog_item(f"FLOOR#PRODUCT#{event['pathParameters']['product_id']}", "PRODUCT")
+    return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
+
+
+def get_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    item = _catalog_item(f"FLOOR#SURVEY#{event['pathParameters']['survey_id']}", "SURVEY")
+    return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
+
+
+def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The survey, profile and consent in one BatchGetItem, the conditional response, then the engagement
+    event ingested as event ingestion does it (one BatchGetItem, one transaction)."""
+    user, survey_id = _user(event), event["pathParameters"]["survey_id"]
+    dynamodb.batch_get_item(
+        RequestItems={
+            CATALOG_TABLE: {
+                "Keys": [{"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": "SURVEY"}}],
+                "ConsistentRead": True,
+            },
+            PROFILE_TABLE: {
+                "Keys": [_profile_key(user, "PROFILE"), _profile_key(user, "CONSENT")],
+                "ConsistentRead": True,
+            },
+        }
+    )
+    item = {
+        "pk": {"S": f"SURVEY#{survey_id}"},
+        "sk": {"S": f"RESPONSE#{user}"},
+        "user_id": {"S": user},
+        "survey_id": {"S": survey_id},
+        "answers": {"S": event["body"]},
+    }
+    dynamodb.put_item(TableName=RESPONSE_TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)")
+    completion = {"event_id": f"survey_complete:{survey_id}", "type": "survey_complete", "survey_id": survey_id}
+    _ingest(user, [completion])
+    return {"statusCode": 201, "body": json.dumps({"user_id": user, "survey_id": survey_id})}

@@ -152,6 +152,25 @@ def _preview_event() -> dict[str, Any]:
     return event
 
 
+def _responder_event() -> dict[str, Any]:
+    """The sample response from a new user who consented to behavioral tracking (so the engagement is written)."""
+    from datetime import UTC, datetime
+
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.users.actor import Actor
+
+    event = _sample("submit_survey_response", "submit_response.json")
+    user = f"bench-{uuid.uuid4().hex[:10]}"
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = user
+    settings = ConsentSettings(behavioral_tracking=True)
+    tables = (profile_table(), behavior_table())
+    change_consent(*tables, Actor(user, is_admin=False), user, settings, datetime.now(UTC), "bench")
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -200,6 +219,13 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         lambda: _admin_event("get_segment", "get_segment.json", "segment_id", _bench_segment()),
     ),
     ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
+    # In this order: the product PUT creates what the survey names and the reads find; the first probe of
+    # each PUT launches or publishes (an event), the measured ones replace what is announced already.
+    ("put_brand_product", "put_brand_product", lambda: _sample("put_brand_product", "put_product.json")),
+    ("get_product", "get_product", lambda: _sample("get_product", "get_product.json")),
+    ("put_brand_survey", "put_brand_survey", lambda: _sample("put_brand_survey", "put_survey.json")),
+    ("get_survey", "get_survey", lambda: _sample("get_survey", "get_survey.json")),
+    ("submit_survey_response", "submit_survey_response", _responder_event),
 ]
 
 

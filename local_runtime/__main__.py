@@ -91,6 +91,7 @@ def _print_banner(url: str, stack: Any) -> None:
     print(f"Demo users       {', '.join(stack.demo_users) or '(not seeded)'}", flush=True)
     print(f"User token       {issue_token('demo-user')}", flush=True)
     print(f"Admin token      {issue_token('demo-admin', admin=True)}", flush=True)
+    print(f"Brand token      {issue_token('demo-acme', brand='acme')}  (brand acme)", flush=True)
     print("Ctrl-C stops.", flush=True)
 
 
@@ -118,7 +119,7 @@ def _parameter(text: str) -> tuple[str, str]:
 def _token(arguments: argparse.Namespace) -> int:
     from local_runtime.tokens import issue_token
 
-    print(issue_token(arguments.user, admin=arguments.admin))
+    print(issue_token(arguments.user, admin=arguments.admin, brand=arguments.brand))
     return 0
 
 
@@ -296,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     token = commands.add_parser("token", help="print a bearer token the local server accepts")
     token.add_argument("user")
     token.add_argument("--admin", action="store_true", help="put the user in the admin group")
+    token.add_argument("--brand", help="put the user in the brand group, acting for this brand id")
     token.set_defaults(run=_token)
     invoke = commands.add_parser("invoke", help="invoke one function with an event file, like sam local invoke")
     invoke.add_argument("function", help="function folder under functions/ (or logical id)")

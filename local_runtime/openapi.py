@@ -39,6 +39,10 @@ _ACCESS_TEXT = {
         "anyone else gets 403 before the input is read."
     ),
     "admin": "Admins only; anyone else gets 403 before the input is read.",
+    "brand": (
+        "The brand named by `brand_id` (the brand group with that `custom:brand_id`), or an admin; another brand "
+        "gets 404 and anyone else 403, before the input is read."
+    ),
 }
 # API Gateway answers a missing or invalid token itself, before any function runs, in its own shape.
 GATEWAY_ERROR = {

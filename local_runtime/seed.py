@@ -169,6 +169,7 @@ def seed_demo_data(now: datetime | None = None) -> list[str]:
         ingest_events(store, profile[0], adapter.validate_python(_events(profile, now)), now)
     seed_profiles(now)
     seed_notifications(now)
+    seed_catalog(now)
     metrics().clear_metrics()  # seeding is not traffic: keep it out of the first request's metrics
     return [*(profile[0] for profile in _PROFILES), DEMO_NEW_USER]
 
@@ -262,3 +263,79 @@ def seed_notifications(now: datetime) -> None:
     put_segment(notification_table(), audit_table(), admin, DEMO_SEGMENT_ID, segment, now)
     template = TemplateFields.model_validate(DEMO_TEMPLATE)
     put_template(notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, template, now)
+
+
+# Demo brands' products: (brand, product id, name, category, launched days ago or None: not launched yet).
+DEMO_PRODUCTS = [
+    ("acme", "acme-cloud", "Acme Cloud", "TECH_SAAS", 20),
+    ("acme", "acme-buds", "Acme Buds", "ELECTRONICS", 3),
+    ("acme", "acme-academy", "Acme Academy", "EDUCATION", None),
+    ("globex", "globex-coffee", "Globex Cold Brew", "FOOD_BEVERAGE", 45),
+    ("globex", "globex-trips", "Globex Weekend Trips", "TRAVEL", 10),
+    ("globex", "globex-jackets", "Globex Rain Jacket", "FASHION", 1),
+]
+# One published survey per brand: (brand, survey id, title, category, product).
+DEMO_SURVEYS = [
+    ("acme", "acme-cloud-nps", "How is Acme Cloud working for you?", "TECH_SAAS", "acme-cloud"),
+    ("globex", "globex-coffee-taste", "Tell us about Globex Cold Brew", "FOOD_BEVERAGE", "globex-coffee"),
+]
+DEMO_QUESTIONS: list[dict[str, object]] = [
+    {"question_id": "nps", "type": "nps", "text": "How likely are you to recommend it to a friend?"},
+    {"question_id": "rating", "type": "rating", "text": "How would you rate it overall?"},
+    {
+        "question_id": "use",
+        "type": "choice",
+        "text": "How often do you use it?",
+        "options": ["daily", "weekly", "rarely"],
+    },
+    {"question_id": "why", "type": "text", "text": "What is the main reason for your score?", "required": False},
+]
+# (user, survey, nps, rating, use, reason, channel)
+DEMO_RESPONSES = [
+    ("demo-user", "acme-cloud-nps", 9, 5, "daily", "Saves me an hour every day", "email"),
+    ("demo-big-spender", "acme-cloud-nps", 6, 3, "weekly", "Good but pricey", "whatsapp"),
+    ("demo-average", "acme-cloud-nps", 10, 5, "daily", "Simple and reliable", "sms"),
+    ("demo-average", "globex-coffee-taste", 7, 4, "weekly", "Tasty, a bit sweet", "app"),
+    ("demo-flexible", "globex-coffee-taste", 8, 4, "rarely", "Great on hot days", "email"),
+]
+
+
+def seed_catalog(now: datetime) -> None:
+    """The demo brands' products and published surveys, written as each brand would, and a few demo users'
+    responses (through the response route's domain code: engagement and snapshots follow their consent)."""
+    from nudge.catalog.announcements import bus_announcer
+    from nudge.catalog.catalog_models import ProductFields, SurveyFields
+    from nudge.catalog.catalog_table import catalog_table
+    from nudge.catalog.products import BrandProductPath, put_product
+    from nudge.catalog.surveys import BrandSurveyPath, put_survey
+
+    table, announcer = catalog_table(), bus_announcer()
+    for brand, product_id, name, category, launched_days in DEMO_PRODUCTS:
+        fields = {"name": name, "category": category, "url": f"https://{brand}.example/{product_id}"}
+        if launched_days is not None:
+            fields["launched_at"] = (now - timedelta(days=launched_days)).isoformat()
+        path = BrandProductPath(brand_id=brand, product_id=product_id)
+        put_product(table, announcer, path, ProductFields.model_validate(fields), now)
+    for brand, survey_id, title, category, product_id in DEMO_SURVEYS:
+        survey = {"title": title, "category": category, "product_id": product_id, "questions": DEMO_QUESTIONS}
+        written = SurveyFields.model_validate(survey | {"status": "published"})
+        put_survey(table, announcer, BrandSurveyPath(brand_id=brand, survey_id=survey_id), written, now)
+    _seed_responses(now)
+
+
+def _seed_responses(now: datetime) -> None:
+    from nudge.catalog.response_models import ResponseRequest
+    from nudge.catalog.responses import response_tables, submit_response
+    from nudge.users.actor import Actor
+
+    tables = response_tables()
+    for user, survey_id, nps, rating, use, reason, channel in DEMO_RESPONSES:
+        answers = [("nps", nps), ("rating", rating), ("use", use), ("why", reason)]
+        request = ResponseRequest.model_validate(
+            {
+                "answers": [{"question_id": question, "value": value} for question, value in answers],
+                "started_at": (now - timedelta(minutes=4)).isoformat(),
+                "channel": channel,
+            }
+        )
+        submit_response(tables, Actor(user, is_admin=False, user_agent="nudge-seed"), survey_id, request, now)

@@ -41,8 +41,14 @@ def _private_key() -> rsa.RSAPrivateKey:
     return loaded
 
 
-def issue_token(user_id: str, admin: bool = False, lifetime: int = TOKEN_LIFETIME_SECONDS) -> str:
+def issue_token(
+    user_id: str, admin: bool = False, lifetime: int = TOKEN_LIFETIME_SECONDS, brand: str | None = None
+) -> str:
+    """A token for the user; `brand` puts them in the brand group, acting for that brand."""
     now = int(time.time())
+    template = Template.load()
+    groups = [template.parameter("AdminGroupName")] if admin else []
+    groups += [template.parameter("BrandGroupName")] if brand else []
     claims: dict[str, Any] = {
         "sub": user_id,
         "iss": ISSUER,
@@ -50,8 +56,10 @@ def issue_token(user_id: str, admin: bool = False, lifetime: int = TOKEN_LIFETIM
         "iat": now,
         "exp": now + lifetime,
         "token_use": "id",
-        "cognito:groups": [Template.load().parameter("AdminGroupName")] if admin else [],
+        "cognito:groups": groups,
     }
+    if brand:
+        claims["custom:brand_id"] = brand
     return jwt.encode(claims, _private_key(), algorithm="RS256", headers={"kid": KEY_ID})
 
 

@@ -32,6 +32,7 @@ class Api:
         user: str | None = "alice",
         admin: bool = False,
         headers: dict[str, str] | None = None,
+        brand: str | None = None,
     ) -> Answer:
         for route in self.stack.gateway.routes:
             parameters = route.match(method, path.split("?", 1)[0])
@@ -39,7 +40,10 @@ class Api:
                 break
         else:
             raise AssertionError(f"no route for {method} {path}")
-        claims = None if user is None else {"sub": user, "cognito:groups": ["admin"] if admin else []}
+        groups = (["admin"] if admin else []) + (["brand"] if brand else [])
+        claims = None if user is None else {"sub": user, "cognito:groups": groups}
+        if claims is not None and brand:
+            claims["custom:brand_id"] = brand
         raw = body if isinstance(body, str) else (json.dumps(body) if body is not None else "")
         request_headers = {"content-type": "application/json", **(headers or {})}
         event = build_event(route, parameters, method, path, request_headers, raw.encode(), claims)

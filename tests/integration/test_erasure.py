@@ -61,8 +61,8 @@ def erased_events(stack: LocalStack) -> Iterator[Callable[[], list[dict[str, Any
 def seed_everywhere(api: Api, user: str, admin: str) -> str:
     """The user in every table that can hold data about them, through the routes: events, archetype, a
     recommendation and its selection, tiers under an experiment (an assignment), a settled tier selection,
-    a profile with an address, consents, a sensitive attribute, an admin's override (audited), and a
-    request with an Idempotency-Key. Returns the address on file."""
+    a profile with an address, consents, a sensitive attribute, a survey response, an admin's override
+    (audited), and a request with an Idempotency-Key. Returns the address on file."""
     populate(api, user, admin)
     batch = {"events": [created(f"{user}-keyed")]}
     keyed = api.call("POST", "/v1/events", batch, user=user, headers={"Idempotency-Key": f"key-{user}"})
@@ -91,6 +91,7 @@ def test_erasure_leaves_no_item_naming_the_user_in_any_table(
         "IdempotencyTable",
         "ProfileTable",
         "SensitiveAttributeTable",
+        "SurveyResponseTable",
     }
 
     started = time.monotonic()

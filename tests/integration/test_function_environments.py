@@ -70,6 +70,7 @@ def test_an_invocation_sees_its_function_and_lambda_variables_and_nothing_else(
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "ADMIN_GROUP_NAME": "admin",
+        "BRAND_GROUP_NAME": "brand",
         "BEHAVIOR_TABLE_NAME": "nudge-local-BehaviorTable",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",

@@ -20,7 +20,9 @@ from nudge.anchoring.anchoring_export import AnchoringExport
 from nudge.audit.audit_export import AuditExport
 from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_export import BehaviorExport
+from nudge.catalog.response_export import SurveyResponseExport
 from nudge.defaults.recommendation_export import RecommendationExport
+from nudge.item_codec import from_item
 from nudge.privacy.erasure_models import ErasureView
 from nudge.privacy.user_data import export_user_data
 from nudge.profiles.profile_export import ProfileExport
@@ -29,6 +31,7 @@ from nudge.users.actor import Actor
 from nudge.users.personal_data import Erasure, UserDataExport
 from tests.builders import answered, created
 from tests.integration.conftest import Api
+from tests.integration.test_catalog_api import published_survey, respond
 from tests.integration.test_pricing_tiers_api import new_booking, offered, select, settle
 
 CONSOLE = {"user-agent": "nudge-console/3.0"}
@@ -43,6 +46,7 @@ TABLES = {
     "ProfileTable",
     "SensitiveAttributeTable",
     "IdempotencyTable",
+    "SurveyResponseTable",
 }
 
 
@@ -84,6 +88,7 @@ class Footprint:
     experiment_id: str
     booking_id: str
     selection_id: str
+    survey_id: str
 
 
 def populate(api: Api, user: str, admin: str) -> Footprint:
@@ -110,6 +115,8 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     assert settle(api, selection.body["selection_id"], "completed", user).status == 200
     profile = {"email": f"{user}@example.com", "time_zone": "Europe/Lisbon", "interests": {"categories": ["TRAVEL"]}}
     assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
+    survey_id = published_survey(api, f"brand-{uuid.uuid4().hex[:8]}")
+    assert respond(api, survey_id, user).status == 201
     consent = {"behavioral_tracking": True, "marketing_emails": True}
     assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user, headers=CONSOLE).status == 200
     override = {"archetype": "high_flexibility", "reason": "Verified host account"}
@@ -124,6 +131,7 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
         experiment_id,
         booking,
         selection.body["selection_id"],
+        survey_id,
     )
 
 
@@ -176,6 +184,15 @@ def items_naming(stack: LocalStack, user: str) -> list[tuple[str, dict[str, Any]
             # repr: sealed values are binary
             found += [(logical_id, item) for item in page["Items"] if user in json.dumps(item, default=repr)]
     return found
+
+
+def kept_responses(stack: LocalStack, survey_id: str) -> list[dict[str, Any]]:
+    items = stack.emulator.client("dynamodb").query(
+        TableName=stack.template.ref("SurveyResponseTable"),
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"SURVEY#{survey_id}"}},
+    )["Items"]
+    return [from_item(item) for item in items]
 
 
 def ids(prefix: str) -> str:
@@ -245,6 +262,13 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
     assert profile.other_items == []
     [attribute] = section(exported, "SensitiveAttributeTable", SensitiveAttributeExport).attributes
     assert attribute.name == "religion"
+    [response] = section(exported, "SurveyResponseTable", SurveyResponseExport).responses
+    assert (response.survey_id, response.user_id, response.channel, len(response.answers)) == (
+        made.survey_id,
+        user,
+        "app",
+        4,
+    )
     assert STATED_RELIGION not in exported.model_dump_json()  # names and times only: the value is the user's alone
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
@@ -287,8 +311,13 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "ProfileTable": Erasure(deleted={"profile": 1, "consent": 1, "consent_history": 2, "activity": 1}),
         "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
         "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
+        "SurveyResponseTable": Erasure(anonymized={"responses": 1}),
     }
     assert items_naming(stack, user) == []
+    # Research keeps the closed answers of the response, without the user or their words.
+    kept = kept_responses(stack, made.survey_id)
+    assert [[answer["question_id"] for answer in item["answers"]] for item in kept] == [["nps", "stars", "plan"]]
+    assert "Fast and simple" not in json.dumps(kept, default=str)
     assert privacy.export(user).tables == privacy.export(ids("never-seen")).tables
     # Nothing is reachable through the routes either.
     assert api.signals(user)["events_count"] == 0

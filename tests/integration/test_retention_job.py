@@ -77,6 +77,7 @@ def test_old_analytics_records_are_replaced_by_anonymous_ones_and_the_counters_s
         "BehaviorTable",
         "ProfileTable",
         "SensitiveAttributeTable",
+        "SurveyResponseTable",
         "AuditTable",
     }
     assert analytics(api) == analytics_before

@@ -45,6 +45,7 @@ def test_seeding_returns_the_new_user_without_ingesting_for_them(monkeypatch: py
     monkeypatch.setattr("nudge.behavior.ingestion.ingest_events", lambda _store, user, *_: ingested.append(user))
     monkeypatch.setattr(seed, "seed_profiles", lambda _now: None)
     monkeypatch.setattr(seed, "seed_notifications", lambda _now: None)
+    monkeypatch.setattr(seed, "seed_catalog", lambda _now: None)
 
     users = seed.seed_demo_data(NOW)
 

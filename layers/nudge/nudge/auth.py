@@ -7,6 +7,10 @@ the flattened form splits back exactly; a name from another identity provider mi
 which the flattened form cannot tell from three groups. So a flattened list of more than one group
 is checked against the verified token itself, whose payload the gateway passes on in the
 Authorization header; anything that does not match exactly is not admin.
+
+Brand rights come the same way from the brand group (BRAND_GROUP_NAME, the template's BrandGroupName),
+with the brand in the `custom:brand_id` claim; a brand group member without a valid brand id is a
+plain user. Only admins set that attribute (the app client may not write it, template.yaml).
 """
 
 from __future__ import annotations
@@ -14,18 +18,27 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from nudge.errors import Unauthorized
-from nudge.identifiers import is_user_id
+from nudge.identifiers import IDENTIFIER_PATTERN, is_user_id
 from nudge.users.actor import Actor
 
 DEFAULT_ADMIN_GROUP = "admin"
+DEFAULT_BRAND_GROUP = "brand"
+BRAND_CLAIM = "custom:brand_id"
+_BRAND_ID = re.compile(IDENTIFIER_PATTERN)
+MAX_BRAND_ID_LENGTH = 64
 
 
 def admin_group() -> str:
     return os.environ.get("ADMIN_GROUP_NAME") or DEFAULT_ADMIN_GROUP
+
+
+def brand_group() -> str:
+    return os.environ.get("BRAND_GROUP_NAME") or DEFAULT_BRAND_GROUP
 
 
 def parse_groups(raw: Any) -> tuple[str, ...] | None:
@@ -69,15 +82,27 @@ def _flattened(groups: Any) -> str | None:
     return groups if isinstance(groups, str) else None
 
 
-def is_admin(claim: Any, authorization: str | None) -> bool:
+def in_group(group: str, claim: Any, authorization: str | None) -> bool:
     groups = parse_groups(claim)
-    if groups is None or admin_group() not in groups:
+    if groups is None or group not in groups:
         return False
     if len(groups) == 1 or isinstance(claim, list):
         return True
     # Several names from a flattened string: only the token's own list tells them apart.
     token_groups = _token_groups(authorization)
-    return isinstance(token_groups, list) and _flattened(token_groups) == claim and admin_group() in token_groups
+    return isinstance(token_groups, list) and _flattened(token_groups) == claim and group in token_groups
+
+
+def is_admin(claim: Any, authorization: str | None) -> bool:
+    return in_group(admin_group(), claim, authorization)
+
+
+def brand_of(claims: Mapping[str, Any], authorization: str | None) -> str | None:
+    """The brand a member of the brand group acts for; None for anyone else."""
+    brand_id = claims.get(BRAND_CLAIM)
+    if not isinstance(brand_id, str) or len(brand_id) > MAX_BRAND_ID_LENGTH or not _BRAND_ID.fullmatch(brand_id):
+        return None
+    return brand_id if in_group(brand_group(), claims.get("cognito:groups"), authorization) else None
 
 
 def actor_from_claims(
@@ -89,4 +114,5 @@ def actor_from_claims(
     if not is_user_id(subject):
         raise Unauthorized("the token subject is not a user id Nudge accepts")
     admin = is_admin((claims or {}).get("cognito:groups"), authorization)
-    return Actor(user_id=subject, is_admin=admin, source_ip=source_ip, user_agent=user_agent)
+    brand_id = brand_of(claims or {}, authorization)
+    return Actor(user_id=subject, is_admin=admin, source_ip=source_ip, user_agent=user_agent, brand_id=brand_id)

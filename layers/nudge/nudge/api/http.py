@@ -37,10 +37,11 @@ JSON_HEADERS = {"content-type": "application/json"}
 # Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
-Access = Literal["user", "self", "owner", "admin"]
+Access = Literal["user", "self", "owner", "admin", "brand"]
 """Who may call a route, checked before any input is looked at: any signed-in user; the user named
 by the `user_id` path parameter (or an admin); that user only, with no admin exception (sensitive
-data); admins only."""
+data); admins only; the brand named by the `brand_id` path parameter (or an admin: another brand gets
+404)."""
 
 
 class FieldProblem(NudgeModel):
@@ -89,7 +90,7 @@ class Endpoint(NamedTuple):
     def error_statuses(self) -> list[int]:
         body_errors = (400, 413, 415) if self.body else ()
         replay_errors = (409,) if self.idempotent else ()
-        access_errors = (403,) if self.access != "user" else ()
+        access_errors = {"user": (), "brand": (403, 404)}.get(self.access, (403,))
         return sorted({401, 422, *body_errors, *replay_errors, *access_errors, *self.errors})
 
 
@@ -186,6 +187,8 @@ def _authorize(spec: Endpoint, call: ApiCall, event: Mapping[str, Any]) -> None:
         call.actor.ensure_can_access(str((event.get("pathParameters") or {}).get("user_id", "")))
     elif spec.access == "owner":
         call.actor.ensure_owner(str((event.get("pathParameters") or {}).get("user_id", "")))
+    elif spec.access == "brand":
+        call.actor.ensure_brand(str((event.get("pathParameters") or {}).get("brand_id", "")))
 
 
 def _arguments(spec: Endpoint, event: Mapping[str, Any]) -> dict[str, BaseModel]:

@@ -13,6 +13,7 @@ from nudge.anchoring.anchoring_table import anchoring_table
 from nudge.api.idempotency_table import idempotency_table
 from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
+from nudge.catalog.response_table import survey_response_table
 from nudge.defaults.recommendation_table import recommendation_table
 from nudge.profiles.profile_table import profile_table
 from nudge.sensitive.sensitive_export import owners_export
@@ -46,6 +47,14 @@ REGISTRY: Registry = MappingProxyType(
             idempotency_table,
             "the first response to each request the user sent with an Idempotency-Key (it can name the user), "
             "in the user's partition; replayed for a day, then deleted by DynamoDB's TTL",
+        ),
+        "SurveyResponseTable": HoldsPersonalData(
+            survey_response_table,
+            "the user's survey responses with the coarse demographics of their profile when they responded (with "
+            "analytics-sharing consent); erasure anonymizes them for research (nudge/catalog/response_table.py)",
+        ),
+        "CatalogTable": HoldsNoPersonalData(
+            "brands' products and surveys; no user id is stored, and who changed them is not recorded here"
         ),
         "PricingTable": HoldsNoPersonalData(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from nudge.errors import Forbidden
+from nudge.errors import Forbidden, NotFound
 
 
 class Actor(NamedTuple):
@@ -16,6 +16,19 @@ class Actor(NamedTuple):
     is_admin: bool
     source_ip: str = ""
     user_agent: str = ""
+    brand_id: str | None = None  # the brand a member of the brand group acts for
+
+    def ensure_brand(self, brand_id: str) -> None:
+        """A brand's routes: that brand, or an admin. Another brand's resources look absent (404), so a
+        brand learns nothing of which brand ids exist; a caller who is no brand at all is refused (403)."""
+        if self.is_admin or self.brand_id == brand_id:
+            return
+        if self.brand_id is not None:
+            raise NotFound("there is no such brand resource", field="brand_id")
+        raise Forbidden("this action needs the brand group (or admin)", field="brand_id")
+
+    def may_manage_brand(self, brand_id: str) -> bool:
+        return self.is_admin or self.brand_id == brand_id
 
     def may_access(self, user_id: str) -> bool:
         return user_id == self.user_id or self.is_admin

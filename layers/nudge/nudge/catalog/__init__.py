@@ -1,0 +1,1 @@
+"""Brands' products and surveys, and users' survey responses."""

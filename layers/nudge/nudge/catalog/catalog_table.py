@@ -1,0 +1,119 @@
+"""The catalog table: brands' products and surveys.
+
+Item shapes (nothing outside this module builds these keys):
+- product: pk=PRODUCT#<product_id>, sk=PRODUCT, a Product (with `brand_id` and `version`), and
+  `announced` once `product.launched` went out on the bus.
+- survey:  pk=SURVEY#<survey_id>, sk=SURVEY, a Survey, and `announced` once `survey.published` went out.
+
+Product and survey ids are global (users read them without a brand in the path); the brand that first
+wrote an id owns it. Writes are conditional on the version read, so two writers never lose a change.
+No personal data: who changed what is not stored here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from nudge import clients, config
+from nudge.catalog.catalog_models import Product, Survey
+from nudge.item_codec import ItemRead, batch_get_items, conditional, from_item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+PRODUCT_SK, SURVEY_SK = "PRODUCT", "SURVEY"
+
+
+class StoredProduct(NamedTuple):
+    product: Product
+    announced: bool
+
+
+class StoredSurvey(NamedTuple):
+    survey: Survey
+    announced: bool
+
+
+def _product_key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": PRODUCT_SK}}
+
+
+def _survey_key(survey_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": SURVEY_SK}}
+
+
+def _decode_product(item: dict[str, Any] | None) -> StoredProduct | None:
+    if item is None:
+        return None
+    values = from_item(item)
+    announced = bool(values.pop("announced", False))
+    return StoredProduct(Product.model_validate(values), announced)
+
+
+def _decode_survey(item: dict[str, Any] | None) -> StoredSurvey | None:
+    if item is None:
+        return None
+    values = from_item(item)
+    announced = bool(values.pop("announced", False))
+    return StoredSurvey(Survey.model_validate(values), announced)
+
+
+class CatalogTable:
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self._table = table_name
+        self._client = client
+
+    def survey_read(self, survey_id: str) -> ItemRead:
+        """The survey item's key, for reading it together with another table's items."""
+        return ItemRead(self._table, _survey_key(survey_id))
+
+    decode_survey = staticmethod(_decode_survey)
+
+    def product(self, product_id: str) -> StoredProduct | None:
+        [item] = batch_get_items(self._client, [ItemRead(self._table, _product_key(product_id))], consistent=True)
+        return _decode_product(item)
+
+    def survey_with_product(self, survey_id: str, product_id: str | None) -> tuple[StoredSurvey | None, Product | None]:
+        """The survey and (when named) a product, in one BatchGetItem."""
+        reads = [self.survey_read(survey_id)]
+        reads += [ItemRead(self._table, _product_key(product_id))] if product_id else []
+        items = batch_get_items(self._client, reads, consistent=True)
+        stored = _decode_product(items[1]) if product_id else None
+        return _decode_survey(items[0]), stored.product if stored else None
+
+    def save_product(self, product: Product, announced: bool) -> bool:
+        """False when the stored product is no longer the version before `product`'s."""
+        item = {"pk": f"PRODUCT#{product.product_id}", "sk": PRODUCT_SK, **product.model_dump(exclude_none=True)}
+        return self._save(item | {"announced": announced}, product.version - 1)
+
+    def save_survey(self, survey: Survey, announced: bool) -> bool:
+        item = {"pk": f"SURVEY#{survey.survey_id}", "sk": SURVEY_SK, **survey.model_dump(exclude_none=True)}
+        return self._save(item | {"announced": announced}, survey.version - 1)
+
+    def mark_product_announced(self, product_id: str) -> None:
+        self._mark(_product_key(product_id))
+
+    def mark_survey_announced(self, survey_id: str) -> None:
+        self._mark(_survey_key(survey_id))
+
+    def _save(self, values: dict[str, Any], previous_version: int) -> bool:
+        arguments: dict[str, Any] = {"TableName": self._table, "Item": to_item(values)}
+        if previous_version == 0:
+            arguments["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            arguments["ConditionExpression"] = "version = :previous"
+            arguments["ExpressionAttributeValues"] = {":previous": {"N": str(previous_version)}}
+        return conditional(self._client.put_item, **arguments)
+
+    def _mark(self, key: dict[str, Any]) -> None:
+        self._client.update_item(
+            TableName=self._table,
+            Key=key,
+            UpdateExpression="SET announced = :true",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":true": {"BOOL": True}},
+        )
+
+
+def catalog_table() -> CatalogTable:
+    return CatalogTable(config.text("CATALOG_TABLE_NAME"), clients.dynamodb())
