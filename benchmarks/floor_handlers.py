@@ -68,13 +68,13 @@ def ingest_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
     user = _user(event)
     body = json.loads(event["body"])
     key = event["headers"].get("idempotency-key")
-    record = {"id": {"S": f"{user}#{key}"}}
+    record = {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"ingest_events#{key}"}}
     if key:
         expiry = {"N": str(int(time.time()) + 3600)}
         dynamodb.put_item(
             TableName=IDEMPOTENCY_TABLE,
             Item={**record, "status": {"S": "INPROGRESS"}, "expiration": expiry},
-            ConditionExpression="attribute_not_exists(id)",
+            ConditionExpression="attribute_not_exists(pk)",
         )
     result = _ingest(user, body["events"])
     if key:
