@@ -455,3 +455,51 @@ def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any
     completion = {"event_id": f"survey_complete:{survey_id}", "type": "survey_complete", "survey_id": survey_id}
     _ingest(user, [completion])
     return {"statusCode": 201, "body": json.dumps({"user_id": user, "survey_id": survey_id})}
+
+
+ERASURE_TABLE = os.environ.get("ERASURE_TABLE_NAME", "")
+ERASURE_QUEUE = os.environ.get("ERASURE_QUEUE_URL", "")
+SIGNING_SECRET = os.environ.get("SIGNING_KEY_SECRET_ARN", "")
+
+
+def _partition(table: str, pk: str) -> list[dict[str, Any]]:
+    response = dynamodb.query(
+        TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
+    )
+    return list(response["Items"])
+
+
+def export_user_data(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """As many Queries as the export makes (one per table, three for the audit trail), nothing decoded."""
+    user = event["pathParameters"]["user_id"]
+    tables = [BEHAVIOR_TABLE, RECOMMENDATION_TABLE, ANCHORING_TABLE, PROFILE_TABLE, AUDIT_TABLE, AUDIT_TABLE]
+    tables += [AUDIT_TABLE, SENSITIVE_TABLE, IDEMPOTENCY_TABLE]
+    sections = {f"{table}-{index}": len(_partition(table, f"USER#{user}")) for index, table in enumerate(tables)}
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "tables": sections})}
+
+
+def request_user_erasure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The subject's HMAC key, the receipt and active marker in one transaction, the address, the message."""
+    import hashlib
+    import hmac
+
+    user = event["pathParameters"]["user_id"]
+    key = boto3.client("secretsmanager").get_secret_value(SecretId=SIGNING_SECRET)["SecretString"]
+    subject = hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()
+    erasure_id = os.urandom(16).hex()
+    active = {"pk": {"S": f"SUBJECT#{subject}"}, "sk": {"S": "FLOOR-ACTIVE"}, "erasure_id": {"S": erasure_id}}
+    receipt = {"pk": {"S": f"ERASURE#{erasure_id}"}, "sk": {"S": "RECEIPT"}, "status": {"S": "pending"}}
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": ERASURE_TABLE, "Item": item}} for item in (active, receipt)]
+    )
+    profile = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
+    message = {"erasure_id": erasure_id, "user_id": user, "email": "Item" in profile}
+    boto3.client("sqs").send_message(QueueUrl=ERASURE_QUEUE, MessageBody=json.dumps(message))
+    return {"statusCode": 202, "body": json.dumps({"erasure_id": erasure_id, "status": "pending"})}
+
+
+def get_user_erasure(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    erasure_id = event["pathParameters"]["erasure_id"]
+    key = {"pk": {"S": f"ERASURE#{erasure_id}"}, "sk": {"S": "RECEIPT"}}
+    item = dynamodb.get_item(TableName=ERASURE_TABLE, Key=key, ConsistentRead=True).get("Item")
+    return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}

@@ -171,6 +171,13 @@ def _responder_event() -> dict[str, Any]:
     return event
 
 
+def _erasure_request_event() -> dict[str, Any]:
+    """DELETE /v1/users/{user_id} by a new user with a profile (the address is read)."""
+    event = _fresh_user_event("request_user_erasure", "delete_user.json", with_profile=True)
+    event["requestContext"]["http"]["path"] = event["rawPath"]
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -197,6 +204,13 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ),
     ("put_user_consent", "put_user_consent", lambda: _fresh_user_event("put_user_consent", "put_consent.json")),
     ("get_user_consent", "get_user_consent", lambda: _fresh_user_event("get_user_consent", "get_consent.json")),
+    (
+        "export_user_data",
+        "export_user_data",
+        lambda: _fresh_user_event("export_user_data", "get_export.json", with_profile=True),
+    ),
+    ("request_user_erasure", "request_user_erasure", _erasure_request_event),
+    ("get_user_erasure", "get_user_erasure", lambda: _sample("get_user_erasure", "get_erasure.json")),
     (
         "put_sensitive_attribute",
         "put_sensitive_attribute",
