@@ -208,6 +208,19 @@ def query_all(client: Any, **arguments: Any) -> list[dict[str, Any]]:
         arguments = arguments | {"ExclusiveStartKey": response["LastEvaluatedKey"]}
 
 
+def partition_items(client: Any, table: str, pk: str, keys_only: bool = False) -> list[dict[str, Any]]:
+    """Every item of one partition, consistently read (only pk and sk with `keys_only`)."""
+    arguments: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ConsistentRead": True,
+    }
+    if keys_only:
+        arguments["ProjectionExpression"] = "pk, sk"
+    return query_all(client, **arguments)
+
+
 def index_keys(client: Any, table: str, index: str, attribute: str, value: str) -> list[dict[str, Any]]:
     """The table keys (pk, sk) of every item whose `attribute` is `value`, from the index keyed by it."""
     items = query_all(

@@ -37,6 +37,7 @@ from nudge.item_codec import (
     batch_get,
     delete_all,
     from_item,
+    partition_items,
     put_all,
     query_all,
     to_item,
@@ -289,15 +290,7 @@ class BehaviorTable:
         return Erasure(deleted=dict(Counter(_kind(key["sk"]["S"]) for key in keys)))
 
     def _partition(self, user_id: str, keys_only: bool = False) -> list[dict[str, Any]]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": _user_pk(user_id)}},
-            "ConsistentRead": True,
-        }
-        if keys_only:
-            arguments["ProjectionExpression"] = "pk, sk"
-        return query_all(self._client, **arguments)
+        return partition_items(self._client, self._table, _user_pk(user_id), keys_only)
 
 
 class RawState(NamedTuple):

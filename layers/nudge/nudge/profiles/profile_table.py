@@ -40,6 +40,7 @@ from nudge.item_codec import (
     delete_all,
     encode_cursor,
     from_item,
+    partition_items,
     query_all,
     to_item,
     write_transaction,
@@ -372,15 +373,7 @@ class ProfileTable:
         return Erasure(deleted=dict(Counter(_kind(key["sk"]["S"]) for key in keys)))
 
     def _partition(self, user_id: str, keys_only: bool = False) -> list[dict[str, Any]]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": _user_pk(user_id)}},
-            "ConsistentRead": True,
-        }
-        if keys_only:
-            arguments["ProjectionExpression"] = "pk, sk"
-        return query_all(self._client, **arguments)
+        return partition_items(self._client, self._table, _user_pk(user_id), keys_only)
 
 
 def profile_table() -> ProfileTable:
