@@ -9,6 +9,7 @@ from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected, BatchWrite, IngestionState
 from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.profiles.consent import ConsentRecord, ConsentSettings
+from nudge.profiles.profile_table import TrackingConsent
 
 
 class InMemoryBehaviorStore:
@@ -36,8 +37,12 @@ class InMemoryBehaviorStore:
         return IngestionState(
             signals=self.signals.get(user_id, SignalAggregates()).model_copy(deep=True),
             engagement=self.engagement.get(user_id, EngagementAggregates()).model_copy(deep=True),
-            consent=self.consent.get(user_id, ConsentRecord()).model_copy(deep=True),
+            consent=self._tracking(user_id),
         )
+
+    def _tracking(self, user_id: str) -> TrackingConsent:
+        record = self.consent.get(user_id, ConsentRecord())
+        return TrackingConsent(allowed=record.settings.behavioral_tracking, version=record.version)
 
     def save_batch(self, user_id: str, write: BatchWrite) -> None:
         self.writes += 1

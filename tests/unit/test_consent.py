@@ -68,3 +68,16 @@ def test_a_first_answer_consenting_to_nothing_is_recorded_under_the_policy() -> 
     assert apply_consent(update.record, ConsentSettings(), NOW + timedelta(days=1), "", "", "2026-12").record == (
         update.record
     )
+
+
+def test_ingestion_reads_only_tracking_and_version_from_the_stored_item() -> None:
+    from nudge.item_codec import to_item
+    from nudge.profiles.profile_table import ProfileTable, TrackingConsent
+
+    record = apply_consent(ConsentRecord(), settings(behavioral_tracking=True), NOW, "", "", "v1").record
+    item = to_item({"pk": "USER#u1", "sk": "CONSENT", **record.model_dump()})
+    withdrawn = apply_consent(record, ConsentSettings(), NOW, "", "", "v1").record
+
+    assert ProfileTable.decode_tracking_consent(item) == TrackingConsent(allowed=True, version=1)
+    assert ProfileTable.decode_tracking_consent(to_item(withdrawn.model_dump())) == TrackingConsent(False, 2)
+    assert ProfileTable.decode_tracking_consent(None) == TrackingConsent(allowed=False, version=0)

@@ -139,7 +139,7 @@ def _ingest_chunk(store: BehaviorStore, user_id: str, chunk: Sequence[Behavioral
     state = store.read_state(user_id)
     skipped: frozenset[str] = frozenset()
     for _ in range(MAX_ATTEMPTS):
-        tracking = state.consent.settings.behavioral_tracking
+        tracking = state.consent.allowed
         not_tracked = [] if tracking else [event.event_id for event in chunk if _is_engagement(event)]
         fresh = [e for e in chunk if e.event_id not in skipped and e.event_id not in not_tracked]
         if not fresh:

@@ -44,7 +44,7 @@ class IngestionTables:
         return IngestionState(
             signals=self._behavior.decode_signals(signals),
             engagement=self._behavior.decode_engagement(engagement),
-            consent=self._profiles.decode_consent(consent),
+            consent=self._profiles.decode_tracking_consent(consent),
         )
 
     def save_batch(self, user_id: str, write: BatchWrite) -> None:

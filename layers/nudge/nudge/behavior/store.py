@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from nudge.behavior.events import BehavioralEvent
     from nudge.behavior.signals import SignalAggregates
     from nudge.engagement.engagement_score import EngagementAggregates
-    from nudge.profiles.consent import ConsentRecord
+    from nudge.profiles.profile_table import TrackingConsent
 
 
 class BatchRejected(Exception):
@@ -29,7 +29,7 @@ class IngestionState(NamedTuple):
 
     signals: SignalAggregates
     engagement: EngagementAggregates
-    consent: ConsentRecord
+    consent: TrackingConsent
 
 
 class BatchWrite(NamedTuple):

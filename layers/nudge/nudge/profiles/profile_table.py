@@ -45,11 +45,11 @@ from nudge.item_codec import (
     to_item,
     write_transaction,
 )
-from nudge.profiles.consent import ConsentChange, ConsentRecord
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from nudge.profiles.consent import ConsentChange, ConsentRecord
     from nudge.profiles.profile import ProfileRecord
     from nudge.profiles.profile_export import ProfileExport
     from nudge.users.personal_data import Erasure
@@ -114,6 +114,11 @@ def _inactive_user(item: dict[str, Any]) -> InactiveUser:
 class ProfileScanPage(NamedTuple):
     profiles: list[tuple[str, ProfileRecord]]
     next_cursor: str | None
+
+
+class TrackingConsent(NamedTuple):
+    allowed: bool  # behavioral_tracking
+    version: int  # of the consent record; 0: the user never answered
 
 
 class HistoryPage(NamedTuple):
@@ -219,8 +224,20 @@ class ProfileTable:
         return ItemRead(self._table, _key(user_id, CONSENT_SK))
 
     @staticmethod
+    def decode_tracking_consent(item: dict[str, Any] | None) -> TrackingConsent:
+        """Only whether the user consents to behavioral tracking, and the record's version, read from the item
+        as stored (event ingestion needs no more, and does not load the consent models)."""
+        if item is None:
+            return TrackingConsent(allowed=False, version=0)
+        settings = item.get("settings", {}).get("M", {})
+        allowed = settings.get("behavioral_tracking", {}).get("BOOL", False)
+        return TrackingConsent(allowed=bool(allowed), version=int(item["version"]["N"]))
+
+    @staticmethod
     def decode_consent(item: dict[str, Any] | None) -> ConsentRecord:
         """The record a consent item holds; no item is the default: nothing consented."""
+        from nudge.profiles.consent import ConsentRecord
+
         if item is None:
             return ConsentRecord()
         return ConsentRecord.model_validate(from_item(item))
@@ -265,6 +282,8 @@ class ProfileTable:
 
     def consent_history(self, user_id: str) -> list[ConsentChange]:
         """Every change, newest first."""
+        from nudge.profiles.consent import ConsentChange
+
         items = query_all(
             self._client,
             TableName=self._table,
@@ -277,6 +296,8 @@ class ProfileTable:
 
     def consent_history_page(self, user_id: str, limit: int, cursor: str | None) -> HistoryPage:
         """Up to `limit` changes, newest first, from where `cursor` (a previous page's next_cursor) left off."""
+        from nudge.profiles.consent import ConsentChange
+
         pk = _user_pk(user_id)
         arguments: dict[str, Any] = {
             "TableName": self._table,
@@ -346,6 +367,7 @@ class ProfileTable:
         )
 
     def export_user(self, user_id: str) -> ProfileExport:
+        from nudge.profiles.consent import ConsentChange, ConsentRecord
         from nudge.profiles.profile_export import ProfileExport
 
         exported: dict[str, Any] = {"consent_history": [], "other_items": []}
