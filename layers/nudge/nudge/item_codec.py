@@ -104,6 +104,21 @@ def _signed_key(cursor: str) -> dict[str, Any]:
     return dict(decoded)
 
 
+def query_page(
+    client: Any, partition: str, cursor: str | None, sk_prefix: str = "", **arguments: Any
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a Query within `partition` (and sort keys starting with `sk_prefix`), after a page cursor
+    the API returned (refused when it is not one for this list), with the next page's cursor (None on the
+    last)."""
+    start = decode_cursor(cursor, partition)
+    if start is not None:
+        if not start["sk"]["S"].startswith(sk_prefix):
+            raise InvalidInput("is not a cursor for this list", field="cursor")
+        arguments["ExclusiveStartKey"] = start
+    response = client.query(**arguments)
+    return response["Items"], encode_cursor(response.get("LastEvaluatedKey"))
+
+
 def conditional(write: Callable[..., Any], **arguments: Any) -> bool:
     """One conditional PutItem, UpdateItem or DeleteItem; False when its condition failed (nothing written)."""
     try:

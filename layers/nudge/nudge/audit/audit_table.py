@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
 from nudge.audit.records import AuditRecord
-from nudge.item_codec import batch_get, conditional, decode_cursor, encode_cursor, from_item, index_keys, to_item
+from nudge.item_codec import (
+    batch_get,
+    conditional,
+    from_item,
+    index_keys,
+    query_page,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -104,19 +111,18 @@ class AuditTable:
         self._client.put_item(**self.put_request(record)["Put"])
 
     def page(self, limit: int, cursor: str | None) -> AuditPage:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": AUDIT_PK}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, AUDIT_PK)
-        if start is not None:
-            arguments["ExclusiveStartKey"] = start
-        response = self._client.query(**arguments)
-        records = [_record(item) for item in response["Items"]]
-        return AuditPage(records, encode_cursor(response.get("LastEvaluatedKey")))
+        items, next_cursor = query_page(
+            self._client,
+            AUDIT_PK,
+            cursor,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": AUDIT_PK}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        records = [_record(item) for item in items]
+        return AuditPage(records, next_cursor)
 
     def export_user(self, user_id: str) -> AuditExport:
         """The records about the user and the records they made (as an admin), oldest first."""

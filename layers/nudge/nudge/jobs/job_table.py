@@ -25,10 +25,9 @@ from nudge import clients, config
 from nudge.item_codec import (
     conditional,
     counter_clause,
-    decode_cursor,
-    encode_cursor,
     from_item,
     put_all,
+    query_page,
     to_item,
     write_transaction,
 )
@@ -211,18 +210,18 @@ class JobTable:
         )
 
     def recent_runs(self, job: str, limit: int, cursor: str | None) -> tuple[list[JobRun], str | None]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"JOB#{job}"}},
-            "ScanIndexForward": False,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, f"JOB#{job}")
-        if start is not None:
-            arguments["ExclusiveStartKey"] = start
-        response = self._client.query(**arguments)
-        return [_run(item) for item in response["Items"]], encode_cursor(response.get("LastEvaluatedKey"))
+        pk = f"JOB#{job}"
+        items, next_cursor = query_page(
+            self._client,
+            pk,
+            cursor,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [_run(item) for item in items], next_cursor
 
 
 def _run(item: dict[str, Any]) -> JobRun:

@@ -8,7 +8,7 @@ another admin's change is a 409: read again and retry.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
@@ -63,9 +63,7 @@ def put_segment(
         segment_id=segment_id,
         name=fields.name,
         rules=fields.rules,
-        created_at=current.created_at if current else now,
-        updated_at=now,
-        version=current.version + 1 if current else 1,
+        **_stamps(current, now),
     )
     record = _record(actor, "segment", segment_id, current, segment, now)
     if not table.save_segment(segment, audit.put_request(record)):
@@ -91,14 +89,19 @@ def put_template(
     template = NotificationTemplate(
         template_id=template_id,
         **fields.model_dump(),
-        created_at=current.created_at if current else now,
-        updated_at=now,
-        version=current.version + 1 if current else 1,
+        **_stamps(current, now),
     )
     record = _record(actor, "template", template_id, current, template, now)
     if not table.save_template(template, audit.put_request(record)):
         raise Conflict("the template changed while this change was saved; read it again and retry")
     return template
+
+
+def _stamps(current: Segment | NotificationTemplate | None, now: datetime) -> dict[str, Any]:
+    """Creation time kept, update time now, the next version (1 for a new document)."""
+    if current is None:
+        return {"created_at": now, "updated_at": now, "version": 1}
+    return {"created_at": current.created_at, "updated_at": now, "version": current.version + 1}
 
 
 def _record(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.item_codec import decode_cursor, encode_cursor, write_transaction
+from nudge.item_codec import query_page, write_transaction
 from nudge.notifications.segments import Segment
 from nudge.notifications.templates import NotificationTemplate
 
@@ -87,18 +87,16 @@ class NotificationTable:
         return write_transaction(self._client, [{"Put": put}, audit])
 
     def _page(self, pk: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-            "ConsistentRead": True,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, pk)
-        if start is not None:
-            arguments["ExclusiveStartKey"] = start
-        response = self._client.query(**arguments)
-        return response["Items"], encode_cursor(response.get("LastEvaluatedKey"))
+        return query_page(
+            self._client,
+            pk,
+            cursor,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ConsistentRead=True,
+            Limit=limit,
+        )
 
 
 def notification_table() -> NotificationTable:

@@ -29,19 +29,18 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.errors import InvalidInput
 from nudge.item_codec import (
     BATCH_GET_LIMIT,
     ItemRead,
     batch_get_items,
     conditional,
-    decode_cursor,
     decode_scan_cursor,
     delete_all,
     encode_cursor,
     from_item,
     partition_items,
     query_all,
+    query_page,
     to_item,
     write_transaction,
 )
@@ -299,22 +298,19 @@ class ProfileTable:
         from nudge.profiles.consent import ConsentChange
 
         pk = _user_pk(user_id)
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": HISTORY_PREFIX}},
-            "ScanIndexForward": False,
-            "ConsistentRead": True,
-            "Limit": limit,
-        }
-        start = decode_cursor(cursor, pk)
-        if start is not None:
-            if not start["sk"]["S"].startswith(HISTORY_PREFIX):
-                raise InvalidInput("is not a cursor for this list", field="cursor")
-            arguments["ExclusiveStartKey"] = start
-        response = self._client.query(**arguments)
-        changes = [ConsentChange.model_validate(from_item(item)) for item in response["Items"]]
-        return HistoryPage(changes, encode_cursor(response.get("LastEvaluatedKey")))
+        items, next_cursor = query_page(
+            self._client,
+            pk,
+            cursor,
+            sk_prefix=HISTORY_PREFIX,
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": pk}, ":prefix": {"S": HISTORY_PREFIX}},
+            ScanIndexForward=False,
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return HistoryPage([ConsentChange.model_validate(from_item(item)) for item in items], next_cursor)
 
     def activity_put(self, user_id: str, at: datetime) -> dict[str, Any]:
         """A TransactWriteItems Put recording that Nudge heard from the user at `at`: the time of arrival,
