@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -76,6 +77,12 @@ def _read_until(process: subprocess.Popen[str], marker: str, timeout: float) -> 
     raise AssertionError("server did not start:\n" + "\n".join(lines))
 
 
+def _keep_reading(process: subprocess.Popen[str]) -> None:
+    """Consume the server's request log so a full pipe can never hold it up."""
+    assert process.stdout is not None
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+
+
 def _signals(port: int, token: str) -> dict[str, object]:
     request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users/demo-user/signals")
     request.add_header("authorization", f"Bearer {token}")
@@ -91,6 +98,7 @@ def test_two_serves_side_by_side_each_record_their_ports_serve_demo_data_and_sto
     with _running(_serve(*ports[0], states[0])) as first, _running(_serve(*ports[1], states[1])) as second:
         for process, (port, emulator_port), state_file in zip((first, second), ports, states, strict=True):
             banner = "\n".join(_read_until(process, "Ctrl-C stops.", timeout=90))
+            _keep_reading(process)
             assert f"Nudge API        http://127.0.0.1:{port}" in banner
             assert f"http://127.0.0.1:{port}/docs" in banner
             assert f"AWS emulator     http://127.0.0.1:{emulator_port}" in banner
@@ -111,7 +119,7 @@ def test_two_serves_side_by_side_each_record_their_ports_serve_demo_data_and_sto
 
         for process, state_file in zip((first, second), states, strict=True):
             process.send_signal(signal.SIGINT)
-            assert process.wait(timeout=20) == 0
+            assert process.wait(timeout=60) == 0
             assert not state_file.exists()
     assert _local_runtime("endpoint", "--state-file", str(states[0])).returncode == 1
 
