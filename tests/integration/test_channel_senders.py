@@ -81,6 +81,23 @@ def test_an_email_reaches_ses_with_both_parts_its_headers_and_tags(stack: LocalS
     assert (entry.campaign_id, entry.notification_id) == ("spring.launch", message.notification_id)
 
 
+def test_the_plain_text_emails_of_the_privacy_jobs_reach_the_outbox_too(stack: LocalStack) -> None:
+    from nudge.notifications.email import Email
+    from nudge.notifications.email import SesEmailSender as PlainTextSender
+
+    plain = PlainTextSender(sender_address(stack), configuration_set(stack), stack.emulator.client("sesv2"))
+    message_id = plain.send(Email(to="dave@example.com", subject="Your data has been erased", text="Done."))
+
+    entry = outbox_entry(stack, message_id)
+    assert (entry.to, entry.subject, entry.text, entry.html, entry.headers) == (
+        "dave@example.com",
+        "Your data has been erased",
+        "Done.",
+        None,
+        {},
+    )
+
+
 def test_an_unverified_sender_is_a_permanent_failure(stack: LocalStack) -> None:
     sender = SesEmailSender("nobody@unverified.example", configuration_set(stack), stack.emulator.client("sesv2"))
     with pytest.raises(PermanentSendFailure, match="MessageRejected"):
