@@ -63,6 +63,10 @@ REGISTRY: Registry = MappingProxyType(
             "segments (targeting rules) and notification templates (texts) admins configure; nothing is keyed by "
             "or names a user; who changed them is in the audit trail"
         ),
+        "SendRateTable": HoldsNoPersonalData(
+            "per channel and second, how many messages were sent (the shared send-rate limit); no user or message "
+            "is named, and each count expires a minute after its second"
+        ),
         "JobTable": HoldsNoPersonalData(
             "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
             "the user a scan page ended on until the segment completes; failed users are retried through queue "
