@@ -114,7 +114,7 @@ def test_a_response_adds_to_each_of_its_cells_and_names_no_user() -> None:
     assert total["ttc_n"] == 1
     assert total["ttc_sum"] == 95
     assert total[f"ttc_{sketch.bucket(95)}"] == 1
-    assert counted.keywords == ["battery", "awful", "screen"]
+    assert counted.keywords == {"battery": 1, "awful": 1, "screen": 1}
     assert "alice-42" not in repr(counted)
 
 
@@ -122,7 +122,7 @@ def test_a_response_without_text_or_demographics_touches_only_its_total_channel_
     counted = contribution(SURVEY, response(nps=None, age_range="", country="", gender=""))
     assert counted is not None
     assert sorted(counted.cells) == [("channel", "email"), ("day", "2026-12-01"), TOTAL]
-    assert counted.keywords == []
+    assert counted.keywords == {}
     assert "nps_n" not in counted.cells[TOTAL]
     assert "positive" not in counted.cells[TOTAL]
 

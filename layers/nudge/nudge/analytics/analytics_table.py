@@ -58,15 +58,15 @@ class SurveyAnalyticsTable:
         """TransactWriteItems entries adding the response's contribution (ADD only: commutative, so
         concurrent responses never overwrite each other's counts)."""
         cells = [add_counters(self._table, _cell_key(survey_id, cell), c) for cell, c in contribution.cells.items()]
-        return cells + [self._keyword_update(survey_id, word) for word in contribution.keywords]
+        return cells + [self._keyword_update(survey_id, word, n) for word, n in contribution.keywords.items()]
 
-    def _keyword_update(self, survey_id: str, word: str) -> dict[str, Any]:
+    def _keyword_update(self, survey_id: str, word: str, respondents: int) -> dict[str, Any]:
         return {
             "Update": {
                 "TableName": self._table,
                 "Key": {"pk": {"S": f"WORDS#{survey_id}"}, "sk": {"S": word}},
-                "UpdateExpression": "ADD frequency :one SET survey_id = :survey",
-                "ExpressionAttributeValues": {":one": {"N": "1"}, ":survey": {"S": survey_id}},
+                "UpdateExpression": "ADD frequency :respondents SET survey_id = :survey",
+                "ExpressionAttributeValues": {":respondents": {"N": str(respondents)}, ":survey": {"S": survey_id}},
             }
         }
 

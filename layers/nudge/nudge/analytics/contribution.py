@@ -24,8 +24,10 @@ TOTAL: Cell = ("total", "")
 
 
 class Contribution(NamedTuple):
+    """Counters to add: per cell, and respondents per keyword. Contributions add up counter by counter."""
+
     cells: dict[Cell, dict[str, int]]
-    keywords: list[str]
+    keywords: dict[str, int]
 
 
 def cells_of(response: SurveyResponse) -> list[Cell]:
@@ -76,7 +78,7 @@ def contribution(survey: Survey, response: SurveyResponse) -> Contribution | Non
     cells = {cell: dict(counters) for cell in cells_of(response)}
     cells[TOTAL] |= _time_counters(response)
     if not texts:
-        return Contribution(cells, [])
+        return Contribution(cells, {})
     from nudge.analytics.text_signals import keywords
 
-    return Contribution(cells, keywords(texts))
+    return Contribution(cells, dict.fromkeys(keywords(texts), 1))

@@ -31,8 +31,7 @@ def min_segment_size() -> int:
 def survey_analytics(tables: AnalyticsTables, actor: Actor, path: BrandSurveyPath, minimum: int) -> SurveyAnalytics:
     """The survey's analytics for its brand (or an admin); another brand's survey is 404."""
     actor.ensure_brand(path.brand_id)
-    stored, _ = tables.catalog.survey_with_product(path.survey_id, None)
-    if stored is None or stored.survey.brand_id != path.brand_id:
+    if tables.catalog.survey_brand(path.survey_id) != path.brand_id:
         raise NotFound("there is no such survey of this brand", field="survey_id")
     aggregates = tables.analytics.aggregates(path.survey_id)
     keywords = tables.analytics.top_keywords(path.survey_id, minimum, TOP_KEYWORDS)
