@@ -7,8 +7,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from nudge.analytics import sketch
-from nudge.analytics.analytics_table import Aggregates
+from nudge.analytics.analytics_table import Aggregates, SurveyAnalyticsTable
 from nudge.analytics.contribution import TOTAL, Contribution, contribution
 from nudge.analytics.report import report
 from nudge.analytics.text_signals import MAX_KEYWORDS_PER_RESPONSE, keywords, label, sentiment
@@ -193,3 +196,46 @@ def test_under_the_minimum_nothing_is_shown() -> None:
     assert shown.insights.top_keywords == []
     assert shown.engagement.time_to_complete.avg is None
     assert shown.insights.sentiment_trend == []
+
+
+# ---------- the response's transaction ----------
+
+
+class ConflictingClient:
+    """A DynamoDB client whose transactions are cancelled by the given codes, one list per call, then succeed."""
+
+    def __init__(self, *cancellations: list[str]) -> None:
+        self.cancellations = list(cancellations)
+        self.transactions = 0
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        self.transactions += 1
+        if not self.cancellations:
+            return {}
+        codes = self.cancellations.pop(0)
+        error: Any = {"Error": {"Code": "TransactionCanceledException"}}
+        error["CancellationReasons"] = [{"Code": code} for code in codes]
+        raise ClientError(error, "TransactWriteItems")
+
+
+def _add(client: ConflictingClient) -> bool:
+    from nudge.catalog.response_table import SurveyResponseTable
+
+    counted = contribution(SURVEY, response(text="Love the battery"))
+    assert counted is not None
+    updates = SurveyAnalyticsTable("analytics", client).updates("s1", counted)  # type: ignore[arg-type]
+    return SurveyResponseTable("responses", client).add(response(), updates)  # type: ignore[arg-type]
+
+
+def test_a_response_whose_counters_another_response_was_writing_is_sent_again() -> None:
+    client = ConflictingClient(["None", "TransactionConflict"], ["None", "None", "TransactionConflict"])
+    assert _add(client) is True
+    assert client.transactions == 3
+
+
+def test_a_second_response_is_refused_and_endless_conflicts_raise() -> None:
+    assert _add(ConflictingClient(["ConditionalCheckFailed", "None"])) is False
+    endless = ConflictingClient(*[["None", "TransactionConflict"]] * 5)
+    with pytest.raises(ClientError):
+        _add(endless)
+    assert endless.transactions == 4

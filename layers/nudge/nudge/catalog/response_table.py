@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 USER_INDEX = "ResponsesByUser"
 KEPT_AFTER_ERASURE = ("nps", "rating", "choice")
+CONFLICT_ATTEMPTS = 4
 
 
 def _key(survey_id: str, user_id: str) -> dict[str, Any]:
@@ -66,7 +67,9 @@ class SurveyResponseTable:
         item = to_item({**_key_values(response), **response.model_dump(exclude_none=True)})
         put = {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
         if with_writes:
-            return write_transaction(self._client, [{"Put": put}, *with_writes])
+            # Concurrent responses to one survey add to the same counters: a conflict is retried.
+            attempts = CONFLICT_ATTEMPTS
+            return write_transaction(self._client, [{"Put": put}, *with_writes], conflict_attempts=attempts)
         return conditional(self._client.put_item, **put)
 
     def response(self, survey_id: str, user_id: str) -> SurveyResponse | None:
