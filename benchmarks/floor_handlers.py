@@ -457,6 +457,65 @@ def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any
     return {"statusCode": 201, "body": json.dumps({"user_id": user, "survey_id": survey_id})}
 
 
+ANALYTICS_TABLE = os.environ.get("SURVEY_ANALYTICS_TABLE_NAME", "")
+# The counters a consenting response adds to: total, channel, day, age, gender, country, state.
+RESPONSE_CELLS = 7
+
+
+def submit_survey_response_shared(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """As submit_survey_response, the response written in one transaction with its aggregate counters: one
+    ADD per cell and one per distinct word of the text answers (no sentiment, no stop words: plain boto3)."""
+    user, survey_id = _user(event), event["pathParameters"]["survey_id"]
+    dynamodb.batch_get_item(
+        RequestItems={
+            CATALOG_TABLE: {
+                "Keys": [{"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": "SURVEY"}}],
+                "ConsistentRead": True,
+            },
+            PROFILE_TABLE: {
+                "Keys": [_profile_key(user, "PROFILE"), _profile_key(user, "CONSENT")],
+                "ConsistentRead": True,
+            },
+        }
+    )
+    body = json.loads(event["body"])
+    words = {word for a in body["answers"] if isinstance(a["value"], str) for word in a["value"].lower().split()}
+    response = {"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": f"RESPONSE#{user}"}, "user_id": {"S": user}}
+    items: list[Any] = [
+        {"Put": {"TableName": RESPONSE_TABLE, "Item": response, "ConditionExpression": "attribute_not_exists(pk)"}}
+    ]
+    keys = [f"FLOOR#CELL#{index}" for index in range(RESPONSE_CELLS)] + [f"FLOOR#WORD#{word}" for word in words]
+    for sort_key in keys:
+        update = {
+            "TableName": ANALYTICS_TABLE,
+            "Key": {"pk": {"S": f"FLOOR#SURVEY#{survey_id}"}, "sk": {"S": sort_key}},
+            "UpdateExpression": "ADD respondents :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        }
+        items.append({"Update": update})
+    dynamodb.transact_write_items(TransactItems=items)
+    completion = {"event_id": f"survey_complete:{survey_id}", "type": "survey_complete", "survey_id": survey_id}
+    _ingest(user, [completion])
+    return {"statusCode": 201, "body": json.dumps({"user_id": user, "survey_id": survey_id})}
+
+
+def get_survey_analytics(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Nudge's three reads: the survey (its brand), the survey's aggregate partition, its top keywords."""
+    survey_id = event["pathParameters"]["survey_id"]
+    survey = _catalog_item(f"SURVEY#{survey_id}", "SURVEY")
+    cells = _partition(ANALYTICS_TABLE, f"SURVEY#{survey_id}")
+    keywords = dynamodb.query(
+        TableName=ANALYTICS_TABLE,
+        IndexName="KeywordsByFrequency",
+        KeyConditionExpression="survey_id = :survey AND frequency >= :minimum",
+        ExpressionAttributeValues={":survey": {"S": survey_id}, ":minimum": {"N": "10"}},
+        ScanIndexForward=False,
+        Limit=10,
+    )["Items"]
+    body = {"found": bool(survey), "cells": len(cells), "keywords": [item["sk"]["S"] for item in keywords]}
+    return {"statusCode": 200, "body": json.dumps(body)}
+
+
 ERASURE_TABLE = os.environ.get("ERASURE_TABLE_NAME", "")
 ERASURE_QUEUE = os.environ.get("ERASURE_QUEUE_URL", "")
 SIGNING_SECRET = os.environ.get("SIGNING_KEY_SECRET_ARN", "")

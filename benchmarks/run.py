@@ -14,6 +14,8 @@
    one read for the user's state, one write for the impression), in-process p50/p99, with and
    without a running experiment, and the cost of one variant assignment.
 6. Erasure (erasure_job.py): users erased per minute by one worker and DynamoDB calls per erased user.
+7. Brands' survey analytics (survey_analytics.py): GET .../analytics with 1,000 and 100,000 responses
+   (calls and p50/p99: must not grow), and a consenting response's write cost (calls, transaction items).
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -172,6 +174,30 @@ def _responder_event() -> dict[str, Any]:
     return event
 
 
+def _sharing_responder_event() -> dict[str, Any]:
+    """A response with a text answer from a new user who shares analytics (and has demographics): the
+    response's transaction adds to the survey's aggregates, and its text loads VADER and the stop words."""
+    from datetime import UTC, datetime, timedelta
+
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.users.actor import Actor
+
+    event = _fresh_user_event("put_user_profile", "put_profile.json", with_profile=True)
+    user = event["pathParameters"]["user_id"]
+    event = _sample("submit_survey_response", "submit_response.json")
+    event["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] = user
+    settings = ConsentSettings(behavioral_tracking=True, analytics_sharing=True)
+    tables = (profile_table(), behavior_table())
+    change_consent(*tables, Actor(user, is_admin=False), user, settings, datetime.now(UTC), "bench")
+    answers = [{"question_id": "nps", "value": 9}, {"question_id": "why", "value": "Fast setup and a clear dashboard"}]
+    started = (datetime.now(UTC) - timedelta(seconds=90)).isoformat()
+    event["body"] = json.dumps({"answers": answers, "channel": "app", "started_at": started})
+    return event
+
+
 def _erasure_request_event() -> dict[str, Any]:
     """DELETE /v1/users/{user_id} by a new user with a profile (the address is read)."""
     event = _fresh_user_event("request_user_erasure", "delete_user.json", with_profile=True)
@@ -259,6 +285,12 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("put_brand_survey", "put_brand_survey", lambda: _sample("put_brand_survey", "put_survey.json")),
     ("get_survey", "get_survey", lambda: _sample("get_survey", "get_survey.json")),
     ("submit_survey_response", "submit_survey_response", _responder_event),
+    ("submit_survey_response", "submit_survey_response_shared", _sharing_responder_event),
+    (
+        "get_survey_analytics",
+        "get_survey_analytics",
+        lambda: _sample("get_survey_analytics", "get_survey_analytics.json"),
+    ),
 ]
 
 
@@ -286,12 +318,17 @@ def _compile_bytecode() -> None:
     compileall.compile_file(FLOOR, quiet=1)
 
 
-def cold_start() -> None:
+def cold_start(only: set[str]) -> None:
+    """Every case, or only those whose floor handler is named in `only` (`run.py cold:get_survey_analytics`)."""
     _compile_bytecode()
     print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
-    header = f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
+    header = f"{'function':<30}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
     print(f"{header}  AWS calls (nudge / floor)")
-    for folder, floor_handler, make_event in CASES:
+    if only:  # what the catalog cases read: the sample product and survey
+        for folder, floor_handler, make_event in CASES:
+            if floor_handler in ("put_brand_product", "put_brand_survey"):
+                _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
+    for folder, floor_handler, make_event in [case for case in CASES if not only or case[1] in only]:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is
         ours_calls = _probe(ours_module, "lambda_handler", make_event(), count=True)["calls"]
@@ -303,7 +340,8 @@ def cold_start() -> None:
         ours_ms, floor_ms = (statistics.median(run["ms"] for run in runs) for runs in (ours, floor))
         ours_mb, floor_mb = (max(run["peak_mb"] for run in runs) for runs in (ours, floor))
         print(
-            f"{folder:<24}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x{ours_mb:>7.0f} /{floor_mb:>4.0f}"
+            f"{floor_handler:<30}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x"
+            f"{ours_mb:>7.0f} /{floor_mb:>4.0f}"
             f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
         )
 
@@ -501,18 +539,56 @@ def erasure(stack: LocalStack) -> None:
     erasure_throughput(template, stack.emulator, _AwsCallMeter(clients.dynamodb()), ERASURE_USERS)
 
 
+def survey_analytics(stack: LocalStack) -> None:
+    from benchmarks.survey_analytics import analytics_event, now, survey_with_responses
+    from nudge import clients
+
+    client = clients.dynamodb()
+    meter = _AwsCallMeter(client)
+    read = stack.function("get_survey_analytics")
+    sample = _sample("get_survey_analytics", "get_survey_analytics.json")
+    print(f"\nBrands' survey analytics, warm, in-process: {WARM_REQUESTS} requests each, moto on loopback")
+    print(f"{'request':<36}{'p50 ms':>10}{'p99 ms':>10}{'nudge p50':>10}{'nudge p99':>10}  dynamodb calls per request")
+    for count in (1_000, 100_000):
+        event = analytics_event(sample, survey_with_responses(count, now()))
+
+        def get(_: int, event: dict[str, Any] = event) -> dict[str, Any]:
+            return dict(read.invoke(event))
+
+        _measure(f"GET analytics, {count:,} responses", read, get, meter)
+    items: list[int] = []
+    event_name = "provide-client-params.dynamodb.TransactWriteItems"
+    client.meta.events.register(event_name, lambda params, **_: items.append(len(params["TransactItems"])))
+    submit = stack.function("submit_survey_response")
+    for folder, name in (("put_brand_product", "put_product.json"), ("put_brand_survey", "put_survey.json")):
+        written = stack.function(folder).invoke(_sample(folder, name))  # the survey the sample response answers
+        assert written["statusCode"] == 200, written
+    events = [_sharing_responder_event() for _ in range(20)]
+    calls: set[tuple[str, ...]] = set()
+    with submit.warm():
+        for event in events:
+            meter.reset()
+            assert submit.invoke(event)["statusCode"] == 201
+            calls.add(tuple(meter.calls))
+    print(f"POST a consenting response with text: calls {sorted(calls)}; items per transaction {sorted(set(items))}")
+
+
 def main() -> None:
-    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure"}
+    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics"]
+    phases = {argument.split(":")[0] for argument in arguments}
+    only = {name for argument in arguments if argument.startswith("cold:") for name in argument[5:].split(",")}
     stack = LocalStack.start(seed=False, deliver_events=False)
     try:
         if "cold" in phases:
-            cold_start()
+            cold_start(only)
         if "warm" in phases:
             warm_requests(stack)
         if "job" in phases:
             recalculation(stack)
         if "erasure" in phases:
             erasure(stack)
+        if "analytics" in phases:
+            survey_analytics(stack)
     finally:
         stack.stop()
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter
+
+if TYPE_CHECKING:
+    from nudge.analytics.analytics_table import FunnelStep
 
 DEMO_USER = "demo-user"
 DEMO_ADMIN = "demo-admin"
@@ -321,6 +325,7 @@ def seed_catalog(now: datetime) -> None:
         written = SurveyFields.model_validate(survey | {"status": "published"})
         put_survey(table, announcer, BrandSurveyPath(brand_id=brand, survey_id=survey_id), written, now)
     _seed_responses(now)
+    _seed_panel(now)
 
 
 def _seed_responses(now: datetime) -> None:
@@ -339,3 +344,75 @@ def _seed_responses(now: datetime) -> None:
             }
         )
         submit_response(tables, Actor(user, is_admin=False, user_agent="nudge-seed"), survey_id, request, now)
+
+
+# A panel of demo respondents who share analytics, so every block of acme's analytics of acme-cloud-nps
+# has data. The first 40 cycle through 2 age ranges and genders (20 each), 4 places, 4 channels and 4
+# reasons (10 each, combined so that cells cross) over 2 days; 9 more (45-54, in GB, on WhatsApp, no
+# gender given) join demo-big-spender's cells so that those reach 10. AU (demo-average's) stays a cell
+# of one: hidden, and the subtraction rule hides one more country (README, Brand analytics).
+PANEL_SIZE = 49
+PANEL_CYCLED = 40
+PANEL_AGES = ["25-34", "35-44"]
+PANEL_GENDERS = ["female", "male"]
+PANEL_PLACES = [("US", "CA"), ("US", "NY"), ("IN", "KA"), ("DE", None)]
+PANEL_CHANNELS = ["email", "app", "notification", "sms"]
+# (nps, rating, use, reason): two clearly positive, two clearly negative (VADER), words shared across them.
+PANEL_REASONS = [
+    (10, 5, "daily", "Reliable sync and a clear dashboard, love it"),
+    (9, 5, "daily", "Support was fast and helpful, excellent service"),
+    (5, 3, "weekly", "The dashboard is slow and reports keep failing"),
+    (3, 2, "rarely", "Reports are confusing and pricing is terrible"),
+]
+# The funnel steps before a response, as the notification campaigns will count them for this survey.
+PANEL_FUNNEL: dict[FunnelStep, int] = {"notification_sent": 180, "notification_opened": 100, "survey_started": 64}
+
+
+def _panel_member(index: int) -> tuple[dict[str, object], dict[str, object]]:
+    """(profile, response) of the panel's member `index` (see PANEL_SIZE)."""
+    if index >= PANEL_CYCLED:
+        demographics: dict[str, object] = {"age_range": "45-54", "location": {"country": "GB"}}
+        reason, channel = PANEL_REASONS[index % 2], "whatsapp"
+    else:
+        country, state = PANEL_PLACES[index // 10]
+        demographics = {
+            "age_range": PANEL_AGES[index % 2],
+            "gender": PANEL_GENDERS[(index // 2) % 2],
+            "location": {"country": country} | ({"state": state} if state else {}),
+        }
+        reason, channel = PANEL_REASONS[(index + index // 4) % 4], PANEL_CHANNELS[index % 4]
+    nps, rating, use, why = reason
+    answers = [("nps", nps), ("rating", rating), ("use", use), ("why", why)]
+    return {"email": f"panel-{index:02d}@example.com", "demographics": demographics}, {
+        "answers": [{"question_id": question, "value": value} for question, value in answers],
+        "channel": channel,
+    }
+
+
+def _seed_panel(now: datetime) -> None:
+    from nudge.analytics.analytics_table import survey_analytics_table
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.catalog.response_models import ResponseRequest
+    from nudge.catalog.responses import response_tables, submit_response
+    from nudge.config import consent_policy_version
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile import ProfileFields
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.profiles.user_profiles import profile_writes, replace_profile
+    from nudge.users.actor import Actor
+
+    tables, profiles, sharing = response_tables(), profile_writes(), ConsentSettings(analytics_sharing=True)
+    for index in range(PANEL_SIZE):
+        user = f"demo-panel-{index:02d}"
+        actor = Actor(user, is_admin=False, source_ip="127.0.0.1", user_agent="nudge-seed")
+        profile, response = _panel_member(index)
+        replace_profile(profiles, actor, user, ProfileFields.model_validate(profile), now)
+        change_consent(profile_table(), behavior_table(), actor, user, sharing, now, consent_policy_version())
+        answered = now - timedelta(days=(index // 3) % 2, minutes=index)
+        started = answered - timedelta(seconds=60 + 17 * (index % 11))
+        request = ResponseRequest.model_validate(response | {"started_at": started.isoformat()})
+        submit_response(tables, actor, "acme-cloud-nps", request, answered)
+    analytics = survey_analytics_table()
+    for step, count in PANEL_FUNNEL.items():
+        analytics.count_funnel_step("acme-cloud-nps", step, count)

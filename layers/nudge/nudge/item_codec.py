@@ -270,14 +270,30 @@ def aged_keys(
     return keys
 
 
-def write_transaction(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:
+def write_transaction(client: Any, items: Sequence[Mapping[str, Any]], conflict_attempts: int = 1) -> bool:
     """One TransactWriteItems. False when it was cancelled because its first item's condition failed
-    (the guarded change was already made); any other failure raises."""
+    (the guarded change was already made); any other failure raises. With `conflict_attempts` > 1, a
+    transaction cancelled because another one was writing one of its items (shared counters) is sent
+    again after a short backoff: cancelled, it wrote nothing."""
+    for attempt in range(conflict_attempts - 1):
+        try:
+            return _transact(client, items)
+        except ClientError as error:
+            if "TransactionConflict" not in _cancellation_codes(error):
+                raise
+        time.sleep(0.02 * 2**attempt)
+    return _transact(client, items)
+
+
+def _cancellation_codes(error: ClientError) -> list[str]:
+    return [str(reason.get("Code")) for reason in error.response.get("CancellationReasons", [])]
+
+
+def _transact(client: Any, items: Sequence[Mapping[str, Any]]) -> bool:
     try:
         client.transact_write_items(TransactItems=list(items))
     except ClientError as error:
-        reasons = error.response.get("CancellationReasons", [])
-        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+        if _cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
             return False
         raise
     return True

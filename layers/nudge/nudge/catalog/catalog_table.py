@@ -69,6 +69,11 @@ class CatalogTable:
 
     decode_survey = staticmethod(_decode_survey)
 
+    def survey_brand(self, survey_id: str) -> str | None:
+        """The brand owning the survey (None when there is no such survey), without decoding the survey."""
+        [item] = batch_get_items(self._client, [self.survey_read(survey_id)], consistent=True)
+        return str(item["brand_id"]["S"]) if item else None
+
     def product(self, product_id: str) -> StoredProduct | None:
         [item] = batch_get_items(self._client, [ItemRead(self._table, _product_key(product_id))], consistent=True)
         return _decode_product(item)

@@ -17,6 +17,7 @@ second erasure finds nothing and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nudge import clients, config
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 USER_INDEX = "ResponsesByUser"
 KEPT_AFTER_ERASURE = ("nps", "rating", "choice")
+CONFLICT_ATTEMPTS = 4
 
 
 def _key(survey_id: str, user_id: str) -> dict[str, Any]:
@@ -59,12 +61,16 @@ class SurveyResponseTable:
     def response_read(self, survey_id: str, user_id: str) -> ItemRead:
         return ItemRead(self._table, _key(survey_id, user_id))
 
-    def add(self, response: SurveyResponse) -> bool:
-        """False when the user has responded to the survey before (nothing written)."""
+    def add(self, response: SurveyResponse, with_writes: Sequence[Mapping[str, Any]] = ()) -> bool:
+        """False when the user has responded to the survey before (nothing written). `with_writes`
+        (another capability's TransactWriteItems entries) are written in the same transaction, or not at all."""
         item = to_item({**_key_values(response), **response.model_dump(exclude_none=True)})
-        return conditional(
-            self._client.put_item, TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
-        )
+        put = {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+        if with_writes:
+            # Concurrent responses to one survey add to the same counters: a conflict is retried.
+            attempts = CONFLICT_ATTEMPTS
+            return write_transaction(self._client, [{"Put": put}, *with_writes], conflict_attempts=attempts)
+        return conditional(self._client.put_item, **put)
 
     def response(self, survey_id: str, user_id: str) -> SurveyResponse | None:
         [item] = batch_get_items(self._client, [self.response_read(survey_id, user_id)], consistent=True)

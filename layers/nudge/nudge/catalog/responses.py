@@ -2,7 +2,11 @@
 
 One BatchGetItem reads the survey, the user's profile and consent. The response, with the
 demographic snapshot when the user shares analytics, is one PutItem conditional on the user not
-having responded (the key is the guard), so a second response is 409 and writes nothing. The
+having responded (the key is the guard), so a second response is 409 and writes nothing. With
+analytics-sharing consent, the same write is a transaction that also adds the response's
+contribution to the survey's aggregates (nudge/analytics/contribution.py): at most 7 cell counters
+and 20 keywords, 28 items, within DynamoDB's 100 per transaction; the aggregates count each
+response exactly once, or not at all. The
 engagement (`survey_complete`) follows through event ingestion, which stores it only with the user's
 behavioral-tracking consent; its event id is derived from the survey, so it counts once however often
 it is sent. A 409 sends it again: a response whose engagement failed to record is completed by the
@@ -15,6 +19,8 @@ from datetime import datetime
 from typing import NamedTuple
 
 from nudge import clients
+from nudge.analytics.analytics_table import SurveyAnalyticsTable, survey_analytics_table
+from nudge.analytics.contribution import contribution
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.ingestion_tables import IngestionTables, ingestion_tables
 from nudge.catalog.answers import check_answers
@@ -44,6 +50,7 @@ class ResponseTables(NamedTuple):
     profiles: ProfileTable
     responses: SurveyResponseTable
     ingestion: IngestionTables
+    analytics: SurveyAnalyticsTable
     client: object
 
 
@@ -115,7 +122,9 @@ def submit_response(
     survey = visible(tables.catalog.decode_survey(survey_item), actor)
     profile, consent = tables.profiles.decode_profile(profile_item), tables.profiles.decode_consent(consent_item)
     response = new_response(survey, actor.user_id, request, profile, consent, now)
-    if not tables.responses.add(response):
+    counted = contribution(survey, response)
+    also = tables.analytics.updates(survey.survey_id, counted) if counted else []
+    if not tables.responses.add(response, also):
         earlier = tables.responses.response(survey_id, actor.user_id)
         if earlier is not None:
             _record_engagement(tables, survey, earlier, now)
@@ -131,4 +140,6 @@ def _record_engagement(tables: ResponseTables, survey: Survey, response: SurveyR
 
 def response_tables() -> ResponseTables:
     client = clients.dynamodb()
-    return ResponseTables(catalog_table(), profile_table(), survey_response_table(), ingestion_tables(), client)
+    return ResponseTables(
+        catalog_table(), profile_table(), survey_response_table(), ingestion_tables(), survey_analytics_table(), client
+    )

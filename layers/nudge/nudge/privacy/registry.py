@@ -53,6 +53,10 @@ REGISTRY: Registry = MappingProxyType(
             "the user's survey responses with the coarse demographics of their profile when they responded (with "
             "analytics-sharing consent); erasure anonymizes them for research (nudge/catalog/response_table.py)",
         ),
+        "SurveyAnalyticsTable": HoldsNoPersonalData(
+            "counters per survey and dimension value (age range, gender, country, state, channel, day, keyword) of "
+            "analytics-sharing respondents; no user id, no response (nudge/analytics/analytics_table.py)"
+        ),
         "CatalogTable": HoldsNoPersonalData(
             "brands' products and surveys; no user id is stored, and who changed them is not recorded here"
         ),
