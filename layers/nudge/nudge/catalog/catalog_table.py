@@ -4,6 +4,10 @@ Item shapes (nothing outside this module builds these keys):
 - product: pk=PRODUCT#<product_id>, sk=PRODUCT, a Product (with `brand_id` and `version`), and
   `announced` once `product.launched` went out on the bus.
 - survey:  pk=SURVEY#<survey_id>, sk=SURVEY, a Survey, and `announced` once `survey.published` went out.
+- candidates: pk=CANDIDATES#<category>, sk=CANDIDATES, `entries` (the category's candidate list of product
+  recommendations: product_id, name, launched_at, views) and `version`; nudge.product_recommendations
+  alone encodes the entries.
+- views:   pk=PRODUCT#<product_id>, sk=VIEWS, `views`: how many product_view events were counted for it.
 
 Product and survey ids are global (users read them without a brand in the path); the brand that first
 wrote an id owns it. Writes are conditional on the version read, so two writers never lose a change.
@@ -22,6 +26,12 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PRODUCT_SK, SURVEY_SK = "PRODUCT", "SURVEY"
+CANDIDATES_SK, VIEWS_SK = "CANDIDATES", "VIEWS"
+
+
+class StoredList(NamedTuple):
+    entries: list[dict[str, Any]]
+    version: int  # 0: no list yet
 
 
 class StoredProduct(NamedTuple):
@@ -40,6 +50,14 @@ def _product_key(product_id: str) -> dict[str, Any]:
 
 def _survey_key(survey_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": SURVEY_SK}}
+
+
+def _candidates_key(category: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CANDIDATES#{category}"}, "sk": {"S": CANDIDATES_SK}}
+
+
+def _views_key(product_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": VIEWS_SK}}
 
 
 def _decode_product(item: dict[str, Any] | None) -> StoredProduct | None:
@@ -95,6 +113,32 @@ class CatalogTable:
 
     def mark_survey_announced(self, survey_id: str) -> None:
         self._mark(_survey_key(survey_id))
+
+    def candidates_read(self, category: str) -> ItemRead:
+        return ItemRead(self._table, _candidates_key(category))
+
+    @staticmethod
+    def decode_candidates(item: dict[str, Any] | None) -> StoredList:
+        if item is None:
+            return StoredList([], 0)
+        values = from_item(item)
+        return StoredList(list(values.get("entries", [])), int(values["version"]))
+
+    def candidates_with_views(self, category: str, product_id: str) -> tuple[StoredList, int]:
+        """A category's list and a product's view count, in one BatchGetItem."""
+        reads = [self.candidates_read(category), ItemRead(self._table, _views_key(product_id))]
+        listed, counted = batch_get_items(self._client, reads, consistent=True)
+        return self.decode_candidates(listed), int(counted["views"]["N"]) if counted else 0
+
+    def save_candidates(self, category: str, entries: list[dict[str, Any]], previous_version: int) -> bool:
+        """False when the list is no longer at `previous_version`."""
+        item = {
+            "pk": f"CANDIDATES#{category}",
+            "sk": CANDIDATES_SK,
+            "entries": entries,
+            "version": previous_version + 1,
+        }
+        return self._save(item, previous_version)
 
     def _save(self, values: dict[str, Any], previous_version: int) -> bool:
         arguments: dict[str, Any] = {"TableName": self._table, "Item": to_item(values)}
