@@ -14,7 +14,8 @@ from local_runtime.runtime import LocalStack
 from tests.integration.conftest import Api
 from tests.integration.test_engagement_api import consent_to_tracking
 
-# Categories no other test writes products in, so these tests' products are the only candidates there.
+# Categories no other test writes products in, so these tests' products are the only candidates there
+# (SUSTAINABILITY is the view-count test's alone).
 MINE = ("ARTS_CRAFTS", "PETS")
 
 
@@ -185,3 +186,66 @@ def test_the_limit_bounds_the_items(api: Api, user: str, prefix: str) -> None:
     for index in range(3):
         put_product(api, f"{prefix}{index}", MINE[index % 2], days_ago=index)
     assert len(recommendations(api, user, limit=2)["items"]) == 2
+
+
+def refresh(stack: LocalStack) -> dict[str, Any]:
+    event = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}}
+    outcome: dict[str, Any] = stack.functions["RefreshProductCandidatesFunction"].invoke(event)
+    return outcome
+
+
+def views_counted(stack: LocalStack, product_id: str) -> int:
+    key = {"pk": {"S": f"PRODUCT#{product_id}"}, "sk": {"S": "VIEWS"}}
+    table = stack.template.ref("CatalogTable")
+    item = stack.emulator.client("dynamodb").get_item(TableName=table, Key=key).get("Item")
+    return int(item["views"]["N"]) if item else 0
+
+
+def test_consented_views_are_counted_by_the_refresh_and_make_a_product_popular(
+    api: Api, stack: LocalStack, user: str, prefix: str
+) -> None:
+    put_product(api, f"{prefix}hot", "SUSTAINABILITY", days_ago=90)
+    put_product(api, f"{prefix}cold", "SUSTAINABILITY", days_ago=89)
+    refresh(stack)
+    profile = {"email": f"{user}@example.com", "interests": {"categories": ["SUSTAINABILITY"]}}
+    assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
+    before = recommendations(api, user)
+    assert shown(before, prefix) == [f"{prefix}cold", f"{prefix}hot"]  # no views yet: the newer first
+    viewer, untracked = f"{user}-viewer", f"{user}-untracked"
+    consent_to_tracking(viewer)
+    engage(api, viewer, [product_event("product_view", f"{prefix}hot", "SUSTAINABILITY") for _ in range(3)])
+    refused = api.call(
+        "POST",
+        "/v1/events",
+        {"events": [product_event("product_view", f"{prefix}cold", "SUSTAINABILITY")]},
+        user=untracked,
+    )
+    assert refused.body["not_tracked"] != []
+
+    outcome = refresh(stack)
+
+    assert outcome["pending_items"] >= 1
+    assert (views_counted(stack, f"{prefix}hot"), views_counted(stack, f"{prefix}cold")) == (3, 0)
+    after = recommendations(api, user)
+    assert shown(after, prefix) == [f"{prefix}hot", f"{prefix}cold"]
+    scores = {item["product_id"]: item["score"] for item in after["items"]}
+    assert scores[f"{prefix}hot"] > scores[f"{prefix}cold"]
+    assert refresh(stack)["pending_items"] == 0
+    assert views_counted(stack, f"{prefix}hot") == 3
+
+
+def test_views_add_one_item_to_the_ingestion_transaction_and_no_call(api: Api, stack: LocalStack, user: str) -> None:
+    assert stack.recorder is not None, "the session's stack records calls"
+    catalog = f":table/{stack.template.ref('CatalogTable')}"
+    consent_to_tracking(user)
+    for events, writes_views in (
+        ([product_event("product_view", "p1", "PETS"), product_event("product_view", "p2", "PETS")], True),
+        ([product_event("product_bookmark", "p1", "PETS")], False),
+    ):
+        with stack.recorder.capture() as calls:
+            engage(api, user, events)
+        operations = [call.operation for call in calls]
+        assert operations == ["dynamodb:BatchGetItem", "dynamodb:TransactWriteItems"]
+        [transaction] = [call for call in calls if call.operation == "dynamodb:TransactWriteItems"]
+        to_catalog = [access for access in transaction.accesses if access.resource.endswith(catalog)]
+        assert len(to_catalog) == (1 if writes_views else 0)

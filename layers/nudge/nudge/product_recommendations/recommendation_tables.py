@@ -7,20 +7,22 @@ The candidate list entries are encoded here; the catalog table module places the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nudge import clients
 from nudge.behavior.behavior_table import BehaviorTable, behavior_table
-from nudge.catalog.catalog_models import Product
 from nudge.catalog.catalog_table import CatalogTable, StoredList, catalog_table
 from nudge.engagement.engagement_score import engagement_score, interest_vector
 from nudge.errors import Conflict
 from nudge.item_codec import batch_get_items
 from nudge.product_recommendations.ranking import Candidate, UserState
 from nudge.profiles.profile_table import ProfileTable, profile_table
+
+if TYPE_CHECKING:
+    from nudge.catalog.catalog_models import Product
 
 MAX_ATTEMPTS = 5
 
@@ -102,8 +104,14 @@ class CandidateLists:
             self._change(previous_category, candidate.product_id, lambda entries, _: _without(entries, candidate))
         self._change(candidate.category, candidate.product_id, lambda entries, views: _with(entries, candidate, views))
 
+    def views_changed(self, category: str, viewed: Sequence[Candidate], totals: Mapping[str, int]) -> None:
+        """Products of `category` were viewed: `totals` are their view counts now."""
+        from nudge.product_recommendations.candidate_lists import with_views
+
+        self._change(category, None, lambda entries, _: with_views(entries, viewed, totals))
+
     def _change(
-        self, category: str, product_id: str, change: Callable[[list[Candidate], int], list[Candidate]]
+        self, category: str, product_id: str | None, change: Callable[[list[Candidate], int], list[Candidate]]
     ) -> None:
         for _ in range(MAX_ATTEMPTS):
             stored, views = self._catalog.candidates_with_views(category, product_id)
