@@ -14,6 +14,9 @@
    one read for the user's state, one write for the impression), in-process p50/p99, with and
    without a running experiment, and the cost of one variant assignment.
 6. Erasure (erasure_job.py): users erased per minute by one worker and DynamoDB calls per erased user.
+7. GET /v1/users/{user_id}/product-recommendations (product_recommendations.py) with 10,000 and then
+   100,000 products in the catalog: DynamoDB calls per request (target: 2 whatever the catalog size)
+   and p50/p99, beside Gorse's cached recommendation read.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -240,6 +243,22 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("put_brand_survey", "put_brand_survey", lambda: _sample("put_brand_survey", "put_survey.json")),
     ("get_survey", "get_survey", lambda: _sample("get_survey", "get_survey.json")),
     ("submit_survey_response", "submit_survey_response", _responder_event),
+    # After the product PUT: the TECH_SAAS candidate list holds its product.
+    (
+        "get_product_recommendations",
+        "get_product_recommendations",
+        lambda: _fresh_user_event("get_product_recommendations", "get_recommendations.json", with_profile=True),
+    ),
+    (
+        "post_recommendation_feedback",
+        "post_recommendation_feedback",
+        lambda: _fresh_user_event("post_recommendation_feedback", "not_interested.json"),
+    ),
+    (
+        "delete_recommendation_feedback",
+        "delete_recommendation_feedback",
+        lambda: _fresh_user_event("delete_recommendation_feedback", "undo_not_interested.json"),
+    ),
 ]
 
 
@@ -482,8 +501,16 @@ def erasure(stack: LocalStack) -> None:
     erasure_throughput(template, stack.emulator, _AwsCallMeter(clients.dynamodb()), ERASURE_USERS)
 
 
+def product_recommendations(stack: LocalStack) -> None:
+    from benchmarks.product_recommendations import recommendation_reads
+    from nudge import clients
+
+    meter = _AwsCallMeter(clients.dynamodb())
+    recommendation_reads(stack, lambda label, function, invoke: _measure(label, function, invoke, meter))
+
+
 def main() -> None:
-    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure"}
+    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure", "recs"}
     stack = LocalStack.start(seed=False, deliver_events=False)
     try:
         if "cold" in phases:
@@ -494,6 +521,8 @@ def main() -> None:
             recalculation(stack)
         if "erasure" in phases:
             erasure(stack)
+        if "recs" in phases:
+            product_recommendations(stack)
     finally:
         stack.stop()
 
