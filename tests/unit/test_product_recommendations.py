@@ -5,8 +5,10 @@ import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from nudge.engagement.engagement_score import MAX_EXCLUDED_PRODUCTS, EngagementAggregates, apply_engagement
+from nudge.errors import Forbidden
 from nudge.product_recommendations.candidate_lists import (
     TOP_BY_RECENCY,
     TOP_BY_VIEWS,
@@ -23,6 +25,9 @@ from nudge.product_recommendations.ranking import (
     recommend,
     relevance_score,
 )
+from nudge.product_recommendations.recommendations import FeedbackRequest, change_feedback, recommendations_for_actor
+from nudge.profiles.categories import CATEGORIES
+from nudge.users.actor import Actor
 from tests.builders import engaged, event
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -160,3 +165,58 @@ def test_writing_a_product_replaces_its_entry_and_views_move_it() -> None:
     assert [c.product_id for c in without_product(renamed, "a")] == ["b"]
     moved = with_views(renamed, [product("b"), product("c")], {"b": 9, "c": 1})
     assert [(c.product_id, c.views) for c in moved] == [("b", 9), ("a", 5), ("c", 1)]
+
+
+class _Tables:
+    """The two reads a request makes, in memory: the user's state, then the lists of the categories asked for."""
+
+    def __init__(self, state: UserState, candidates: list[Candidate]) -> None:
+        self.state = state
+        self.lists = {c.category: [x for x in candidates if x.category == c.category] for c in candidates}
+        self.asked: list[str] = []
+
+    def user_state(self, user_id: str, now: datetime) -> UserState:
+        return self.state
+
+    def candidates(self, categories: list[str]) -> list[Candidate]:
+        self.asked = list(categories)
+        return [c for category in categories for c in self.lists.get(category, [])]
+
+
+class _Feedback:
+    def __init__(self) -> None:
+        self.removed: set[str] = set()
+
+    def change_not_interested(self, user_id: str, category: str, removed: bool, now: datetime) -> frozenset[str]:
+        if removed:
+            self.removed.add(category)
+        else:
+            self.removed.discard(category)
+        return frozenset(self.removed)
+
+
+def test_removed_categories_are_not_even_read() -> None:
+    tables = _Tables(user(not_interested=("PETS",)), [product("pet", "PETS"), product("game", "GAMING")])
+    result = recommendations_for_actor(tables, Actor("u", False), "u", 10, NOW)  # type: ignore[arg-type]
+    assert [item.product_id for item in result.items] == ["game"]
+    assert "PETS" not in tables.asked
+    assert len(tables.asked) == len(CATEGORIES) - 1
+
+
+def test_feedback_removes_and_brings_back_a_category_for_the_user_or_an_admin_only() -> None:
+    table = _Feedback()
+    removed = change_feedback(table, Actor("u", False), "u", "PETS", True, NOW)  # type: ignore[arg-type]
+    assert removed.not_interested == ["PETS"]
+    change_feedback(table, Actor("admin", True), "u", "GAMING", True, NOW)  # type: ignore[arg-type]
+    assert change_feedback(table, Actor("u", False), "u", "PETS", False, NOW).not_interested == ["GAMING"]  # type: ignore[arg-type]
+    with pytest.raises(Forbidden):
+        change_feedback(table, Actor("mallory", False), "u", "TRAVEL", True, NOW)  # type: ignore[arg-type]
+    assert table.removed == {"GAMING"}
+
+
+@pytest.mark.parametrize(
+    "body", [{"category": "NOPE", "action": "not_interested"}, {"category": "PETS", "action": "like"}]
+)
+def test_feedback_names_a_category_of_the_taxonomy_and_the_one_action(body: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        FeedbackRequest.model_validate(body)
