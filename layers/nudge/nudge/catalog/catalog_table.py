@@ -42,7 +42,7 @@ class PendingViews(NamedTuple):
 
 
 class StoredList(NamedTuple):
-    entries: list[dict[str, Any]]
+    entries: list[dict[str, Any]]  # as stored: DynamoDB attribute values (a request decodes up to 1,200)
     version: int  # 0: no list yet
 
 
@@ -137,8 +137,7 @@ class CatalogTable:
     def decode_candidates(item: dict[str, Any] | None) -> StoredList:
         if item is None:
             return StoredList([], 0)
-        values = from_item(item)
-        return StoredList(list(values.get("entries", [])), int(values["version"]))
+        return StoredList([entry["M"] for entry in item.get("entries", {}).get("L", [])], int(item["version"]["N"]))
 
     def candidates_with_views(self, category: str, product_id: str | None) -> tuple[StoredList, int]:
         """A category's list and (when named) a product's view count, in one BatchGetItem."""

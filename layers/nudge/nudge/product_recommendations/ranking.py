@@ -66,14 +66,14 @@ class ProductRecommendations(NudgeModel):
 
 def relevance_score(candidate: Candidate, user: UserState, most_views: int, now: datetime) -> float:
     days_old = max((now - candidate.launched_at).total_seconds(), 0.0) / 86400
-    parts = {
-        "category": user.preferred.get(candidate.category, 0.0),
-        "recency": math.exp(-days_old / RECENCY_DAYS),
-        "popularity": candidate.views / most_views if most_views else 0.0,
-        "engagement": min(max(user.engagement_score, 0.0), 100.0) / 100,
-        "explicit": 1.0 if candidate.category in user.interests else 0.0,
-    }
-    return round(sum(WEIGHTS[name] * value for name, value in parts.items()), 4)
+    score = (
+        WEIGHTS["category"] * user.preferred.get(candidate.category, 0.0)
+        + WEIGHTS["recency"] * math.exp(-days_old / RECENCY_DAYS)
+        + WEIGHTS["popularity"] * (candidate.views / most_views if most_views else 0.0)
+        + WEIGHTS["engagement"] * min(max(user.engagement_score, 0.0), 100.0) / 100
+        + WEIGHTS["explicit"] * (candidate.category in user.interests)
+    )
+    return round(score, 4)
 
 
 def is_new(candidate: Candidate, now: datetime) -> bool:

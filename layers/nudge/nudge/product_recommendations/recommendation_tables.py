@@ -28,13 +28,14 @@ MAX_ATTEMPTS = 5
 
 
 def decode_entries(category: str, stored: StoredList) -> list[Candidate]:
+    """Read straight from the attribute values: the generic deserializer would cost more than the ranking."""
     return [
         Candidate(
-            product_id=str(entry["product_id"]),
-            name=str(entry["name"]),
+            product_id=entry["product_id"]["S"],
+            name=entry["name"]["S"],
             category=category,
-            launched_at=datetime.fromisoformat(str(entry["launched_at"])),
-            views=int(entry["views"]),
+            launched_at=datetime.fromisoformat(entry["launched_at"]["S"]),
+            views=int(entry["views"]["N"]),
         )
         for entry in stored.entries
     ]
