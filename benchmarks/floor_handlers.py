@@ -579,3 +579,17 @@ def post_recommendation_feedback(event: dict[str, Any], context: Any) -> dict[st
 
 def delete_recommendation_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _feedback(event, "DELETE", event["pathParameters"]["category"])
+
+
+def refresh_product_candidates(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The 8 pending-views shards queried (nothing pending: nothing else to do)."""
+    pending = 0
+    for shard in range(8):
+        response = dynamodb.query(
+            TableName=CATALOG_TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"PENDING_VIEWS#{shard}"}},
+            Limit=500,
+        )
+        pending += len(response["Items"])
+    return {"pending_items": pending}

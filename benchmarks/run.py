@@ -259,6 +259,12 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "delete_recommendation_feedback",
         lambda: _fresh_user_event("delete_recommendation_feedback", "undo_not_interested.json"),
     ),
+    # Nothing pending (no product views are posted here): the 8 shard Queries, as every quiet run.
+    (
+        "refresh_product_candidates",
+        "refresh_product_candidates",
+        lambda: _sample("refresh_product_candidates", "schedule.json"),
+    ),
 ]
 
 
