@@ -16,8 +16,8 @@ from nudge import clients
 from nudge.catalog.catalog_table import catalog_table
 from nudge.item_codec import put_all, to_item
 from nudge.product_recommendations.candidate_lists import trimmed
+from nudge.product_recommendations.candidate_store import encode_entries
 from nudge.product_recommendations.ranking import Candidate
-from nudge.product_recommendations.recommendation_tables import encode_entries
 from nudge.profiles.categories import CATEGORIES
 
 CATALOG_SIZES = (10_000, 100_000)

@@ -314,7 +314,7 @@ def seed_catalog(now: datetime) -> None:
     from nudge.catalog.catalog_table import catalog_table
     from nudge.catalog.products import BrandProductPath, put_product
     from nudge.catalog.surveys import BrandSurveyPath, put_survey
-    from nudge.product_recommendations.recommendation_tables import candidate_lists
+    from nudge.product_recommendations.candidate_store import candidate_lists
 
     table, announcer, lists = catalog_table(), bus_announcer(), candidate_lists()
     for brand, product_id, name, category, launched_days in DEMO_PRODUCTS:
@@ -342,7 +342,7 @@ def _seed_product_views(now: datetime) -> None:
     from nudge.behavior.ingestion import ingest_events
     from nudge.behavior.ingestion_tables import ingestion_tables
     from nudge.catalog.catalog_table import catalog_table
-    from nudge.product_recommendations.recommendation_tables import candidate_lists
+    from nudge.product_recommendations.candidate_store import candidate_lists
     from nudge.product_recommendations.view_counts import refresh_view_counts
 
     adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])

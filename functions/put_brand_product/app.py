@@ -7,7 +7,7 @@ from nudge.catalog.announcements import bus_announcer
 from nudge.catalog.catalog_models import Product, ProductFields
 from nudge.catalog.catalog_table import catalog_table
 from nudge.catalog.products import BrandProductPath, put_product
-from nudge.product_recommendations.recommendation_tables import candidate_lists
+from nudge.product_recommendations.candidate_store import candidate_lists
 
 PUT_PRODUCT = Endpoint(
     method="PUT",

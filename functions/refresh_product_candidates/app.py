@@ -7,7 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge.catalog.catalog_table import catalog_table
 from nudge.observability import observed
-from nudge.product_recommendations.recommendation_tables import candidate_lists
+from nudge.product_recommendations.candidate_store import candidate_lists
 from nudge.product_recommendations.view_counts import refresh_view_counts
 
 
