@@ -17,7 +17,7 @@ from nudge.catalog.catalog_table import catalog_table
 from nudge.item_codec import put_all, to_item
 from nudge.product_recommendations.candidate_lists import trimmed
 from nudge.product_recommendations.candidate_store import encode_entries
-from nudge.product_recommendations.ranking import Candidate
+from nudge.product_recommendations.candidates import Candidate
 from nudge.profiles.categories import CATEGORIES
 
 CATALOG_SIZES = (10_000, 100_000)

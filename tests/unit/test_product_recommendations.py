@@ -17,8 +17,8 @@ from nudge.product_recommendations.candidate_lists import (
     with_views,
     without_product,
 )
+from nudge.product_recommendations.candidates import Candidate
 from nudge.product_recommendations.ranking import (
-    Candidate,
     UserState,
     diversify,
     reasons,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from nudge.product_recommendations.ranking import Candidate
+from nudge.product_recommendations.candidates import Candidate
 
 TOP_BY_VIEWS = 30
 TOP_BY_RECENCY = 30

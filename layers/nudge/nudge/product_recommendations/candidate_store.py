@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nudge.catalog.catalog_table import CatalogTable, StoredList, catalog_table
 from nudge.errors import Conflict
-from nudge.product_recommendations.ranking import Candidate
+from nudge.product_recommendations.candidates import Candidate
 
 if TYPE_CHECKING:
     from nudge.catalog.catalog_models import Product

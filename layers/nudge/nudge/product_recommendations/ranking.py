@@ -18,6 +18,7 @@ from typing import Literal, NamedTuple
 from pydantic import Field
 
 from nudge.models import NudgeModel
+from nudge.product_recommendations.candidates import Candidate
 
 COLD_START_VIEWS = 5
 DIVERSIFY_AFTER = 5
@@ -26,16 +27,6 @@ NEW_FOR = timedelta(days=14)
 WEIGHTS = {"category": 0.4, "recency": 0.2, "popularity": 0.2, "engagement": 0.1, "explicit": 0.1}
 
 Strategy = Literal["cold_start", "personalized"]
-
-
-class Candidate(NamedTuple):
-    """A launched product as a candidate list keeps it."""
-
-    product_id: str
-    name: str
-    category: str
-    launched_at: datetime
-    views: int
 
 
 class UserState(NamedTuple):

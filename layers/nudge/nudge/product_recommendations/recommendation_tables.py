@@ -15,7 +15,8 @@ from nudge.catalog.catalog_table import CatalogTable, catalog_table
 from nudge.engagement.engagement_score import engagement_score, interest_vector
 from nudge.item_codec import batch_get_items
 from nudge.product_recommendations.candidate_store import decode_entries
-from nudge.product_recommendations.ranking import Candidate, UserState
+from nudge.product_recommendations.candidates import Candidate
+from nudge.product_recommendations.ranking import UserState
 from nudge.profiles.profile_table import ProfileTable, profile_table
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 from nudge.catalog.catalog_table import CatalogTable
 from nudge.models import NudgeModel
 from nudge.product_recommendations.candidate_store import CandidateLists
-from nudge.product_recommendations.ranking import Candidate
+from nudge.product_recommendations.candidates import Candidate
 
 PENDING_PER_SHARD = 500
 
