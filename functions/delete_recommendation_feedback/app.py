@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
-from nudge.product_recommendations.recommendations import FeedbackPath, RecommendationFeedback, change_feedback
+from nudge.product_recommendations.feedback import FeedbackPath, RecommendationFeedback, change_feedback
 
 DELETE_FEEDBACK = Endpoint(
     method="DELETE",

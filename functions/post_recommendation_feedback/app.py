@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
-from nudge.product_recommendations.recommendations import FeedbackRequest, RecommendationFeedback, change_feedback
+from nudge.product_recommendations.feedback import FeedbackRequest, RecommendationFeedback, change_feedback
 from nudge.profiles.user_path import UserPath
 
 POST_FEEDBACK = Endpoint(

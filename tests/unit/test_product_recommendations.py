@@ -18,6 +18,7 @@ from nudge.product_recommendations.candidate_lists import (
     without_product,
 )
 from nudge.product_recommendations.candidates import Candidate
+from nudge.product_recommendations.feedback import FeedbackRequest, change_feedback
 from nudge.product_recommendations.ranking import (
     UserState,
     diversify,
@@ -25,7 +26,7 @@ from nudge.product_recommendations.ranking import (
     recommend,
     relevance_score,
 )
-from nudge.product_recommendations.recommendations import FeedbackRequest, change_feedback, recommendations_for_actor
+from nudge.product_recommendations.recommendations import recommendations_for_actor
 from nudge.profiles.categories import CATEGORIES
 from nudge.users.actor import Actor
 from tests.builders import engaged, event
