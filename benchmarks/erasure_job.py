@@ -19,6 +19,7 @@ from nudge.behavior.behavior_table import BehaviorTable
 from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.ingestion_tables import IngestionTables
+from nudge.catalog.catalog_table import CatalogTable
 from nudge.defaults.recommendation_table import RecommendationTable
 from nudge.event_bus import EventBus
 from nudge.notifications.email import SesEmailSender
@@ -48,9 +49,16 @@ def _events(user: str, now: datetime) -> list[BehavioralEvent]:
     return adapter.validate_python([payload | {"event_id": f"{user}-{index}"} for index in range(EVENTS_PER_USER)])
 
 
-def _seed(users: list[str], behavior: BehaviorTable, profiles: ProfileTable, dynamodb: Any, now: datetime) -> None:
+def _seed(
+    users: list[str],
+    behavior: BehaviorTable,
+    profiles: ProfileTable,
+    catalog: CatalogTable,
+    dynamodb: Any,
+    now: datetime,
+) -> None:
     consent = apply_consent(ConsentRecord(), ConsentSettings(marketing_emails=True), now, "127.0.0.1", "bench", "v1")
-    ingestion = IngestionTables(behavior, profiles, dynamodb)
+    ingestion = IngestionTables(behavior, profiles, catalog, dynamodb)
     for user in users:
         ingest_events(ingestion, user, _events(user, now), now)
         profiles.save_consent(user, consent.record, 0, consent.changes)
@@ -89,7 +97,7 @@ def erasure_throughput(template: Any, emulator: Any, meter: Any, users: int) -> 
     worker = WorkerPorts(receipts, lambda: stores, bus, mailer, subject_of, _clock, 5)
     now = _clock()
     names = [f"erase-user-{index:05d}" for index in range(users)]
-    _seed(names, behavior, profiles, dynamodb, now)
+    _seed(names, behavior, profiles, CatalogTable(tables["CatalogTable"], dynamodb), dynamodb, now)
     for name in names:
         request_erasure(requests, name, "user")
     metrics().clear_metrics()

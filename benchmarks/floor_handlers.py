@@ -410,8 +410,16 @@ def _write_catalog(event: dict[str, Any], pk: str, sk: str, detail_type: str) ->
 
 # The floors' catalog items have keys of their own: their shapes are not Nudge's, which reads the same table.
 def put_brand_product(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    pk = f"FLOOR#PRODUCT#{event['pathParameters']['product_id']}"
-    return _write_catalog(event, pk, "PRODUCT", "product.launched")
+    """The product written, then (launched) its category's candidate list read with its views and rewritten."""
+    product_id = event["pathParameters"]["product_id"]
+    answer = _write_catalog(event, f"FLOOR#PRODUCT#{product_id}", "PRODUCT", "product.launched")
+    if "launched_at" in json.loads(event["body"]):
+        listed = {"pk": {"S": "FLOOR#CANDIDATES#TECH_SAAS"}, "sk": {"S": "CANDIDATES"}}
+        views = {"pk": {"S": f"FLOOR#PRODUCT#{product_id}"}, "sk": {"S": "VIEWS"}}
+        dynamodb.batch_get_item(RequestItems={CATALOG_TABLE: {"Keys": [listed, views], "ConsistentRead": True}})
+        entry = {"M": {"product_id": {"S": product_id}, "views": {"N": "0"}}}
+        dynamodb.put_item(TableName=CATALOG_TABLE, Item={**listed, "entries": {"L": [entry]}})
+    return answer
 
 
 def put_brand_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -639,3 +647,85 @@ def apply_data_retention(event: dict[str, Any], context: Any) -> dict[str, Any]:
         for shard in range(8)
     ]
     return {"inactive_users": sum(map(len, inactive)), "analytics_records": sum(map(len, aged))}
+
+
+CATEGORIES = [
+    "TECH_SAAS",
+    "EDUCATION",
+    "FINANCE",
+    "TRAVEL",
+    "FOOD_BEVERAGE",
+    "FASHION",
+    "BEAUTY",
+    "HOME",
+    "ENTERTAINMENT",
+    "GAMING",
+    "SPORTS",
+    "AUTOMOTIVE",
+    "ELECTRONICS",
+    "PETS",
+    "MEDIA",
+    "RETAIL",
+    "SUSTAINABILITY",
+    "BUSINESS_SERVICES",
+    "OUTDOORS",
+    "ARTS_CRAFTS",
+]
+
+
+def get_product_recommendations(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The user's profile, engagement and feedback in one BatchGetItem, the 20 candidate lists in another;
+    the most viewed entries returned, unranked."""
+    user = event["pathParameters"]["user_id"]
+    state: dict[str, Any] = {
+        PROFILE_TABLE: {"Keys": [_profile_key(user, "PROFILE")], "ConsistentRead": True},
+        BEHAVIOR_TABLE: {
+            "Keys": [
+                {"pk": {"S": f"USER#{user}"}, "sk": {"S": "ENGAGEMENT"}},
+                {"pk": {"S": f"USER#{user}"}, "sk": {"S": "RECOMMENDATION_FEEDBACK"}},
+            ],
+            "ConsistentRead": True,
+        },
+    }
+    dynamodb.batch_get_item(RequestItems=state)
+    keys = [{"pk": {"S": f"CANDIDATES#{category}"}, "sk": {"S": "CANDIDATES"}} for category in CATEGORIES]
+    lists = dynamodb.batch_get_item(RequestItems={CATALOG_TABLE: {"Keys": keys}})["Responses"].get(CATALOG_TABLE, [])
+    entries = [entry["M"] for item in lists for entry in item.get("entries", {}).get("L", [])]
+    entries.sort(key=lambda entry: -int(entry["views"]["N"]))
+    items = [{"product_id": entry["product_id"]["S"], "name": entry["name"]["S"]} for entry in entries[:10]]
+    return {"statusCode": 200, "body": json.dumps({"items": items})}
+
+
+def _feedback(event: dict[str, Any], operation: str, category: str) -> dict[str, Any]:
+    user = event["pathParameters"]["user_id"]
+    response = dynamodb.update_item(
+        TableName=BEHAVIOR_TABLE,
+        Key={"pk": {"S": f"USER#{user}"}, "sk": {"S": "FLOOR-FEEDBACK"}},
+        UpdateExpression=f"{operation} not_interested :c SET updated_at = :now",
+        ExpressionAttributeValues={":c": {"SS": [category]}, ":now": {"S": str(time.time())}},
+        ReturnValues="ALL_NEW",
+    )
+    removed = response["Attributes"].get("not_interested", {}).get("SS", [])
+    return {"statusCode": 200, "body": json.dumps({"user_id": user, "not_interested": sorted(removed)})}
+
+
+def post_recommendation_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _feedback(event, "ADD", json.loads(event["body"])["category"])
+
+
+def delete_recommendation_feedback(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _feedback(event, "DELETE", event["pathParameters"]["category"])
+
+
+def refresh_product_candidates(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The 8 pending-views shards queried (nothing pending: nothing else to do)."""
+    pending = 0
+    for shard in range(8):
+        response = dynamodb.query(
+            TableName=CATALOG_TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"PENDING_VIEWS#{shard}"}},
+            Limit=500,
+        )
+        pending += len(response["Items"])
+    return {"pending_items": pending}

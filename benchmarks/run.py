@@ -16,6 +16,9 @@
 6. Erasure (erasure_job.py): users erased per minute by one worker and DynamoDB calls per erased user.
 7. Brands' survey analytics (survey_analytics.py): GET .../analytics with 1,000 and 100,000 responses
    (calls and p50/p99: must not grow), and a consenting response's write cost (calls, transaction items).
+8. GET /v1/users/{user_id}/product-recommendations (product_recommendations.py) with 10,000 and then
+   100,000 products in the catalog: DynamoDB calls per request (target: 2 whatever the catalog size)
+   and p50/p99, beside Gorse's cached recommendation read.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -291,6 +294,28 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "get_survey_analytics",
         lambda: _sample("get_survey_analytics", "get_survey_analytics.json"),
     ),
+    # After the product PUT: the TECH_SAAS candidate list holds its product.
+    (
+        "get_product_recommendations",
+        "get_product_recommendations",
+        lambda: _fresh_user_event("get_product_recommendations", "get_recommendations.json", with_profile=True),
+    ),
+    (
+        "post_recommendation_feedback",
+        "post_recommendation_feedback",
+        lambda: _fresh_user_event("post_recommendation_feedback", "not_interested.json"),
+    ),
+    (
+        "delete_recommendation_feedback",
+        "delete_recommendation_feedback",
+        lambda: _fresh_user_event("delete_recommendation_feedback", "undo_not_interested.json"),
+    ),
+    # Nothing pending (no product views are posted here): the 8 shard Queries, as every quiet run.
+    (
+        "refresh_product_candidates",
+        "refresh_product_candidates",
+        lambda: _sample("refresh_product_candidates", "schedule.json"),
+    ),
 ]
 
 
@@ -539,6 +564,14 @@ def erasure(stack: LocalStack) -> None:
     erasure_throughput(template, stack.emulator, _AwsCallMeter(clients.dynamodb()), ERASURE_USERS)
 
 
+def product_recommendations(stack: LocalStack) -> None:
+    from benchmarks.product_recommendations import recommendation_reads
+    from nudge import clients
+
+    meter = _AwsCallMeter(clients.dynamodb())
+    recommendation_reads(stack, lambda label, function, invoke: _measure(label, function, invoke, meter))
+
+
 def survey_analytics(stack: LocalStack) -> None:
     from benchmarks.survey_analytics import analytics_event, now, survey_with_responses
     from nudge import clients
@@ -574,7 +607,7 @@ def survey_analytics(stack: LocalStack) -> None:
 
 
 def main() -> None:
-    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics"]
+    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs"]
     phases = {argument.split(":")[0] for argument in arguments}
     only = {name for argument in arguments if argument.startswith("cold:") for name in argument[5:].split(",")}
     stack = LocalStack.start(seed=False, deliver_events=False)
@@ -589,6 +622,8 @@ def main() -> None:
             erasure(stack)
         if "analytics" in phases:
             survey_analytics(stack)
+        if "recs" in phases:
+            product_recommendations(stack)
     finally:
         stack.stop()
 

@@ -277,6 +277,12 @@ DEMO_PRODUCTS = [
     ("globex", "globex-coffee", "Globex Cold Brew", "FOOD_BEVERAGE", 45),
     ("globex", "globex-trips", "Globex Weekend Trips", "TRAVEL", 10),
     ("globex", "globex-jackets", "Globex Rain Jacket", "FASHION", 1),
+    ("acme", "acme-glow", "Acme Glow Serum", "BEAUTY", 5),
+    ("globex", "globex-sneakers", "Globex City Sneakers", "FASHION", 30),
+    ("globex", "globex-rail-pass", "Globex Rail Pass", "TRAVEL", 60),
+    ("acme", "acme-game-pass", "Acme Game Pass", "GAMING", 8),
+    ("acme", "acme-ledger", "Acme Ledger", "FINANCE", 90),
+    ("acme", "acme-forms", "Acme Forms", "TECH_SAAS", 12),
 ]
 # One published survey per brand: (brand, survey id, title, category, product).
 DEMO_SURVEYS = [
@@ -312,20 +318,51 @@ def seed_catalog(now: datetime) -> None:
     from nudge.catalog.catalog_table import catalog_table
     from nudge.catalog.products import BrandProductPath, put_product
     from nudge.catalog.surveys import BrandSurveyPath, put_survey
+    from nudge.product_recommendations.candidate_store import candidate_lists
 
-    table, announcer = catalog_table(), bus_announcer()
+    table, announcer, lists = catalog_table(), bus_announcer(), candidate_lists()
     for brand, product_id, name, category, launched_days in DEMO_PRODUCTS:
         fields = {"name": name, "category": category, "url": f"https://{brand}.example/{product_id}"}
         if launched_days is not None:
             fields["launched_at"] = (now - timedelta(days=launched_days)).isoformat()
         path = BrandProductPath(brand_id=brand, product_id=product_id)
-        put_product(table, announcer, path, ProductFields.model_validate(fields), now)
+        put_product(table, announcer, lists, path, ProductFields.model_validate(fields), now)
     for brand, survey_id, title, category, product_id in DEMO_SURVEYS:
         survey = {"title": title, "category": category, "product_id": product_id, "questions": DEMO_QUESTIONS}
         written = SurveyFields.model_validate(survey | {"status": "published"})
         put_survey(table, announcer, BrandSurveyPath(brand_id=brand, survey_id=survey_id), written, now)
     _seed_responses(now)
     _seed_panel(now)
+    _seed_product_views(now)
+
+
+# Demo product views by users who consented to behavioral tracking: (user, product, views).
+DEMO_PRODUCT_VIEWS = [("demo-big-spender", "globex-sneakers", 4), ("demo-average", "globex-rail-pass", 3)]
+
+
+def _seed_product_views(now: datetime) -> None:
+    """A few views of demo products, counted as the scheduled refresh counts them, so popularity shows in the
+    demo recommendations (`make run` runs no schedule)."""
+    from nudge.behavior.events import BehavioralEvent
+    from nudge.behavior.ingestion import ingest_events
+    from nudge.behavior.ingestion_tables import ingestion_tables
+    from nudge.catalog.catalog_table import catalog_table
+    from nudge.product_recommendations.candidate_store import candidate_lists
+    from nudge.product_recommendations.view_counts import refresh_view_counts
+
+    adapter: TypeAdapter[list[BehavioralEvent]] = TypeAdapter(list[BehavioralEvent])
+    for user, product_id, views in DEMO_PRODUCT_VIEWS:
+        events = [
+            {
+                "event_id": f"{user}-{product_id}-view-{index}",
+                "type": "product_view",
+                "product_id": product_id,
+                "occurred_at": (now - timedelta(hours=index + 2)).isoformat(),
+            }
+            for index in range(views)
+        ]
+        ingest_events(ingestion_tables(), user, adapter.validate_python(events), now)
+    refresh_view_counts(catalog_table(), candidate_lists())
 
 
 def _seed_responses(now: datetime) -> None:

@@ -7,6 +7,7 @@ from nudge.catalog.announcements import bus_announcer
 from nudge.catalog.catalog_models import Product, ProductFields
 from nudge.catalog.catalog_table import catalog_table
 from nudge.catalog.products import BrandProductPath, put_product
+from nudge.product_recommendations.candidate_store import candidate_lists
 
 PUT_PRODUCT = Endpoint(
     method="PUT",
@@ -23,4 +24,4 @@ PUT_PRODUCT = Endpoint(
 
 @endpoint(PUT_PRODUCT)
 def lambda_handler(call: ApiCall, path: BrandProductPath, body: ProductFields) -> Product:
-    return put_product(catalog_table(), bus_announcer(), path, body, datetime.now(UTC))
+    return put_product(catalog_table(), bus_announcer(), candidate_lists(), path, body, datetime.now(UTC))

@@ -83,8 +83,8 @@ def _keep_reading(process: subprocess.Popen[str]) -> None:
     threading.Thread(target=process.stdout.read, daemon=True).start()
 
 
-def _signals(port: int, token: str) -> dict[str, object]:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users/demo-user/signals")
+def _signals(port: int, token: str, route: str = "signals") -> dict[str, object]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/users/demo-user/{route}")
     request.add_header("authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - our own local server
         return dict(json.loads(response.read()))
@@ -105,6 +105,12 @@ def test_two_serves_side_by_side_each_record_their_ports_serve_demo_data_and_sto
             token = re.search(r"User token\s+(\S+)", banner)
             assert token is not None
             assert int(str(_signals(port, token.group(1))["events_count"])) > 0
+            recommended = _signals(port, token.group(1), "product-recommendations")
+            assert recommended["strategy"] == "personalized"
+            assert isinstance(recommended["items"], list)
+            reasons = {reason for item in recommended["items"] for reason in item["reasons"]}
+            assert "Based on your interest in TECH_SAAS" in reasons
+            assert "acme-cloud" not in {item["product_id"] for item in recommended["items"]}  # responded to
             recorded = json.loads(state_file.read_text())
             assert (recorded["api_url"], recorded["emulator_url"]) == (
                 f"http://127.0.0.1:{port}",

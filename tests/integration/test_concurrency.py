@@ -18,7 +18,7 @@ class _InterleavedWriter(IngestionTables):
 
     def __init__(self, user: str) -> None:
         tables = ingestion_tables()
-        super().__init__(tables._behavior, tables._profiles, tables._client)
+        super().__init__(tables._behavior, tables._profiles, tables._catalog, tables._client)
         self._user = user
         self._raced = False
 

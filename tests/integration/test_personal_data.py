@@ -95,7 +95,7 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     """A user with something in every table that holds personal data, made through the routes: events,
     a stored archetype, a recommendation and its selection, tiers shown under an experiment (an
     assignment), a settled tier selection, a profile, two consents given, an admin's override (audited)
-    and a sensitive attribute."""
+    a sensitive attribute and a category removed from the product recommendations."""
     events = [created(f"{user}-r{i}", offered="600.00", amount="700.00") for i in range(3)]
     events.append(answered(f"{user}-a0", "accepted", response_time=300))
     assert api.call("POST", "/v1/events", {"events": events}, user=user).status == 200
@@ -124,6 +124,8 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     assert answer.status == 200, answer.body
     stated = {"value": STATED_RELIGION, "consent": True}
     assert api.call("PUT", f"/v1/users/{user}/sensitive-attributes/religion", stated, user=user).status == 200
+    feedback = {"category": "FASHION", "action": "not_interested"}
+    assert api.call("POST", f"/v1/users/{user}/recommendation-feedback", feedback, user=user).status == 200
     return Footprint(
         [event["event_id"] for event in events],
         recommendation_id,
@@ -218,6 +220,8 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
         admin,
     )
     assert list(behavior.experiment_assignments) == [made.experiment_id]
+    assert behavior.recommendation_feedback is not None
+    assert behavior.recommendation_feedback["not_interested"] == ["FASHION"]
     assert behavior.other_items == []
     [recommendation] = section(exported, "RecommendationTable", RecommendationExport).recommendations
     assert (recommendation.recommendation_id, recommendation.user_id) == (made.recommendation_id, user)
@@ -272,6 +276,7 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
     assert STATED_RELIGION not in exported.model_dump_json()  # names and times only: the value is the user's alone
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
+    assert as_json["BehaviorTable"]["recommendation_feedback"]["not_interested"] == ["FASHION"]
     assert as_json["AuditTable"]["about_user"][0]["after"]["override"]["archetype"] == "high_flexibility"
 
 
@@ -303,7 +308,14 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
 
     assert erased.tables == {
         "BehaviorTable": Erasure(
-            deleted={"signals": 1, "events": 4, "archetype": 1, "archetype_override": 1, "experiment_assignments": 1}
+            deleted={
+                "signals": 1,
+                "events": 4,
+                "archetype": 1,
+                "archetype_override": 1,
+                "experiment_assignments": 1,
+                "recommendation_feedback": 1,
+            }
         ),
         "RecommendationTable": Erasure(deleted={"recommendations": 1}),
         "AnchoringTable": Erasure(deleted={"impressions": 1, "tier_selections": 1}),

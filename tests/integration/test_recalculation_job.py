@@ -25,6 +25,7 @@ from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_table import BehaviorTable, StatesPage, behavior_table
 from nudge.behavior.ingestion import ingest_events
 from nudge.behavior.ingestion_tables import IngestionTables
+from nudge.catalog.catalog_table import CatalogTable
 from nudge.defaults.archetype_items import archetype_attributes, load_user_state, override_attributes, user_state
 from nudge.defaults.archetype_state import ArchetypeOverride, StoredArchetype, UserState, compute
 from nudge.jobs import archetype_recalculation
@@ -93,9 +94,9 @@ class Jobs:
         return users
 
     def ingest(self, user: str, events: Sequence[dict[str, Any]]) -> None:
-        tables = IngestionTables(
-            self.behavior, ProfileTable(self.template.ref("ProfileTable"), self.dynamodb), self.dynamodb
-        )
+        profiles = ProfileTable(self.template.ref("ProfileTable"), self.dynamodb)
+        catalog = CatalogTable(self.template.ref("CatalogTable"), self.dynamodb)
+        tables = IngestionTables(self.behavior, profiles, catalog, self.dynamodb)
         ingest_events(tables, user, [event(payload) for payload in events], NOW)
         metrics().clear_metrics()  # test data is not traffic: keep it out of the next function's metrics
 

@@ -43,3 +43,16 @@ def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> 
         "SensitiveAttributeTable",
         "SurveyResponseTable",
     }
+
+
+def test_the_recommendation_feedback_is_registered_exported_and_erased_with_the_behavior_partition() -> None:
+    from nudge.behavior.behavior_export import BehaviorExport
+    from nudge.behavior.behavior_table import FEEDBACK_SK, STATE_KINDS
+
+    entry = REGISTRY["BehaviorTable"]
+    assert isinstance(entry, HoldsPersonalData)
+    assert "removed from their product recommendations" in entry.holds
+    assert STATE_KINDS[FEEDBACK_SK] in BehaviorExport.model_fields  # its own export section, not other_items
+    catalog = REGISTRY["CatalogTable"]
+    assert not isinstance(catalog, HoldsPersonalData)
+    assert "view counts" in catalog.reason

@@ -41,6 +41,9 @@ class BehaviorExport(ExportSection):
     archetype_override: dict[str, Any] | None = Field(
         default=None, description="An administrator's override, as the defaults capability stores it"
     )
+    recommendation_feedback: dict[str, Any] | None = Field(
+        default=None, description="Categories the user removed from their product recommendations"
+    )
     experiment_assignments: dict[str, ExperimentAssignment] = Field(description="experiment_id -> variant")
     other_items: list[dict[str, Any]] = Field(
         description="Items of a kind this export does not name yet, as stored, so an export is never short"

@@ -12,6 +12,8 @@ Item shapes (nothing outside this module builds these keys):
 The signals, archetype and override items also carry `state_user_id`, the partition key of the sparse UserStates
 index (sort key sk). The nightly job scans that index: a user's state items come back together,
 and the raw events are never read.
+- feedback:   pk=USER#<user_id>, sk=RECOMMENDATION_FEEDBACK, `not_interested` (a string set of categories the
+  user removed from their product recommendations) and `updated_at`; the product recommendations' item.
 - assignment: pk=USER#<user_id>, sk=EXPERIMENT#<experiment_id>, the user's sticky experiment variant
   (`variant_id`, `assigned_at`); read with the rest of the user's state.
 - raw event:  pk=USER#<user_id>, sk=EVENT#<event_id>, the event's fields (transaction or engagement) and `expires_at`
@@ -58,6 +60,7 @@ SIGNALS_SK = "SIGNALS"
 ENGAGEMENT_SK = "ENGAGEMENT"
 ARCHETYPE_SK = "ARCHETYPE"
 OVERRIDE_SK = "ARCHETYPE_OVERRIDE"
+FEEDBACK_SK = "RECOMMENDATION_FEEDBACK"
 EVENT_PREFIX = "EVENT#"
 ASSIGNMENT_PREFIX = "EXPERIMENT#"
 USER_STATES_INDEX = "UserStates"
@@ -71,6 +74,7 @@ STATE_KINDS = {
     ENGAGEMENT_SK: "engagement",
     ARCHETYPE_SK: "archetype",
     OVERRIDE_SK: "archetype_override",
+    FEEDBACK_SK: "recommendation_feedback",
 }
 
 
@@ -121,6 +125,25 @@ class BehaviorTable:
     def engagement_read(self, user_id: str) -> ItemRead:
         """The engagement aggregates' key, for readers that fetch them with items of other tables."""
         return ItemRead(self._table, _key(user_id, ENGAGEMENT_SK))
+
+    def feedback_read(self, user_id: str) -> ItemRead:
+        """The recommendation feedback's key, for reading it with the rest of a user's state."""
+        return ItemRead(self._table, _key(user_id, FEEDBACK_SK))
+
+    @staticmethod
+    def decode_not_interested(item: dict[str, Any] | None) -> frozenset[str]:
+        return frozenset(item.get("not_interested", {}).get("SS", [])) if item else frozenset()
+
+    def change_not_interested(self, user_id: str, category: str, removed: bool, now: datetime) -> frozenset[str]:
+        """Add (`removed`) or take back one category, atomically; returns the categories removed afterwards."""
+        response = self._client.update_item(
+            TableName=self._table,
+            Key=_key(user_id, FEEDBACK_SK),
+            UpdateExpression=f"{'ADD' if removed else 'DELETE'} not_interested :category SET updated_at = :now",
+            ExpressionAttributeValues={":category": {"SS": [category]}, ":now": {"S": now.isoformat()}},
+            ReturnValues="ALL_NEW",
+        )
+        return self.decode_not_interested(response["Attributes"])
 
     @staticmethod
     def decode_signals(item: dict[str, Any] | None) -> SignalAggregates:
@@ -277,8 +300,10 @@ class BehaviorTable:
                 exported["experiment_assignments"][sk.removeprefix(ASSIGNMENT_PREFIX)] = assignment
             elif kind == "other_items":
                 exported["other_items"].append({"sk": sk, **attributes})
+            elif kind == "signals":
+                exported[kind] = _signals(attributes)
             else:
-                exported[kind] = _signals(attributes) if kind == "signals" else attributes
+                exported[kind] = {name: sorted(v) if isinstance(v, set) else v for name, v in attributes.items()}
         return BehaviorExport.model_validate(exported)
 
     def erase_user(self, user_id: str) -> Erasure:

@@ -29,8 +29,9 @@ from nudge.observability import metrics
 from nudge.users.actor import Actor
 
 MAX_BATCH = 100
-# A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check and 96 events.
-EVENTS_PER_TRANSACTION = 96
+# A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check, the pending
+# product views and 95 events.
+EVENTS_PER_TRANSACTION = 95
 MAX_ATTEMPTS = 5
 
 

@@ -1,5 +1,7 @@
-"""The BehaviorStore of event ingestion, over two tables: the user's aggregates and raw events (behavior
-table) and their consent and activity (profile table).
+"""The BehaviorStore of event ingestion, over three tables: the user's aggregates and raw events (behavior
+table), their consent and activity (profile table), and the batch's product views, without the user, for
+the product recommendations' view counts (catalog table: one more item in the transaction, only when the
+batch has tracked product views).
 
 Each batch is one BatchGetItem (signals, engagement, consent) and one TransactWriteItems. The write
 holds on to what it was computed from: the aggregates by version, and the consent by a
@@ -17,17 +19,19 @@ from botocore.exceptions import ClientError
 from nudge import clients
 from nudge.behavior.behavior_table import BehaviorTable, behavior_table
 from nudge.behavior.store import BatchRejected, BatchWrite, IngestionState
+from nudge.catalog.catalog_table import CatalogTable, catalog_table
 from nudge.item_codec import batch_get_items
 from nudge.profiles.profile_table import ProfileTable, profile_table
 
 # Which kind of element each failed index of a transaction was: an event id, or one of these.
-STATE_ELEMENTS = ("signals", "engagement", "consent")
+STATE_ELEMENTS = ("signals", "engagement", "consent", "pending_views")
 
 
 class IngestionTables:
-    def __init__(self, behavior: BehaviorTable, profiles: ProfileTable, client: Any) -> None:
+    def __init__(self, behavior: BehaviorTable, profiles: ProfileTable, catalog: CatalogTable, client: Any) -> None:
         self._behavior = behavior
         self._profiles = profiles
+        self._catalog = catalog
         self._client = client
 
     @property
@@ -66,9 +70,23 @@ class IngestionTables:
             elements.append(self._behavior.engagement_put(user_id, write.read.engagement.version, write.engagement))
             elements.append(self._profiles.consent_unchanged(user_id, write.read.consent.version))
             labels += ["engagement", "consent"]
+        views = _product_views(write)
+        if views:
+            elements.append(self._catalog.pending_views_put(user_id, views))
+            labels.append("pending_views")
         elements += [self._behavior.event_put(user_id, event, write.at) for event in write.events]
         labels += [event.event_id for event in write.events]
         return elements, labels
+
+
+def _product_views(write: BatchWrite) -> dict[str, int]:
+    """product_id -> views of the batch (only consented engagement events reach a write)."""
+    views: dict[str, int] = {}
+    for event in write.events:
+        product_id = getattr(event, "product_id", None)
+        if event.type == "product_view" and isinstance(product_id, str):
+            views[product_id] = views.get(product_id, 0) + 1
+    return views
 
 
 def _rejection(error: ClientError, labels: list[str]) -> BatchRejected:
@@ -83,4 +101,4 @@ def _rejection(error: ClientError, labels: list[str]) -> BatchRejected:
 
 def ingestion_tables() -> IngestionTables:
     """The adapter for this function's configured tables and client."""
-    return IngestionTables(behavior_table(), profile_table(), clients.dynamodb())
+    return IngestionTables(behavior_table(), profile_table(), catalog_table(), clients.dynamodb())

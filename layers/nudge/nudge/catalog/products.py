@@ -8,6 +8,7 @@ launches it publishes `product.launched`; after that the launch time stays as it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from nudge.behavior.event_base import FUTURE_TOLERANCE
 from nudge.catalog.announcements import Announcer
@@ -26,6 +27,11 @@ class BrandProductPath(NudgeModel):
 
 class ProductPath(NudgeModel):
     product_id: Identifier
+
+
+class ProductListener(Protocol):
+    def product_written(self, product: Product, previous: Product | None) -> None:
+        """Called after each successful write (the product recommendations' candidate lists)."""
 
 
 def next_product(
@@ -52,13 +58,19 @@ def next_product(
 
 
 def put_product(
-    table: CatalogTable, announcer: Announcer, path: BrandProductPath, fields: ProductFields, now: datetime
+    table: CatalogTable,
+    announcer: Announcer,
+    listener: ProductListener,
+    path: BrandProductPath,
+    fields: ProductFields,
+    now: datetime,
 ) -> Product:
     current = table.product(path.product_id)
     product = next_product(current, path.brand_id, path.product_id, fields, now)
     announced = current.announced if current else False
     if not table.save_product(product, announced):
         raise Conflict("the product changed while it was written; retry the request")
+    listener.product_written(product, current.product if current else None)
     if product.launched_at is not None and not announced:
         announcer.announce("product.launched", _launch_detail(product))
         table.mark_product_announced(product.product_id)

@@ -17,6 +17,9 @@ sums are rescaled once per batch and the normalization cancels the rest. Same ha
 14: 0.333 vs 0.250; 30: 0.189 vs 0.051; 60: 0.104 vs 0.003. Ours forgets old interests faster: a
 category viewed 10 times two months ago ranks below one viewed once this week (design: above).
 
+Excluded products: the ids of the products the user bookmarked or completed or responded to a survey about,
+most recent last, at most 200 (older ones fall out), so product recommendations do not repeat them.
+
 Activity level, from the engagement score: high at 50 or more (for example a completed survey a
 week with its start and active day, 64 over four weeks), medium from 20 (a few product views a
 week), low below 20.
@@ -47,6 +50,8 @@ INTEREST_HALF_LIFE = timedelta(days=7)
 # A category whose weight fell this far below the top one is forgotten (DynamoDB numbers stop at 1e-130).
 FORGOTTEN_BELOW = 1e-9
 SHOWN_FROM = 0.01
+EXCLUDING_EVENTS = frozenset({"product_bookmark", "survey_complete", "survey_response"})
+MAX_EXCLUDED_PRODUCTS = 200
 HIGH_ACTIVITY_FROM = 50.0
 MEDIUM_ACTIVITY_FROM = 20.0
 
@@ -65,6 +70,9 @@ class EngagementAggregates(NudgeModel):
     click_hours: dict[str, int] = Field(default_factory=dict, description="UTC hour (00-23) -> notification clicks")
     last_active_at: datetime | None = None
     updated_at: datetime | None = None
+    excluded_product_ids: list[str] = Field(
+        default_factory=list, description="Products bookmarked or surveyed, most recent last (at most 200)"
+    )
 
 
 def _day(moment: datetime) -> date:
@@ -88,6 +96,8 @@ def apply_engagement(
         if event.type == "notification_click":
             hour = f"{event.occurred_at.astimezone(UTC).hour:02d}"
             data.click_hours[hour] = data.click_hours.get(hour, 0) + 1
+        if event.type in EXCLUDING_EVENTS and event.product_id is not None:
+            _exclude(data, event.product_id)
         data.total_surveys += event.type == "survey_complete"
         data.total_product_views += event.type == "product_view"
         data.last_active_at = max(filter(None, (data.last_active_at, event.occurred_at)))
@@ -97,6 +107,11 @@ def apply_engagement(
     data.version = current.version + 1
     data.updated_at = now
     return data
+
+
+def _exclude(data: EngagementAggregates, product_id: str) -> None:
+    kept = [known for known in data.excluded_product_ids if known != product_id]
+    data.excluded_product_ids = [*kept, product_id][-MAX_EXCLUDED_PRODUCTS:]
 
 
 def _add_points(data: EngagementAggregates, event: EngagementEvent, today: date) -> None:

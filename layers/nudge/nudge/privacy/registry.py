@@ -23,7 +23,10 @@ from nudge.users.personal_data import HoldsNoPersonalData, HoldsPersonalData, Re
 REGISTRY: Registry = MappingProxyType(
     {
         "BehaviorTable": HoldsPersonalData(
-            behavior_table, "signal aggregates, raw events, computed archetype, override, experiment assignments"
+            behavior_table,
+            "signal aggregates, raw events, engagement aggregates (with the products the user bookmarked or "
+            "surveyed), computed archetype, override, experiment assignments, the categories the user removed from "
+            "their product recommendations",
         ),
         "RecommendationTable": HoldsPersonalData(
             recommendation_table, "every recommendation made for the user, with the option they chose"
@@ -58,7 +61,8 @@ REGISTRY: Registry = MappingProxyType(
             "analytics-sharing respondents; no user id, no response (nudge/analytics/analytics_table.py)"
         ),
         "CatalogTable": HoldsNoPersonalData(
-            "brands' products and surveys; no user id is stored, and who changed them is not recorded here"
+            "brands' products and surveys, per-category candidate lists and per-product view counts; no user id "
+            "is stored, and who changed them is not recorded here"
         ),
         "PricingTable": HoldsNoPersonalData(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"

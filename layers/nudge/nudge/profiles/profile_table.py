@@ -157,6 +157,15 @@ class ProfileTable:
 
         return ProfileRecord.model_validate(from_item(item))
 
+    @staticmethod
+    def decode_interest_categories(item: dict[str, Any] | None) -> frozenset[str]:
+        """Only the explicit interest categories, read from the item as stored (recommendations need no
+        more, and do not load the profile models)."""
+        if item is None:
+            return frozenset()
+        interests = item.get("fields", {}).get("M", {}).get("interests", {}).get("M", {})
+        return frozenset(value["S"] for value in interests.get("categories", {}).get("L", []))
+
     def get_profile_with(self, user_id: str, other: ItemRead) -> tuple[ProfileRecord | None, dict[str, Any] | None]:
         """The profile and another module's item (as stored, for its owner to decode) in one BatchGetItem."""
         profile, item = batch_get_items(self._client, [self.profile_read(user_id), other], consistent=True)

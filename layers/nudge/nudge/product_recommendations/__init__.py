@@ -1,0 +1,1 @@
+"""Product recommendations with explanations: ranking from per-category candidate lists, the user's feedback."""
