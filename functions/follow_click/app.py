@@ -19,6 +19,7 @@ FOLLOW_CLICK = Endpoint(
     errors=(403, 409, 410),
     tag="subscribers",
     web=True,
+    logs_event=False,  # the path holds the link's token, a credential
 )
 
 

@@ -16,6 +16,7 @@ SHOW_UNSUBSCRIBE = Endpoint(
     errors=(403, 410),
     tag="subscribers",
     web=True,
+    logs_event=False,  # the path holds the link's token, a credential
 )
 
 

@@ -20,6 +20,7 @@ UNSUBSCRIBE = Endpoint(
     errors=(403, 409, 410),
     tag="subscribers",
     web=True,
+    logs_event=False,  # the path holds the link's token, a credential
 )
 
 

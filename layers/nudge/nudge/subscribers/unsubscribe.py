@@ -50,7 +50,9 @@ _WHAT = {
 
 
 class TokenPath(NudgeModel):
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_LENGTH, description="The signed token of the link")
+    token: str = Field(
+        min_length=1, max_length=MAX_TOKEN_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$", description="The link's signed token"
+    )
 
 
 class OneClickForm(NudgeModel):
