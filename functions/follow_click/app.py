@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.api.http import WebAnswer
 from nudge.subscribers.clicks import click_ports, follow_click
-from nudge.subscribers.unsubscribe import TokenPath
+from nudge.subscribers.links import TokenPath
 
 FOLLOW_CLICK = Endpoint(
     method="GET",

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.api.http import WebAnswer
-from nudge.subscribers.unsubscribe import TokenPath, confirmation_page, link_key
+from nudge.subscribers.links import TokenPath
+from nudge.subscribers.unsubscribe import confirmation_page, link_key
 
 SHOW_UNSUBSCRIBE = Endpoint(
     method="GET",

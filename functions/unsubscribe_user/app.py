@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.api.http import FORM, WebAnswer
 from nudge.config import consent_policy_version
-from nudge.subscribers.unsubscribe import OneClickForm, TokenPath, unsubscribe, unsubscribe_ports
+from nudge.subscribers.links import TokenPath
+from nudge.subscribers.unsubscribe import OneClickForm, unsubscribe, unsubscribe_ports
 
 UNSUBSCRIBE = Endpoint(
     method="POST",

@@ -18,11 +18,20 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
+from pydantic import Field
+
 from nudge.errors import Forbidden, Gone
+from nudge.models import NudgeModel
 
 SIGNATURE_BYTES = 16
 # A path segment API Gateway and every mail client carry unchanged; a longer token is no link of Nudge's.
 MAX_TOKEN_LENGTH = 4096
+
+
+class TokenPath(NudgeModel):
+    token: str = Field(
+        min_length=1, max_length=MAX_TOKEN_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$", description="The link's signed token"
+    )
 
 
 class LinkKey(Protocol):

@@ -33,7 +33,7 @@ from nudge.observability import logger
 from nudge.profiles.consent import ConsentSettings
 from nudge.profiles.profile_table import ProfileTable
 from nudge.profiles.user_consent import GatheredEngagement, revise_consent
-from nudge.subscribers.links import MAX_TOKEN_LENGTH, LinkKey, expiry, secret_key, sign, verify
+from nudge.subscribers.links import LinkKey, expiry, secret_key, sign, verify
 from nudge.subscribers.suppression import SuppressionList
 from nudge.users.actor import Actor
 
@@ -47,12 +47,6 @@ _WHAT = {
     "marketing": "marketing emails",
     "product": "product notifications",
 }
-
-
-class TokenPath(NudgeModel):
-    token: str = Field(
-        min_length=1, max_length=MAX_TOKEN_LENGTH, pattern=r"^[A-Za-z0-9_.-]+$", description="The link's signed token"
-    )
 
 
 class OneClickForm(NudgeModel):
