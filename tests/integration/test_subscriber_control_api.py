@@ -200,6 +200,14 @@ def test_no_confirmation_goes_to_a_suppressed_address(api: Api, user: str) -> No
     assert sent_to(email) == []
 
 
+def test_a_link_for_a_user_without_consent_on_file_answers_the_page_and_writes_nothing(
+    api: Api, stack: LocalStack, user: str
+) -> None:
+    answer = api.call("POST", f"/v1/unsubscribe/{unsubscribe_link(user)}", ONE_CLICK, user=None, headers=FORM)
+    assert (answer.status, "been unsubscribed" in answer.body) == (200, True)
+    assert items_naming(stack, user) == []
+
+
 def _forged(user: str) -> str:
     return unsubscribe_token(HmacKey(b"not the stack's key"), user, "all", now(), 30)
 

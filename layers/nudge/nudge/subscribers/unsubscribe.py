@@ -13,7 +13,8 @@ handleUnsubscribe does, through the consent code, so every change has its histor
 - `product`: personalized notifications off (templates of category `product`; the channels the user
   chose are kept for when they turn notifications back on).
 A confirmation email follows when something changed and an address is on file that is not
-suppressed. A second click changes nothing, sends nothing, and shows the same page.
+suppressed. A second click changes nothing, sends nothing, and shows the same page; so does a link for
+a user Nudge holds no consent for (never given, or erased since), which writes nothing at all.
 """
 
 from __future__ import annotations
@@ -137,6 +138,10 @@ def confirmation_page(key: LinkKey, token: str, now: datetime) -> WebAnswer:
 def unsubscribe(ports: UnsubscribePorts, caller: Actor, token: str, now: datetime, policy_version: str) -> WebAnswer:
     """POST: unsubscribe the user the link names from its scope, as that user, from the caller's IP and agent."""
     link = read_link(ports.key, token, now)
+    if ports.profiles.get_consent(link.user_id).version == 0:
+        # Nudge holds no consent for the user (never given, or erased since the email): nothing to withdraw,
+        # and nothing may be written that names them again.
+        return _done(link.scope)
     user = Actor(user_id=link.user_id, is_admin=False, source_ip=caller.source_ip, user_agent=caller.user_agent)
     updated = revise_consent(
         ports.profiles,
@@ -150,7 +155,11 @@ def unsubscribe(ports: UnsubscribePorts, caller: Actor, token: str, now: datetim
     )
     if updated.changes:
         _confirm(ports, link)
-    text = f"You've been unsubscribed from {escape(_WHAT[link.scope])}. You can re-enable them anytime in settings."
+    return _done(link.scope)
+
+
+def _done(scope: Scope) -> WebAnswer:
+    text = f"You've been unsubscribed from {escape(_WHAT[scope])}. You can re-enable them anytime in settings."
     return _page("You've been unsubscribed", f"<p>{text}</p>")
 
 
