@@ -580,3 +580,42 @@ def apply_data_retention(event: dict[str, Any], context: Any) -> dict[str, Any]:
         for shard in range(8)
     ]
     return {"inactive_users": sum(map(len, inactive)), "analytics_records": sum(map(len, aged))}
+
+
+@cache
+def _secrets() -> Any:
+    return boto3.client("secretsmanager")
+
+
+def _key(variable: str) -> bytes:
+    return str(_secrets().get_secret_value(SecretId=os.environ[variable])["SecretString"]).encode()
+
+
+def follow_click(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The key, then the click's ingestion read (a user without tracking consent: nothing is written)."""
+    import base64
+    import hashlib
+    import hmac
+
+    payload, _, _ = event["pathParameters"]["token"].partition(".")
+    hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"click\n{payload}".encode(), hashlib.sha256).digest()
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    user = claims["u"]
+    request: dict[str, Any] = {
+        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), _profile_key(user, "ENGAGEMENT")], "ConsistentRead": True},
+        PROFILE_TABLE: {"Keys": [_profile_key(user, "CONSENT")], "ConsistentRead": True},
+    }
+    dynamodb.batch_get_item(RequestItems=request)
+    return {"statusCode": 302, "headers": {"location": claims["t"]}, "body": ""}
+
+
+def get_suppression(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import hashlib
+    import hmac
+
+    address = event["queryStringParameters"]["email"].strip().lower()
+    digest = hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"suppression\n{address}".encode(), hashlib.sha256).hexdigest()
+    found = dynamodb.get_item(
+        TableName=os.environ["SUPPRESSION_TABLE_NAME"], Key={"pk": {"S": digest}}, ConsistentRead=True
+    )
+    return {"statusCode": 200, "body": json.dumps({"suppressed": "Item" in found})}

@@ -194,6 +194,22 @@ def _erasure_message_event() -> dict[str, Any]:
     return event
 
 
+def _click_event() -> dict[str, Any]:
+    """A new user's click (no tracking consent: the click is read, not written) on an allowed target."""
+    from datetime import UTC, datetime
+
+    from nudge.signing import STACK_KEY
+    from nudge.subscribers.clicks import ClickLink, allowed_domains, click_token
+    from nudge.subscribers.links import secret_key
+
+    event = _sample("follow_click", "get_redirect.json")
+    link = ClickLink(f"bench-{uuid.uuid4().hex[:10]}", "n-1", None, "https://nudge.example/s/1")
+    token = click_token(secret_key(STACK_KEY), link, allowed_domains(), datetime.now(UTC))
+    event["pathParameters"]["token"] = token
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/v1/r/{token}"
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -259,6 +275,8 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("put_brand_survey", "put_brand_survey", lambda: _sample("put_brand_survey", "put_survey.json")),
     ("get_survey", "get_survey", lambda: _sample("get_survey", "get_survey.json")),
     ("submit_survey_response", "submit_survey_response", _responder_event),
+    ("follow_click", "follow_click", _click_event),
+    ("get_suppression", "get_suppression", lambda: _sample("get_suppression", "get_suppression.json")),
 ]
 
 
