@@ -19,7 +19,7 @@ from nudge.subscribers.links import HmacKey, secret_key, sign
 from nudge.subscribers.suppression import suppression_list
 from nudge.subscribers.unsubscribe import KEY_VARIABLE, unsubscribe_token
 from tests.integration.conftest import Api
-from tests.integration.test_personal_data import items_naming
+from tests.integration.test_personal_data import Privacy, items_naming
 
 FORM = {"content-type": "application/x-www-form-urlencoded", "user-agent": "MailClient/2.0"}
 ONE_CLICK = "List-Unsubscribe=One-Click"
@@ -129,6 +129,17 @@ def test_soft_bounces_count_towards_the_threshold_and_a_delivery_resets_them(api
     third = suppressions.record_soft_bounce(email, now())
     assert (third.suppressed, third.reason) == (True, "soft_bounces")
     assert suppressions.status(f"{user}-never-bounced@example.com").soft_bounces_in_a_row == 0
+
+
+def test_an_erased_users_address_stays_suppressed(api: Api, stack: LocalStack, user: str) -> None:
+    email = subscribed(api, user)
+    suppression_list().record_complaint(email, now())
+
+    erasure = Privacy(stack, api).erase(user)
+
+    assert erasure.status == "completed"
+    assert "SuppressionTable" not in erasure.tables  # holds no personal data: not part of an erasure
+    assert suppression_list().is_suppressed(email)
 
 
 # ---------- One-click unsubscribe ----------
