@@ -112,16 +112,19 @@ class Endpoint(NamedTuple):
 def error_response(error: Exception) -> dict[str, Any]:
     """The HTTP answer for any error a request can end in. Only NudgeErrors are the caller's doing; anything
     else (a stored item that no longer decodes included) is a logged 500 that shows no detail."""
+    status, detail = _error_detail(error)
+    return _respond(status, ErrorBody(error=detail))
+
+
+def _error_detail(error: Exception) -> tuple[int, ErrorDetail]:
     if isinstance(error, NudgeError):
         problems = error.problems if isinstance(error, RequestInvalid) else []
         if error.field:
             problems = [(error.field, error.message)]
         fields = [FieldProblem(field=field, problem=problem) for field, problem in problems]
-        detail = ErrorDetail(code=error.code, message=error.message, fields=fields)
-        return _respond(error.status, ErrorBody(error=detail))
+        return error.status, ErrorDetail(code=error.code, message=error.message, fields=fields)
     logger().exception("unhandled error")
-    detail = ErrorDetail(code="internal_error", message="something went wrong on our side; it has been logged")
-    return _respond(500, ErrorBody(error=detail))
+    return 500, ErrorDetail(code="internal_error", message="something went wrong on our side; it has been logged")
 
 
 def _respond(status: int, body: BaseModel) -> dict[str, Any]:
@@ -146,14 +149,13 @@ def error_page(error: Exception) -> dict[str, Any]:
     """`error_response` as a small HTML page, for the routes people open from an email."""
     from html import escape
 
-    answer = error_response(error)
-    detail = ErrorBody.model_validate_json(answer["body"]).error
+    status, detail = _error_detail(error)
     problems = "".join(f"<li>{escape(f.field)}: {escape(f.problem)}</li>" for f in detail.fields)
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(detail.code)}</title></head>'
         f"<body><h1>This link cannot be used</h1><p>{escape(detail.message)}</p><ul>{problems}</ul></body></html>"
     )
-    return web_response(WebAnswer(status=answer["statusCode"], html=html))
+    return web_response(WebAnswer(status=status, html=html))
 
 
 def _decoded_body(event: Mapping[str, Any]) -> str:
