@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from nudge.errors import Forbidden, Gone, NotFound
 from nudge.profiles.consent import ChannelConsent, ConsentSettings, NotificationConsent
@@ -205,6 +206,23 @@ def test_a_click_token_names_user_notification_campaign_and_target() -> None:
     assert read_click(KEY, click_token(KEY, link, ALLOWED, NOW, days=1), NOW) == link
     without_campaign = ClickLink("ana", "n-1", None, "https://nudge.example/s/1")
     assert read_click(KEY, click_token(KEY, without_campaign, ALLOWED, NOW), NOW) == without_campaign
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        ClickLink("has space", "n-1", None, "https://nudge.example/"),
+        ClickLink("ana", "n/1", None, "https://nudge.example/"),
+    ],
+)
+def test_a_click_link_the_redirect_would_refuse_is_never_made(link: ClickLink) -> None:
+    with pytest.raises(ValidationError):
+        click_token(KEY, link, ALLOWED, NOW)
+
+
+def test_an_unsubscribe_link_for_an_id_no_provider_issues_is_never_made() -> None:
+    with pytest.raises(ValidationError):
+        unsubscribe_token(KEY, "ana/../bob", "all", NOW, days=1)
 
 
 def test_an_unsubscribe_token_is_no_click_token() -> None:

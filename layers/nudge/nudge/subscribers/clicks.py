@@ -104,6 +104,7 @@ def click_token(
     claims = {"u": link.user_id, "n": link.notification_id, "t": link.target}
     if link.campaign_id is not None:
         claims["c"] = link.campaign_id
+    _Claims.model_validate(claims, strict=True)  # a link the redirect would refuse is never made
     return sign(key, PURPOSE, claims, expiry(now, days))
 
 

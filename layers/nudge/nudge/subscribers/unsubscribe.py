@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Literal, NamedTuple, get_args
+from typing import Literal, NamedTuple
 
 from pydantic import Field, ValidationError
 
 from nudge import config
 from nudge.api.http import WebAnswer
+from nudge.errors import Forbidden
 from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.notifications.email import Email, EmailSender
@@ -42,7 +43,6 @@ PURPOSE = "unsubscribe"
 KEY_VARIABLE = "UNSUBSCRIBE_KEY_SECRET_ARN"
 DEFAULT_LINK_DAYS = 90
 Scope = Literal["all", "marketing", "product"]
-SCOPES: tuple[str, ...] = get_args(Scope)
 _WHAT = {
     "all": "all notifications except critical account updates",
     "marketing": "marketing emails",
@@ -87,13 +87,12 @@ def unsubscribed(settings: ConsentSettings, scope: Scope) -> ConsentSettings:
 
 
 def unsubscribe_token(key: LinkKey, user_id: str, scope: Scope, now: datetime, days: int) -> str:
-    return sign(key, PURPOSE, {"u": user_id, "s": scope}, expiry(now, days))
+    claims = _Claims(u=user_id, s=scope).model_dump()  # a link the routes would refuse is never made
+    return sign(key, PURPOSE, claims, expiry(now, days))
 
 
 def read_link(key: LinkKey, token: str, now: datetime) -> UnsubscribeLink:
     """What a link signed by Nudge asks; a forged or altered token is 403, an expired one 410."""
-    from nudge.errors import Forbidden
-
     claims = verify(key, PURPOSE, token, now)
     try:
         valid = _Claims.model_validate(claims, strict=True)
@@ -106,7 +105,7 @@ def unsubscribe_url(user_id: str, scope: Scope, now: datetime) -> str:
     """The link for one user's email: PUBLIC_API_URL, UNSUBSCRIBE_KEY_SECRET_ARN and (optionally)
     UNSUBSCRIBE_LINK_DAYS (default 90) in the sending function's environment."""
     days = config.whole_number("UNSUBSCRIBE_LINK_DAYS", DEFAULT_LINK_DAYS, minimum=1)
-    token = unsubscribe_token(secret_key(KEY_VARIABLE), user_id, scope, now, days)
+    token = unsubscribe_token(link_key(), user_id, scope, now, days)
     return f"{config.text('PUBLIC_API_URL').rstrip('/')}/v1/unsubscribe/{token}"
 
 
@@ -115,13 +114,13 @@ def list_unsubscribe_headers(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _page(title: str, body: str, status: int = 200) -> WebAnswer:
+def _page(title: str, body: str) -> WebAnswer:
     html = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title></head><body><h1>{escape(title)}</h1>{body}</body></html>"
     )
-    return WebAnswer(status=status, html=html)
+    return WebAnswer(html=html)
 
 
 def confirmation_page(key: LinkKey, token: str, now: datetime) -> WebAnswer:
