@@ -210,6 +210,28 @@ def _click_event() -> dict[str, Any]:
     return event
 
 
+def _unsubscribe_event(folder: str, name: str) -> dict[str, Any]:
+    """A new user with a profile who consented to marketing emails, and their link to stop them."""
+    from datetime import UTC, datetime
+
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.subscribers.unsubscribe import link_key, unsubscribe_token
+    from nudge.users.actor import Actor
+
+    user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]
+    settings = ConsentSettings(marketing_emails=True, behavioral_tracking=True)
+    now = datetime.now(UTC)
+    change_consent(profile_table(), behavior_table(), Actor(user, is_admin=False), user, settings, now, "bench")
+    event = _sample(folder, name)
+    token = unsubscribe_token(link_key(), user, "marketing", now, days=1)
+    event["pathParameters"]["token"] = token
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/v1/unsubscribe/{token}"
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -276,6 +298,8 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("get_survey", "get_survey", lambda: _sample("get_survey", "get_survey.json")),
     ("submit_survey_response", "submit_survey_response", _responder_event),
     ("follow_click", "follow_click", _click_event),
+    ("show_unsubscribe", "show_unsubscribe", lambda: _unsubscribe_event("show_unsubscribe", "get_unsubscribe.json")),
+    ("unsubscribe_user", "unsubscribe_user", lambda: _unsubscribe_event("unsubscribe_user", "one_click.json")),
     ("get_suppression", "get_suppression", lambda: _sample("get_suppression", "get_suppression.json")),
 ]
 

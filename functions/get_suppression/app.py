@@ -1,7 +1,8 @@
 """GET /v1/admin/suppressions?email=... (admin): whether an address is suppressed, since when and why."""
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.subscribers.suppression import EmailQuery, Suppression, suppression_for_admin, suppression_list
+from nudge.subscribers.suppression import Suppression, suppression_list
+from nudge.subscribers.suppression_admin import EmailQuery, suppression_for_admin
 
 GET_SUPPRESSION = Endpoint(
     method="GET",

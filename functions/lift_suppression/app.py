@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.audit.audit_table import audit_table
-from nudge.subscribers.suppression import EmailQuery, Suppression, suppression_list
+from nudge.subscribers.suppression import Suppression, suppression_list
+from nudge.subscribers.suppression_admin import EmailQuery
 
 LIFT_SUPPRESSION = Endpoint(
     method="DELETE",

@@ -17,10 +17,8 @@ from typing import Any, Literal, Protocol
 
 from pydantic import Field
 
-from nudge.audit.records import audit_record
 from nudge.errors import NotFound
 from nudge.models import NudgeModel
-from nudge.profiles.profile import Email
 from nudge.subscribers.suppression_table import SuppressionItem
 from nudge.users.actor import Actor
 
@@ -48,10 +46,6 @@ class AuditTrail(Protocol):
 
 class Hasher(Protocol):
     def __call__(self, purpose: str, message: str) -> bytes: ...
-
-
-class EmailQuery(NudgeModel):
-    email: Email = Field(description="The address to look up (compared trimmed and in lower case)")
 
 
 class Suppression(NudgeModel):
@@ -112,6 +106,8 @@ class SuppressionList:
     def lift(self, address: str, actor: Actor, now: datetime, audit: AuditTrail) -> Suppression:
         """An admin lifts the suppression, audited (the target names the hash, never the address); 404 when
         the address is not suppressed."""
+        from nudge.audit.records import audit_record
+
         actor.ensure_admin()
         address_hash = self.address_hash(address)
         before = self._store.get(address_hash)
@@ -139,8 +135,3 @@ def suppression_list() -> SuppressionList:
 
     threshold = config.whole_number("SOFT_BOUNCES_TO_SUPPRESS", DEFAULT_SOFT_BOUNCES_TO_SUPPRESS, minimum=1)
     return SuppressionList(suppression_table(), threshold)
-
-
-def suppression_for_admin(suppressions: SuppressionList, actor: Actor, query: EmailQuery) -> Suppression:
-    actor.ensure_admin()
-    return suppressions.status(query.email)
