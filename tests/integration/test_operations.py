@@ -119,7 +119,13 @@ def test_each_queue_message_is_the_correlation_id_of_what_the_worker_logs(
         handler.setStream(previous)
 
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
-    assert [(line["segment"], line["correlation_id"]) for line in lines] == [(0, "msg-a"), (1, "msg-b")]
+    # Each message's own line, then the batch's "message handled" line for it, under the same id.
+    assert [(line["message"], line.get("segment"), line["correlation_id"]) for line in lines] == [
+        ("working", 0, "msg-a"),
+        ("message handled", None, "msg-a"),
+        ("working", 1, "msg-b"),
+        ("message handled", None, "msg-b"),
+    ]
 
 
 def _record(message_id: str, segment: int) -> dict[str, Any]:
