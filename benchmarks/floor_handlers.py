@@ -729,3 +729,86 @@ def refresh_product_candidates(event: dict[str, Any], context: Any) -> dict[str,
         )
         pending += len(response["Items"])
     return {"pending_items": pending}
+
+
+@cache
+def _secrets() -> Any:
+    return boto3.client("secretsmanager")
+
+
+def _key(variable: str) -> bytes:
+    return str(_secrets().get_secret_value(SecretId=os.environ[variable])["SecretString"]).encode()
+
+
+def follow_click(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The key, then the click's ingestion read (a user without tracking consent: nothing is written)."""
+    import base64
+    import hashlib
+    import hmac
+
+    payload, _, _ = event["pathParameters"]["token"].partition(".")
+    hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"click\n{payload}".encode(), hashlib.sha256).digest()
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    user = claims["u"]
+    request: dict[str, Any] = {
+        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), _profile_key(user, "ENGAGEMENT")], "ConsistentRead": True},
+        PROFILE_TABLE: {"Keys": [_profile_key(user, "CONSENT")], "ConsistentRead": True},
+    }
+    dynamodb.batch_get_item(RequestItems=request)
+    return {"statusCode": 302, "headers": {"location": claims["t"]}, "body": ""}
+
+
+def get_suppression(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import hashlib
+    import hmac
+
+    address = event["queryStringParameters"]["email"].strip().lower()
+    digest = hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"suppression\n{address}".encode(), hashlib.sha256).hexdigest()
+    found = dynamodb.get_item(
+        TableName=os.environ["SUPPRESSION_TABLE_NAME"], Key={"pk": {"S": digest}}, ConsistentRead=True
+    )
+    return {"statusCode": 200, "body": json.dumps({"suppressed": "Item" in found})}
+
+
+def _claims(token: str, key_variable: str, purpose: str) -> dict[str, Any]:
+    import base64
+    import hashlib
+    import hmac
+
+    payload, _, _ = token.partition(".")
+    hmac.new(_key(key_variable), f"{purpose}\n{payload}".encode(), hashlib.sha256).digest()
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def show_unsubscribe(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    claims = _claims(event["pathParameters"]["token"], "UNSUBSCRIBE_KEY_SECRET_ARN", "unsubscribe")
+    return {"statusCode": 200, "headers": {"content-type": "text/html"}, "body": f"<p>Stop {claims['s']}?</p>"}
+
+
+def unsubscribe_user(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The key; the consent read (twice, as Nudge checks there is one first); the change with its history;
+    the address; the stack's key and the suppression lookup; the confirmation."""
+    import hashlib
+    import hmac
+
+    user = _claims(event["pathParameters"]["token"], "UNSUBSCRIBE_KEY_SECRET_ARN", "unsubscribe")["u"]
+    for _ in range(2):
+        dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "CONSENT"), ConsistentRead=True)
+    consent = {**_profile_key(user, "CONSENT"), "marketing_emails": {"BOOL": False}, "version": {"N": "2"}}
+    history = {**_profile_key(user, "CONSENT_HISTORY#2026-12-01#00"), "purpose": {"S": "marketing_emails"}}
+    items: list[Any] = [{"Put": {"TableName": PROFILE_TABLE, "Item": item}} for item in (consent, history)]
+    items.append(_activity(user))
+    dynamodb.transact_write_items(TransactItems=items)
+    profile = dynamodb.get_item(TableName=PROFILE_TABLE, Key=_profile_key(user, "PROFILE"), ConsistentRead=True)
+    address = str(profile["Item"]["fields"]["M"]["email"]["S"])
+    digest = hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"suppression\n{address}".encode(), hashlib.sha256).hexdigest()
+    dynamodb.get_item(TableName=os.environ["SUPPRESSION_TABLE_NAME"], Key={"pk": {"S": digest}}, ConsistentRead=True)
+    boto3.client("sesv2").send_email(
+        FromEmailAddress=os.environ["NOTIFICATION_SENDER_ADDRESS"],
+        Destination={"ToAddresses": [address]},
+        Content={
+            "Simple": {"Subject": {"Data": "Unsubscribed"}, "Body": {"Text": {"Data": "You've been unsubscribed."}}}
+        },
+        ConfigurationSetName=os.environ["NOTIFICATION_CONFIGURATION_SET"],
+    )
+    return {"statusCode": 200, "headers": {"content-type": "text/html"}, "body": "<p>Unsubscribed</p>"}

@@ -223,6 +223,44 @@ def _erasure_message_event() -> dict[str, Any]:
     return event
 
 
+def _click_event() -> dict[str, Any]:
+    """A new user's click (no tracking consent: the click is read, not written) on an allowed target."""
+    from datetime import UTC, datetime
+
+    from nudge.signing import STACK_KEY
+    from nudge.subscribers.clicks import ClickLink, allowed_domains, click_token
+    from nudge.subscribers.links import secret_key
+
+    event = _sample("follow_click", "get_redirect.json")
+    link = ClickLink(f"bench-{uuid.uuid4().hex[:10]}", "n-1", None, "https://nudge.example/s/1")
+    token = click_token(secret_key(STACK_KEY), link, allowed_domains(), datetime.now(UTC))
+    event["pathParameters"]["token"] = token
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/v1/r/{token}"
+    return event
+
+
+def _unsubscribe_event(folder: str, name: str) -> dict[str, Any]:
+    """A new user with a profile who consented to marketing emails, and their link to stop them."""
+    from datetime import UTC, datetime
+
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.subscribers.unsubscribe import link_key, unsubscribe_token
+    from nudge.users.actor import Actor
+
+    user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]
+    settings = ConsentSettings(marketing_emails=True, behavioral_tracking=True)
+    now = datetime.now(UTC)
+    change_consent(profile_table(), behavior_table(), Actor(user, is_admin=False), user, settings, now, "bench")
+    event = _sample(folder, name)
+    token = unsubscribe_token(link_key(), user, "marketing", now, days=1)
+    event["pathParameters"]["token"] = token
+    event["rawPath"] = event["requestContext"]["http"]["path"] = f"/v1/unsubscribe/{token}"
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -316,6 +354,10 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "refresh_product_candidates",
         lambda: _sample("refresh_product_candidates", "schedule.json"),
     ),
+    ("follow_click", "follow_click", _click_event),
+    ("show_unsubscribe", "show_unsubscribe", lambda: _unsubscribe_event("show_unsubscribe", "get_unsubscribe.json")),
+    ("unsubscribe_user", "unsubscribe_user", lambda: _unsubscribe_event("unsubscribe_user", "one_click.json")),
+    ("get_suppression", "get_suppression", lambda: _sample("get_suppression", "get_suppression.json")),
 ]
 
 

@@ -16,8 +16,9 @@ from local_runtime.template import Template
 TITLE = "Nudge API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Behavioral personalization for marketplaces. Every route needs a bearer JWT; every error is "
-    '`{"error": {"code", "message", "fields": [{"field", "problem"}]}}`.'
+    "Behavioral personalization for marketplaces. Every route needs a bearer JWT, but the links in Nudge's "
+    "emails (`/v1/unsubscribe/{token}`, `/v1/r/{token}`), which carry a signed token of their own and answer "
+    'HTML pages or redirects; every other error is `{"error": {"code", "message", "fields": [{"field", "problem"}]}}`.'
 )
 _STATUS_TEXT = {
     400: "Malformed request: the body is not valid JSON",
@@ -25,6 +26,7 @@ _STATUS_TEXT = {
     403: "The caller may not access this resource",
     404: "Not found",
     409: "Conflicts with the current state, or the same Idempotency-Key is still in progress",
+    410: "The link has expired",
     413: "The body is larger than this route accepts",
     415: "The body is not sent in a media type the route accepts (Content-Type)",
     422: "A field is invalid: `fields` names each one and the problem",
@@ -43,7 +45,10 @@ _ACCESS_TEXT = {
         "The brand named by `brand_id` (the brand group with that `custom:brand_id`), or an admin; another brand "
         "gets 404 and anyone else 403, before the input is read."
     ),
+    "public": "Anyone, without a bearer token: the signed token in the path is the only credential.",
 }
+# A page for a browser, whatever its status (errors included).
+HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
 # API Gateway answers a missing or invalid token itself, before any function runs, in its own shape.
 GATEWAY_ERROR = {
     "type": "object",
@@ -78,26 +83,54 @@ def _parameters(endpoint: Any) -> list[dict[str, Any]]:
     return parameters
 
 
-def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
-    from nudge.api.http import ErrorBody
+def _web_operation(endpoint: Any) -> dict[str, Any]:
+    """A route opened from an email: a page or a redirect, and pages for its errors."""
+    success: dict[str, Any] = {"description": HTTPStatus(endpoint.status).phrase}
+    if endpoint.status == HTTPStatus.FOUND:
+        success["headers"] = {"Location": {"description": "The link's target", "schema": {"type": "string"}}}
+    else:
+        success["content"] = HTML_CONTENT
+    responses = {str(endpoint.status): success}
+    for status in endpoint.error_statuses:
+        responses[str(status)] = {"description": _STATUS_TEXT[status], "content": HTML_CONTENT}
+    return responses
 
-    operation: dict[str, Any] = {
+
+def _operation(endpoint: Any, refs: Refs) -> dict[str, Any]:
+    responses = _web_operation(endpoint) if endpoint.web else _json_responses(endpoint, refs)
+    operation = _with_inputs(_described(endpoint) | {"responses": responses}, endpoint, refs)
+    # No bearer token: the document's default security does not apply.
+    return operation | {"security": []} if endpoint.access == "public" else operation
+
+
+def _described(endpoint: Any) -> dict[str, Any]:
+    return {
         "summary": endpoint.summary,
         "description": f"Who may call it: {_ACCESS_TEXT[endpoint.access]}",
         "operationId": endpoint.route_key.lower().replace(" ", "").replace("/", "_").strip("_"),
         "tags": [endpoint.tag],
-        "responses": {
-            str(endpoint.status): {
-                "description": HTTPStatus(endpoint.status).phrase,
-                "content": _json_content(refs, endpoint.response, "serialization"),
-            }
-        },
+    }
+
+
+def _json_responses(endpoint: Any, refs: Refs) -> dict[str, Any]:
+    from nudge.api.http import ErrorBody
+
+    responses: dict[str, Any] = {
+        str(endpoint.status): {
+            "description": HTTPStatus(endpoint.status).phrase,
+            "content": _json_content(refs, endpoint.response, "serialization"),
+        }
     }
     error = _json_content(refs, ErrorBody, "serialization")
     for status in endpoint.error_statuses:
-        operation["responses"][str(status)] = {"description": _STATUS_TEXT[status], "content": error}
-    unauthorized = {"anyOf": [{"$ref": "#/components/schemas/GatewayError"}, error["application/json"]["schema"]]}
-    operation["responses"]["401"]["content"] = {"application/json": {"schema": unauthorized}}
+        responses[str(status)] = {"description": _STATUS_TEXT[status], "content": error}
+    if "401" in responses:
+        unauthorized = {"anyOf": [{"$ref": "#/components/schemas/GatewayError"}, error["application/json"]["schema"]]}
+        responses["401"]["content"] = {"application/json": {"schema": unauthorized}}
+    return responses
+
+
+def _with_inputs(operation: dict[str, Any], endpoint: Any, refs: Refs) -> dict[str, Any]:
     parameters = _parameters(endpoint)
     if parameters:
         operation["parameters"] = parameters
@@ -119,7 +152,8 @@ def generate(template: Template) -> str:
         if spec.logical_id in routed
     ]
     for endpoint in endpoints:
-        models.append((endpoint.response, "serialization"))
+        if not endpoint.web:
+            models.append((endpoint.response, "serialization"))
         if endpoint.body:
             models.append((endpoint.body, "validation"))
     refs, schemas = models_json_schema(models, ref_template="#/components/schemas/{model}")

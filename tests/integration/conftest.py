@@ -48,7 +48,11 @@ class Api:
         request_headers = {"content-type": "application/json", **(headers or {})}
         event = build_event(route, parameters, method, path, request_headers, raw.encode(), claims)
         result = self.stack.functions[route.function_id].invoke(event)
-        return Answer(result["statusCode"], json.loads(result["body"]), result.get("headers", {}))
+        answer_headers = result.get("headers", {})
+        # Pages (and redirects) for a browser are text; everything else is JSON.
+        is_json = answer_headers.get("content-type", "").startswith("application/json")
+        body = json.loads(result["body"]) if is_json else result["body"]
+        return Answer(result["statusCode"], body, answer_headers)
 
     def signals(self, user: str) -> dict[str, Any]:
         answer = self.call("GET", f"/v1/users/{user}/signals", user=user)

@@ -87,3 +87,18 @@ def test_a_token_with_an_empty_subject_is_the_gateways_401(function: _Recorder) 
 
     assert (response.status, json.loads(response.body)) == (401, {"message": "Unauthorized"})
     assert function.events == []
+
+
+def test_a_route_with_authorizer_none_reaches_the_function_without_a_token_and_without_claims(
+    function: _Recorder,
+) -> None:
+    public = HttpRoute("GET", "/v1/unsubscribe/{token}", "Page", authorized=False)
+    gateway = Gateway([public, *ROUTES], cast(dict[str, LocalFunction], {"Page": function, "Signals": function}))
+
+    response = gateway.handle("GET", "/v1/unsubscribe/abc.def", {}, b"", "127.0.0.1")
+    refused = gateway.handle("GET", "/v1/users/u-1/signals", {}, b"", "127.0.0.1")
+
+    assert (response.status, refused.status) == (200, 401)
+    [event] = function.events
+    assert "authorizer" not in event["requestContext"]
+    assert event["pathParameters"] == {"token": "abc.def"}

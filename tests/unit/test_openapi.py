@@ -35,3 +35,18 @@ def test_every_reference_points_at_a_schema() -> None:
     assert refs
     missing = sorted({ref for ref in refs if ref.removeprefix("#/components/schemas/") not in schemas})
     assert missing == []
+
+
+def test_only_the_routes_without_an_authorizer_drop_the_bearer_requirement_and_answer_html() -> None:
+    document = json.loads(OPENAPI_PATH.read_text())
+    public = {
+        f"{method.upper()} {path}"
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if operation.get("security") == []
+    }
+    assert public == {f"{route.method} {route.path}" for route in Template.load().http_routes() if not route.authorized}
+    redirect = document["paths"]["/v1/r/{token}"]["get"]["responses"]
+    assert set(redirect["302"]["headers"]) == {"Location"}
+    assert "401" not in redirect
+    assert set(redirect["403"]["content"]) == {"text/html"}

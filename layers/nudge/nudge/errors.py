@@ -40,6 +40,13 @@ class Conflict(NudgeError):
     code = "conflict"
 
 
+class Gone(NudgeError):
+    """What the request names existed but no longer holds: an expired link."""
+
+    status = 410
+    code = "gone"
+
+
 class PayloadTooLarge(NudgeError):
     status = 413
     code = "payload_too_large"

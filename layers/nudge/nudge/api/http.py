@@ -32,16 +32,20 @@ from nudge.errors import (
 )
 from nudge.models import NudgeModel, request_invalid
 from nudge.observability import logger, observed
+from nudge.users.actor import Actor
 
 JSON_HEADERS = {"content-type": "application/json"}
 # Every request body Nudge accepts is small; anything far larger is a mistake or abuse, refused before parsing.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
-Access = Literal["user", "self", "owner", "admin", "brand"]
+Access = Literal["user", "self", "owner", "admin", "brand", "public"]
 """Who may call a route, checked before any input is looked at: any signed-in user; the user named
 by the `user_id` path parameter (or an admin); that user only, with no admin exception (sensitive
 data); admins only; the brand named by the `brand_id` path parameter (or an admin: another brand gets
-404)."""
+404); anyone, without a token (`Auth: Authorizer: NONE` in template.yaml), for the links in Nudge's
+emails, which carry a signed token of their own in the path."""
+FORM = "application/x-www-form-urlencoded"
+HTML = "text/html"
 
 
 class FieldProblem(NudgeModel):
@@ -59,6 +63,14 @@ class ErrorBody(NudgeModel):
     """Every error response: {"error": {"code", "message", "fields": [{"field", "problem"}]}}."""
 
     error: ErrorDetail
+
+
+class WebAnswer(NudgeModel):
+    """An answer for a browser rather than a client: an HTML page, or a redirect (`location`)."""
+
+    status: int = 200
+    html: str = ""
+    location: str | None = None
 
 
 class Endpoint(NamedTuple):
@@ -81,6 +93,8 @@ class Endpoint(NamedTuple):
     # False where requests carry values no log may hold: the event is then never logged, not even with
     # POWERTOOLS_LOGGER_LOG_EVENT switched on to debug.
     logs_event: bool = True
+    # Opened in a browser from an email: the answer is a WebAnswer, and errors are HTML pages too.
+    web: bool = False
 
     @property
     def route_key(self) -> str:
@@ -90,27 +104,58 @@ class Endpoint(NamedTuple):
     def error_statuses(self) -> list[int]:
         body_errors = (400, 413, 415) if self.body else ()
         replay_errors = (409,) if self.idempotent else ()
-        access_errors = {"user": (), "brand": (403, 404)}.get(self.access, (403,))
-        return sorted({401, 422, *body_errors, *replay_errors, *access_errors, *self.errors})
+        access_errors = {"user": (), "public": (), "brand": (403, 404)}.get(self.access, (403,))
+        token_errors = () if self.access == "public" else (401,)
+        return sorted({*token_errors, 422, *body_errors, *replay_errors, *access_errors, *self.errors})
 
 
 def error_response(error: Exception) -> dict[str, Any]:
     """The HTTP answer for any error a request can end in. Only NudgeErrors are the caller's doing; anything
     else (a stored item that no longer decodes included) is a logged 500 that shows no detail."""
+    status, detail = _error_detail(error)
+    return _respond(status, ErrorBody(error=detail))
+
+
+def _error_detail(error: Exception) -> tuple[int, ErrorDetail]:
     if isinstance(error, NudgeError):
         problems = error.problems if isinstance(error, RequestInvalid) else []
         if error.field:
             problems = [(error.field, error.message)]
         fields = [FieldProblem(field=field, problem=problem) for field, problem in problems]
-        detail = ErrorDetail(code=error.code, message=error.message, fields=fields)
-        return _respond(error.status, ErrorBody(error=detail))
+        return error.status, ErrorDetail(code=error.code, message=error.message, fields=fields)
     logger().exception("unhandled error")
-    detail = ErrorDetail(code="internal_error", message="something went wrong on our side; it has been logged")
-    return _respond(500, ErrorBody(error=detail))
+    return 500, ErrorDetail(code="internal_error", message="something went wrong on our side; it has been logged")
 
 
 def _respond(status: int, body: BaseModel) -> dict[str, Any]:
     return {"statusCode": status, "headers": JSON_HEADERS, "body": body.model_dump_json()}
+
+
+def web_response(answer: WebAnswer) -> dict[str, Any]:
+    # Pages for one person's link: never cached, never framed, no script of anyone's.
+    headers = {
+        "content-type": f"{HTML}; charset=utf-8",
+        "cache-control": "no-store",
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer",
+    }
+    if answer.location is not None:
+        headers["location"] = answer.location
+    return {"statusCode": answer.status, "headers": headers, "body": answer.html}
+
+
+def error_page(error: Exception) -> dict[str, Any]:
+    """`error_response` as a small HTML page, for the routes people open from an email."""
+    from html import escape
+
+    status, detail = _error_detail(error)
+    problems = "".join(f"<li>{escape(f.field)}: {escape(f.problem)}</li>" for f in detail.fields)
+    html = (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(detail.code)}</title></head>'
+        f"<body><h1>This link cannot be used</h1><p>{escape(detail.message)}</p><ul>{problems}</ul></body></html>"
+    )
+    return web_response(WebAnswer(status=status, html=html))
 
 
 def _decoded_body(event: Mapping[str, Any]) -> str:
@@ -132,8 +177,19 @@ def _raw_body(event: Mapping[str, Any], max_bytes: int, content_types: tuple[str
     if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
         raise PayloadTooLarge(f"the body must be at most {max_bytes} bytes", field="body")
     if not raw.strip():
-        raise InvalidInput("a JSON body is required", field="body")
+        raise InvalidInput("a body is required", field="body")
     return raw
+
+
+def _form_fields(raw: str) -> dict[str, str]:
+    """A form body (a mail client's one-click POST, or a page's form): each field once."""
+    from urllib.parse import parse_qsl
+
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=True)
+    except ValueError as error:
+        raise MalformedRequest("the request body is not a URL-encoded form", field="body") from error
+    return _unique_keys(pairs)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -150,8 +206,11 @@ def _refuse_constant(name: str) -> None:
 
 
 def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], spec: Endpoint) -> Model:
-    """Strict JSON: a number is a JSON number, a boolean a JSON boolean; duplicate keys are refused."""
+    """Strict JSON: a number is a JSON number, a boolean a JSON boolean; duplicate keys are refused. A form
+    is its fields as strings."""
     raw = _raw_body(event, spec.max_body_bytes, spec.content_types)
+    if (event.get("headers") or {}).get("content-type", "").startswith(FORM):
+        return _validated(model, _form_fields(raw))
     try:
         json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
     except ValueError as error:  # JSONDecodeError, and surrogates that are not text
@@ -175,7 +234,12 @@ def _api_call(spec: Endpoint, event: Mapping[str, Any], context: Any) -> ApiCall
     claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims")
     http = request_context.get("http") or {}
     headers = event.get("headers") or {}
-    actor = actor_from_claims(claims, http.get("sourceIp", ""), http.get("userAgent", ""), headers.get("authorization"))
+    source_ip, user_agent = http.get("sourceIp", ""), http.get("userAgent", "")
+    if spec.access == "public":
+        # No token: nobody is signed in; the domain acts for whom the link's own signed token names.
+        actor = Actor(user_id="", is_admin=False, source_ip=source_ip, user_agent=user_agent)
+    else:
+        actor = actor_from_claims(claims, source_ip, user_agent, headers.get("authorization"))
     return ApiCall(actor=actor, headers=headers, route_key=spec.route_key, context=context)
 
 
@@ -218,9 +282,12 @@ class HttpFunction:
 
     def _handle(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            return _respond(self.endpoint.status, self._run(event, context))
+            result = self._run(event, context)
         except Exception as error:  # noqa: BLE001 - every failure becomes an HTTP answer, 500s logged
-            return error_response(error)
+            return error_page(error) if self.endpoint.web else error_response(error)
+        if isinstance(result, WebAnswer):
+            return web_response(result)
+        return _respond(self.endpoint.status, result)
 
     def _run(self, event: dict[str, Any], context: Any) -> BaseModel:
         spec = self.endpoint

@@ -80,6 +80,11 @@ REGISTRY: Registry = MappingProxyType(
             "the user a scan page ended on until the segment completes; failed users are retried through queue "
             "messages, never stored here"
         ),
+        "SuppressionTable": HoldsNoPersonalData(
+            "the suppression list: each address only as a keyed hash of its normalized form (HMAC with the stack's "
+            "signing key), with when and why it was suppressed and its soft bounces in a row; no user id. It "
+            "survives an erasure on purpose: an erased user's address that bounced or complained stays suppressed"
+        ),
         "ErasureTable": HoldsNoPersonalData(
             "erasure receipts: status, times and per-table counts, the user named only by a keyed hash of their "
             "id (HMAC with the stack's signing key), never by the id"

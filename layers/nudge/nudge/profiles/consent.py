@@ -9,7 +9,7 @@ the explicit opt-in).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -52,6 +52,9 @@ def purposes(settings: ConsentSettings) -> dict[str, bool]:
     return flat
 
 
+ConsentSource = Literal["api", "unsubscribe_link"]
+
+
 class ConsentChange(NudgeModel):
     """One entry of the history: never changed or deleted while the user exists."""
 
@@ -62,6 +65,9 @@ class ConsentChange(NudgeModel):
     source_ip: str
     user_agent: str
     policy_version: str
+    source: ConsentSource = Field(
+        default="api", description="api: the consent route; unsubscribe_link: a signed link in an email"
+    )
 
 
 class ConsentRecord(NudgeModel):
@@ -88,6 +94,7 @@ def apply_consent(
     source_ip: str,
     user_agent: str,
     policy_version: str,
+    source: ConsentSource = "api",
 ) -> ConsentUpdate:
     """The record after the user asks for `wanted`, and one history entry per purpose that changed. The
     record's version moves when something changed or this is the user's first answer; otherwise nothing
@@ -102,6 +109,7 @@ def apply_consent(
             source_ip=source_ip,
             user_agent=user_agent,
             policy_version=policy_version,
+            source=source,
         )
         for purpose, value in after.items()
         if value != before[purpose]

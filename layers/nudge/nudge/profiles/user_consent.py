@@ -13,6 +13,7 @@ the new record, a few times, then 409.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -20,7 +21,7 @@ from pydantic import Field
 
 from nudge.errors import Conflict
 from nudge.models import NudgeModel
-from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings, apply_consent
+from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings, ConsentSource, apply_consent
 from nudge.profiles.profile_table import ProfileTable
 from nudge.users.actor import Actor
 
@@ -91,11 +92,27 @@ def change_consent(
 ) -> ConsentUpdated:
     """The user's consent becomes `wanted` (left out: false), with one history entry per changed purpose
     carrying the request's source IP and user agent and the current policy version."""
+    return revise_consent(table, engagement, actor, user_id, lambda _: wanted, now, policy_version)
+
+
+def revise_consent(
+    table: ProfileTable,
+    engagement: GatheredEngagement,
+    actor: Actor,
+    user_id: str,
+    revise: Callable[[ConsentSettings], ConsentSettings],
+    now: datetime,
+    policy_version: str,
+    source: ConsentSource = "api",
+) -> ConsentUpdated:
+    """`change_consent` to what `revise` makes of the current settings, recomputed from the new record when
+    another change lands in between (an unsubscribe link turns a few purposes off and leaves the rest)."""
     actor.ensure_owner(user_id)
     for _ in range(MAX_ATTEMPTS):
         current = table.get_consent(user_id)
         moment = _after(current, now)
-        update = apply_consent(current, wanted, moment, actor.source_ip, actor.user_agent, policy_version)
+        wanted = revise(current.settings)
+        update = apply_consent(current, wanted, moment, actor.source_ip, actor.user_agent, policy_version, source)
         withdrawn = current.settings.behavioral_tracking and not wanted.behavioral_tracking
         also = [engagement.engagement_delete(user_id)] if withdrawn else []
         unchanged = update.record.version == current.version
