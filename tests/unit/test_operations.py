@@ -104,6 +104,7 @@ def test_every_dead_letter_queue_has_an_alarm_on_a_visible_message() -> None:
         "BridgeEventsDeadLetterQueue",
         "ArchetypeRecalculationDeadLetterQueue",
         "UserErasureDeadLetterQueue",
+        "CampaignDeadLetterQueue",
     }
     for queue in found:
         alarm = alarms(template)[f"{queue}Alarm"]

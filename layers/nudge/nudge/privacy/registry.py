@@ -15,6 +15,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.catalog.response_table import survey_response_table
 from nudge.defaults.recommendation_table import recommendation_table
+from nudge.notifications.delivery_table import delivery_table
 from nudge.profiles.profile_table import profile_table
 from nudge.sensitive.sensitive_export import owners_export
 from nudge.sensitive.sensitive_table import sensitive_attribute_table
@@ -53,6 +54,11 @@ REGISTRY: Registry = MappingProxyType(
             "the user's survey responses with the coarse demographics of their profile when they responded (with "
             "analytics-sharing consent); erasure anonymizes them for research (nudge/catalog/response_table.py)",
         ),
+        "DeliveryTable": HoldsPersonalData(
+            delivery_table,
+            "each campaign's delivery to the user: channel, status, when, why they were targeted, the provider's "
+            "message id; the send ledger and the frequency caps' record",
+        ),
         "CatalogTable": HoldsNoPersonalData(
             "brands' products and surveys; no user id is stored, and who changed them is not recorded here"
         ),
@@ -60,8 +66,9 @@ REGISTRY: Registry = MappingProxyType(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"
         ),
         "NotificationTable": HoldsNoPersonalData(
-            "segments (targeting rules) and notification templates (texts) admins configure; nothing is keyed by "
-            "or names a user; who changed them is in the audit trail"
+            "segments (targeting rules), notification templates (texts) and campaigns admins configure, with a "
+            "campaign's counts; a pending fan-out segment's checkpoint names the profile a scan page ended on until "
+            "the segment completes; who changed them is in the audit trail"
         ),
         "JobTable": HoldsNoPersonalData(
             "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
