@@ -88,7 +88,7 @@ def test_bad_campaigns_are_refused_naming_the_field_with_nothing_written(api: Ap
     email_only = TEMPLATE | {"sms": None, "whatsapp": None}
     _, email_template = segment_and_template(api, email_only)
     past = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"segment_id": "no-such-segment"}, "segment_id"),
         ({"template_id": "no-such-template"}, "template_id"),
         ({"channels": []}, "channels"),

@@ -105,8 +105,8 @@ def send_campaign(admin: CampaignAdmin, fan_out: FanOut, actor: Actor, campaign_
 def cancel_campaign(admin: CampaignAdmin, actor: Actor, campaign_id: str, now: datetime) -> CampaignView:
     actor.ensure_admin()
     current = _existing(admin.table, campaign_id)
-    if current.status in ("sent", "cancelled"):
-        raise Conflict(f"the campaign is already {current.status}", field="campaign_id")
+    if current.status == "cancelled":
+        raise Conflict("the campaign is already cancelled", field="campaign_id")
     campaign = _changed(admin, actor, current, {"status": "cancelled", "finished_at": now}, "cancel", now)
     return view(admin.table, campaign)
 

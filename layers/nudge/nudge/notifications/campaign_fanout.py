@@ -191,7 +191,7 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
     if isinstance(decision, Delivery):
         # Only a recipient with a channel costs the Query of their week's deliveries.
-        recent = ports.deliveries.recent(recipient.user_id, decision.send_at)
+        recent = ports.deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
         decision = decide(
             terms(send.campaign, send.template), recipient.model_copy(update={"recent": recent}), campaign_time
         )

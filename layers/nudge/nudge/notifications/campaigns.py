@@ -1,8 +1,10 @@
 """Campaigns: what an admin sends to a segment, with a template, on which channels, and their lifecycle.
 
 A campaign is created as a `draft`; `send` makes it `sending` now or `scheduled` for `send_at` (the
-due-time sweep starts it then); the last segment of its fan-out makes it `sent`. `cancel` makes a
-draft, scheduled or sending campaign `cancelled`: nothing not yet handed to a provider is sent.
+due-time sweep starts it then); the last segment of its fan-out makes it `sent` (every recipient
+decided; deliveries delayed by quiet hours or to a best hour may still be scheduled). `cancel` makes
+a campaign of any other status `cancelled`: nothing not yet handed to a provider is sent, its
+scheduled deliveries included.
 
 Validation at creation (422 naming the field, nothing written): the segment and template exist, the
 channels are not empty nor repeated, the template has content for every channel, SMS alone is

@@ -152,8 +152,9 @@ class DeliveryTable:
             ExpressionAttributeValues=values,
         )
 
-    def recent(self, user_id: str, moment: datetime) -> list[datetime]:
-        """When the user's counted deliveries of the 7 days up to a day after `moment` are (one Query)."""
+    def recent(self, user_id: str, moment: datetime, campaign_id: str) -> list[datetime]:
+        """When the user's counted deliveries of other campaigns are, from 7 days before `moment` to a day
+        after it (one Query). The campaign's own are left out: a redelivered message finds its own claims."""
         from nudge.item_codec import query_all
 
         items = query_all(
@@ -167,9 +168,13 @@ class DeliveryTable:
                 ":low": {"S": utc_text(moment - timedelta(days=7))},
                 ":high": {"S": utc_text(moment + timedelta(days=1))},
             },
-            ProjectionExpression="#at, #status",
+            ProjectionExpression="#at, #status, campaign_id",
         )
-        return [datetime.fromisoformat(item["at"]["S"]) for item in items if item["status"]["S"] in COUNTED]
+        return [
+            datetime.fromisoformat(item["at"]["S"])
+            for item in items
+            if item["status"]["S"] in COUNTED and item["campaign_id"]["S"] != campaign_id
+        ]
 
     def due(self, shard: str, now: datetime, limit: int) -> list[DeliveryRecord]:
         """Up to `limit` scheduled deliveries of `shard` whose minute has come, oldest first."""
