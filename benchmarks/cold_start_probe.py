@@ -1,7 +1,7 @@
 """Run in a fresh interpreter by run.py: import one handler and serve its first request.
 
 Prints one JSON line: the wall time from before the import to after the response, the process's
-peak memory, and (with --count, in a separate untimed run) the DynamoDB and KMS calls the request made.
+peak memory, and (with --count, in a separate untimed run) the AWS calls the request made.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _context() -> Any:
         memory_limit_in_mb=512,
         invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:probe",
         aws_request_id="probe",
-        get_remaining_time_in_millis=lambda: 10_000,
+        get_remaining_time_in_millis=lambda: 900_000,  # a job may run for 15 minutes
     )
 
 
@@ -34,7 +34,7 @@ def _count_calls() -> list[str]:
     calls: list[str] = []
     boto3.setup_default_session()
     assert boto3.DEFAULT_SESSION is not None
-    for service in ("dynamodb", "kms"):
+    for service in ("dynamodb", "kms", "sqs", "events", "sesv2", "secretsmanager"):
         boto3.DEFAULT_SESSION.events.register(f"before-call.{service}", lambda model, **_: calls.append(model.name))
     return calls
 

@@ -503,3 +503,80 @@ def get_user_erasure(event: dict[str, Any], context: Any) -> dict[str, Any]:
     key = {"pk": {"S": f"ERASURE#{erasure_id}"}, "sk": {"S": "RECEIPT"}}
     item = dynamodb.get_item(TableName=ERASURE_TABLE, Key=key, ConsistentRead=True).get("Item")
     return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
+
+
+def _mark(table: str, key: dict[str, Any], name: str) -> None:
+    dynamodb.update_item(
+        TableName=table,
+        Key=key,
+        UpdateExpression="SET #name = :now",
+        ExpressionAttributeNames={"#name": name},
+        ExpressionAttributeValues={":now": {"S": str(time.time())}},
+    )
+
+
+def _erase_partition(table: str, user: str, queries: int = 1) -> None:
+    items = [item for _ in range(queries) for item in _partition(table, f"USER#{user}")]
+    if items:
+        deletes: list[Any] = [{"DeleteRequest": {"Key": {"pk": item["pk"], "sk": item["sk"]}}} for item in items[:25]]
+        dynamodb.batch_write_item(RequestItems={table: deletes})
+
+
+def erase_user_data(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The receipt read and claimed, each table's partition queried (items deleted) and recorded, the event
+    published, the confirmation sent, the receipt completed and the active marker deleted."""
+    import hashlib
+    import hmac
+
+    message = json.loads(event["Records"][0]["body"])
+    user, receipt = message["user_id"], {"pk": {"S": f"ERASURE#{message['erasure_id']}"}, "sk": {"S": "FLOOR"}}
+    dynamodb.get_item(TableName=ERASURE_TABLE, Key=receipt, ConsistentRead=True)
+    key = boto3.client("secretsmanager").get_secret_value(SecretId=SIGNING_SECRET)["SecretString"]
+    subject = hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()
+    _mark(ERASURE_TABLE, receipt, "started_at")
+    tables = [BEHAVIOR_TABLE, RECOMMENDATION_TABLE, ANCHORING_TABLE, PROFILE_TABLE, AUDIT_TABLE]
+    for table in [*tables, SENSITIVE_TABLE, IDEMPOTENCY_TABLE, RESPONSE_TABLE]:
+        _erase_partition(table, user, queries=3 if table == AUDIT_TABLE else 1)
+        _mark(ERASURE_TABLE, receipt, table)
+    detail = json.dumps({"subject": subject, "erasure_id": message["erasure_id"]})
+    _events().put_events(Entries=[{"EventBusName": EVENT_BUS, "Source": "floor", "DetailType": "x", "Detail": detail}])
+    _mark(ERASURE_TABLE, receipt, "event_published_at")
+    boto3.client("sesv2").send_email(
+        FromEmailAddress=os.environ["NOTIFICATION_SENDER_ADDRESS"],
+        Destination={"ToAddresses": [message["email"]]},
+        Content={"Simple": {"Subject": {"Data": "Erased"}, "Body": {"Text": {"Data": "Your data was erased."}}}},
+        ConfigurationSetName=os.environ["NOTIFICATION_CONFIGURATION_SET"],
+    )
+    _mark(ERASURE_TABLE, receipt, "confirmation")
+    _mark(ERASURE_TABLE, receipt, "completed_at")
+    dynamodb.delete_item(TableName=ERASURE_TABLE, Key={"pk": {"S": f"SUBJECT#{subject}"}, "sk": {"S": "FLOOR"}})
+    return {"batchItemFailures": []}
+
+
+def _index_page(table: str, index: str, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    response = dynamodb.query(
+        TableName=table, IndexName=index, KeyConditionExpression=condition, ExpressionAttributeValues=values, Limit=100
+    )
+    return list(response["Items"])
+
+
+def apply_data_retention(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Each activity shard's page of inactive users, then each analytics shard's page of old records."""
+    cutoff = {":cutoff": {"S": "2000-01-01T00:00:00Z"}}
+    inactive = [
+        _index_page(
+            PROFILE_TABLE,
+            "UsersByLastActive",
+            "activity_shard = :shard AND last_active_at <= :cutoff",
+            {":shard": {"S": str(shard)}, **cutoff},
+        )
+        for shard in range(16)
+    ]
+    aged = [
+        _index_page(
+            table, index, "age_shard = :shard AND recorded_at < :cutoff", {":shard": {"S": str(shard)}, **cutoff}
+        )
+        for table, index in ((RECOMMENDATION_TABLE, "LogsByAge"), (ANCHORING_TABLE, "RecordsByAge"))
+        for shard in range(8)
+    ]
+    return {"inactive_users": sum(map(len, inactive)), "analytics_records": sum(map(len, aged))}

@@ -22,6 +22,7 @@ and call counts are what carry over to AWS.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -178,6 +179,21 @@ def _erasure_request_event() -> dict[str, Any]:
     return event
 
 
+def _erasure_message_event() -> dict[str, Any]:
+    """The queued message of a new user's erasure (a profile with an address, so the confirmation is sent)."""
+    from nudge import clients
+    from nudge.privacy.erasure import request_erasure, request_ports
+
+    user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]
+    request_erasure(request_ports(), user, "user")
+    queue = os.environ["ERASURE_QUEUE_URL"]
+    [message] = clients.sqs().receive_message(QueueUrl=queue, MaxNumberOfMessages=1)["Messages"]
+    clients.sqs().delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
+    event = _sample("erase_user_data", "erasure_message.json")
+    event["Records"][0]["body"] = message["Body"]
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -210,6 +226,9 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         lambda: _fresh_user_event("export_user_data", "get_export.json", with_profile=True),
     ),
     ("request_user_erasure", "request_user_erasure", _erasure_request_event),
+    ("erase_user_data", "erase_user_data", _erasure_message_event),
+    # A day with nobody inactive: every shard's index page read, the analytics records' old pages read.
+    ("apply_data_retention", "apply_data_retention", lambda: _sample("apply_data_retention", "daily_schedule.json")),
     ("get_user_erasure", "get_user_erasure", lambda: _sample("get_user_erasure", "get_erasure.json")),
     (
         "put_sensitive_attribute",
@@ -271,7 +290,7 @@ def cold_start() -> None:
     _compile_bytecode()
     print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
     header = f"{'function':<24}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
-    print(f"{header}  dynamodb and kms calls (nudge / floor)")
+    print(f"{header}  AWS calls (nudge / floor)")
     for folder, floor_handler, make_event in CASES:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is

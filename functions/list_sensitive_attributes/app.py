@@ -20,5 +20,5 @@ LIST_SENSITIVE_ATTRIBUTES = Endpoint(
 
 @endpoint(LIST_SENSITIVE_ATTRIBUTES)
 def lambda_handler(call: ApiCall, path: AttributesPath) -> SensitiveAttributes:
-    attributes = reveal_for_owner(sensitive_attribute_table(), kms_data_keys(), call.actor, path.user_id)
+    attributes = reveal_for_owner(sensitive_attribute_table(), kms_data_keys, call.actor, path.user_id)
     return SensitiveAttributes(user_id=path.user_id, attributes=attributes)

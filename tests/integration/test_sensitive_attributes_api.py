@@ -233,11 +233,11 @@ def test_values_are_revealed_to_their_owner_alone(api: Api, stack: LocalStack, u
     table = SensitiveAttributeTable(stack.template.ref("SensitiveAttributeTable"), stack.emulator.client("dynamodb"))
     keys = KmsDataKeys(stack.template.ref("SensitiveAttributeKeyAlias"), stack.emulator.client("kms"))
 
-    [revealed] = reveal_for_owner(table, keys, Actor(user, is_admin=False), user)
+    [revealed] = reveal_for_owner(table, lambda: keys, Actor(user, is_admin=False), user)
 
     assert (revealed.name, revealed.value) == ("health", "type 1 diabetes")
     with pytest.raises(Forbidden):
-        reveal_for_owner(table, keys, Actor("ops", is_admin=True), user)
+        reveal_for_owner(table, lambda: keys, Actor("ops", is_admin=True), user)
 
 
 def _operations(service: str) -> list[str]:

@@ -25,5 +25,5 @@ def owners_export(actor: Actor, user_id: str) -> OwnersSensitiveAttributeExport:
     from nudge.sensitive.envelope import kms_data_keys
     from nudge.sensitive.sensitive_table import sensitive_attribute_table
 
-    revealed = reveal_for_owner(sensitive_attribute_table(), kms_data_keys(), actor, user_id)
+    revealed = reveal_for_owner(sensitive_attribute_table(), kms_data_keys, actor, user_id)
     return OwnersSensitiveAttributeExport(attributes=revealed)
