@@ -14,6 +14,8 @@
    one read for the user's state, one write for the impression), in-process p50/p99, with and
    without a running experiment, and the cost of one variant assignment.
 6. Erasure (erasure_job.py): users erased per minute by one worker and DynamoDB calls per erased user.
+7. Campaign fan-out (campaign_fanout.py): DynamoDB calls and Nudge's own time per recipient for one
+   worker, and the workers a 1,000,000-recipient campaign needs to be handed to the senders in 10 minutes.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -45,6 +47,8 @@ EVENTS_PER_REQUEST = 10
 JOB_USERS = 20_000
 JOB_SEGMENTS = 16
 ERASURE_USERS = 300
+CAMPAIGN_RECIPIENTS = 2_000
+CAMPAIGN_SEGMENTS = 4
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
 
 
@@ -501,8 +505,21 @@ def erasure(stack: LocalStack) -> None:
     erasure_throughput(template, stack.emulator, _AwsCallMeter(clients.dynamodb()), ERASURE_USERS)
 
 
+def campaign(stack: LocalStack) -> None:
+    from benchmarks.campaign_fanout import campaign_throughput
+    from local_runtime.emulator import provision
+    from local_runtime.template import Template
+    from nudge import clients
+
+    template = Template.load(stack_name="bench-campaign")
+    provision(stack.emulator, template)
+    campaign_throughput(
+        template, stack.emulator, _AwsCallMeter(clients.dynamodb()), CAMPAIGN_RECIPIENTS, CAMPAIGN_SEGMENTS
+    )
+
+
 def main() -> None:
-    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure"}
+    phases = set(sys.argv[1:]) or {"cold", "warm", "job", "erasure", "campaign"}
     stack = LocalStack.start(seed=False, deliver_events=False)
     try:
         if "cold" in phases:
@@ -513,6 +530,8 @@ def main() -> None:
             recalculation(stack)
         if "erasure" in phases:
             erasure(stack)
+        if "campaign" in phases:
+            campaign(stack)
     finally:
         stack.stop()
 

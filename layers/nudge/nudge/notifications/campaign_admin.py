@@ -168,4 +168,4 @@ def fan_out() -> FanOut:
     from nudge.notifications.campaign_queue import campaign_queue
     from nudge.notifications.notification_table import notification_table
 
-    return FanOut(notification_table(), campaign_queue(), whole_number("CAMPAIGN_SEGMENTS", 16, minimum=1))
+    return FanOut(notification_table(), campaign_queue(), whole_number("CAMPAIGN_SEGMENTS", 32, minimum=1))
