@@ -4,6 +4,7 @@ through the same domain code the API uses."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -278,10 +279,8 @@ def seed_notifications(now: datetime) -> None:
     put_segment(notification_table(), audit_table(), admin, DEMO_SEGMENT_ID, segment, now)
     template = TemplateFields.model_validate(DEMO_TEMPLATE)
     put_template(notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, template, now)
-    try:
+    with contextlib.suppress(Conflict):  # seeded by an earlier start (and perhaps sent since): left as it is
         create_campaign(campaign_admin(), admin, CampaignFields.model_validate(DEMO_CAMPAIGN), now)
-    except Conflict:
-        pass  # seeded by an earlier start (and perhaps sent since): left as it is
 
 
 # Demo brands' products: (brand, product id, name, category, launched days ago or None: not launched yet).

@@ -20,7 +20,9 @@ tried once, with a ledger item of its own (`fallback_used` when it is sent).
 
 The sweep (every minute) starts scheduled campaigns whose send_at has come, and sends the deliveries
 whose minute has come from the DueDeliveries index, re-checking the user's consent, preferences and
-address first (a user who withdrew consent since is not sent to: the delivery is cancelled).
+address first (a user who withdrew consent since is not sent to: the delivery is cancelled). Two
+sweeps may overlap: taking a delivery and starting a campaign are conditional writes, so each is done
+by one of them.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 400  # profile-table items per scan page (about a quarter are profiles)
 DUE_WITHIN = timedelta(minutes=1)  # sooner than this is sent at once, not scheduled
 TIME_MARGIN_MS = 60_000
+# The sweep runs every minute with a 60-second timeout: it stops with this much left, the next one goes on.
+SWEEP_MARGIN_MS = 10_000
 SWEEP_PAGE = 100
 
 
@@ -324,7 +328,7 @@ def sweep(ports: CampaignPorts, fan_out: FanOut, time_left_ms: Callable[[], int]
     sent = 0
     context = _SweepContext(ports)
     for shard in due_shards():
-        while time_left_ms() > TIME_MARGIN_MS and (due := ports.deliveries.due(shard, now, SWEEP_PAGE)):
+        while time_left_ms() > SWEEP_MARGIN_MS and (due := ports.deliveries.due(shard, now, SWEEP_PAGE)):
             for record in due:
                 sent += context.send_due(record, now)
     return {"campaigns_started": started, "deliveries_sent": sent}
