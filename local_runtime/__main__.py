@@ -60,7 +60,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         print(_port_message(arguments.emulator_port, "EMULATOR_PORT", "AWS emulator"), file=sys.stderr)
         return 1
     try:
-        server = LocalHttpServer(arguments.port, stack.gateway)
+        server = LocalHttpServer(arguments.port, stack.gateway, outbox=stack.emulator.outbox)
     except PortInUse:
         stack.stop()
         print(_port_message(arguments.port, "PORT", "API"), file=sys.stderr)
@@ -95,6 +95,7 @@ def _print_banner(url: str, stack: Any) -> None:
 
     print(f"Nudge API        {url}", flush=True)
     print(f"Swagger UI       {url}/docs", flush=True)
+    print(f"Local outbox     {url}/_local/outbox.html  (every message the emulator accepted)", flush=True)
     print(f"AWS emulator     {stack.emulator.endpoint_url}  (moto; `make endpoint` prints it)", flush=True)
     print(f"Event bus        {stack.template.ref('NudgeEventBus')}", flush=True)
     print(f"Demo users       {', '.join(stack.demo_users) or '(not seeded)'}", flush=True)

@@ -1,4 +1,5 @@
-"""The embedded AWS emulator: a moto server on 127.0.0.1 with the template's resources created in it."""
+"""The embedded AWS emulator: a moto server on 127.0.0.1 with the template's resources created in it, and the
+notification channels moto lacks or does not fully keep (local_runtime/channels.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import boto3
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local_runtime.channels import ChannelEndpoints
 from local_runtime.intrinsics import Resolver
+from local_runtime.outbox import Outbox
 from local_runtime.template import REGION, Template
 
 # Fake credentials: moto accepts anything, and they keep a developer's real ones out of reach.
@@ -52,24 +55,26 @@ def listening_socket(port: int, backlog: int = 128) -> socket.socket:
 class Emulator:
     server: BaseWSGIServer | None  # None when attached to another process's emulator
     endpoint_url: str
+    outbox: Outbox | None = None  # what its channels accepted; kept by the process that runs the emulator
 
     @classmethod
     def start(cls, port: int = 0) -> Emulator:
         """Start on `port` (0: any free port). A port in use is an immediate PortInUse: moto's own
         ThreadedMotoServer binds in its thread and then waits forever, and werkzeug exits the process."""
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        outbox = Outbox()
         with listening_socket(port) as listening:
             server = make_server(
                 "127.0.0.1",
                 port,
-                DomainDispatcherApplication(create_backend_app),
+                ChannelEndpoints(DomainDispatcherApplication(create_backend_app), outbox),
                 threaded=True,
                 request_handler=MotoRequestHandler,
                 fd=listening.fileno(),  # werkzeug serves a duplicate of it
             )
         threading.Thread(target=server.serve_forever, name="aws-emulator", daemon=True).start()
         host, bound = server.server_address[:2]
-        emulator = cls(server=server, endpoint_url=f"http://{host!s}:{bound}")
+        emulator = cls(server=server, endpoint_url=f"http://{host!s}:{bound}", outbox=outbox)
         os.environ.update(emulator.environment)
         return emulator
 

@@ -261,6 +261,16 @@ def _ses(operation: str, params: dict[str, Any]) -> list[Access]:
     return needed
 
 
+def _social_messaging(operation: str, params: dict[str, Any]) -> list[Access]:
+    """End User Messaging Social authorizes a WhatsApp send on the origination phone number: its API id
+    `phone-number-id-<id>` is the ARN's `phone-number-id/<id>`."""
+    named = str(params.get("originationPhoneNumberId", ""))
+    if not named:
+        return [Access(f"social-messaging:{operation}", "*")]
+    resource = named if named.startswith("arn:") else arn("social-messaging", named.replace("-id-", "-id/", 1))
+    return [Access(f"social-messaging:{operation}", resource)]
+
+
 def _kms(operation: str, params: dict[str, Any], key_aliases: Mapping[str, str]) -> list[Access]:
     """IAM authorizes a key named by its alias (name or ARN) as the key the alias points to."""
     named = str(params.get("KeyId", ""))
@@ -281,6 +291,7 @@ _DESCRIBERS: dict[str, Callable[[str, dict[str, Any]], list[Access]]] = {
     "events": _events,
     "sns": _sns,
     "ses": _ses,
+    "social-messaging": _social_messaging,
 }
 
 

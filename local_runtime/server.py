@@ -1,4 +1,5 @@
-"""The local HTTP server: the template's HttpApi on http://127.0.0.1:<port>, plus the API docs."""
+"""The local HTTP server: the template's HttpApi on http://127.0.0.1:<port>, plus the API docs and the local
+outbox (`/_local/outbox`, `/_local/outbox.html`: the messages the emulator accepted)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
 from local_runtime.emulator import PortInUse
 from local_runtime.gateway import Gateway, GatewayResponse
+from local_runtime.outbox import Outbox
 from local_runtime.template import ROOT
 
 OPENAPI_PATH = ROOT / "openapi.json"
@@ -101,13 +103,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(_message(413, "Request Entity Too Large") if too_large else _message(400, "Bad Request"))
             self.close_connection = True
             return
-        static = _STATIC.get(self.path) if self.command in ("GET", "HEAD") else None
+        static = self._static() if self.command in ("GET", "HEAD") else None
         if static:
             content_type, payload = static()
             self._send(GatewayResponse(200, {"content-type": content_type}, payload))
             return
         headers = dict(self.headers.items())
         self._send(self.server.gateway.handle(self.command, self.path, headers, body, self.client_address[0]))
+
+    def _static(self) -> Callable[[], tuple[str, bytes]] | None:
+        outbox = self.server.outbox
+        if outbox is not None and self.path.split("?", 1)[0] == "/_local/outbox":
+            return lambda: ("application/json", outbox.as_json())
+        if outbox is not None and self.path.split("?", 1)[0] == "/_local/outbox.html":
+            return lambda: ("text/html; charset=utf-8", outbox.as_html())
+        return _STATIC.get(self.path)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
@@ -123,7 +133,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, port: int, gateway: Gateway, quiet: bool = False) -> None:
+    def __init__(self, port: int, gateway: Gateway, quiet: bool = False, outbox: Outbox | None = None) -> None:
         try:
             super().__init__(("127.0.0.1", port), _Handler)
         except OSError as error:
@@ -132,6 +142,7 @@ class LocalHttpServer(ThreadingHTTPServer):
             raise
         self.gateway = gateway
         self.quiet = quiet
+        self.outbox = outbox
 
     @property
     def url(self) -> str:

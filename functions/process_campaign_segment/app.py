@@ -6,14 +6,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from nudge.notifications.campaign_fanout import campaign_ports, process_message
 from nudge.notifications.campaign_queue import CampaignMessage
-from nudge.notifications.campaign_senders import campaign_sender
+from nudge.notifications.channels import channel_sender
 from nudge.observability import observed
 from nudge.queue_batch import QueueMessage, handle_batch
 
 
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    ports = campaign_ports(campaign_sender)
+    ports = campaign_ports(channel_sender)
 
     def handle(message: QueueMessage) -> str:
         campaign = CampaignMessage.model_validate_json(message.body)

@@ -57,7 +57,7 @@ def _decode(raw: bytes) -> Any:
 
 @pytest.fixture(scope="package")
 def server(stack: LocalStack) -> Iterator[LocalHttpServer]:
-    http = LocalHttpServer(0, stack.gateway, quiet=True)
+    http = LocalHttpServer(0, stack.gateway, quiet=True, outbox=stack.emulator.outbox)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     stack.bridge.start()

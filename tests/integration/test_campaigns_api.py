@@ -161,3 +161,37 @@ def test_a_scheduled_campaign_starts_at_its_time_and_a_cancelled_one_sends_nothi
     assert admin(api, "POST", f"/v1/admin/campaigns/{later['campaign_id']}/cancel").status == 409
     assert admin(api, "POST", f"/v1/admin/campaigns/{later['campaign_id']}/send").status == 409
     assert api.call("GET", f"/v1/users/{user}/notifications", user=user).body["notifications"] == []
+
+
+def test_a_users_notifications_are_paged_newest_first(api: Api, stack: LocalStack) -> None:
+    from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
+
+    user = new_id("reader")
+    deliveries = DeliveryTable(stack.template.ref("DeliveryTable"), stack.emulator.client("dynamodb"))
+    start = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    for day in range(3):
+        record = DeliveryRecord(
+            user_id=user,
+            campaign_id=f"campaign-{day}",
+            channel="email",
+            status="sent",
+            at=start + timedelta(days=day),
+            reason="You see this because you opted in to personalized notifications",
+            notification_id=new_id("n"),
+            campaign_name=f"Campaign {day}",
+            updated_at=start,
+        )
+        assert deliveries.claim(record) is None
+
+    first = api.call("GET", f"/v1/users/{user}/notifications?limit=2", user=user)
+    assert first.status == 200, first.body
+    cursor = first.body["next_cursor"]
+    second = api.call("GET", f"/v1/users/{user}/notifications?limit=2&cursor={cursor}", user=user)
+
+    campaigns = [n["campaign_id"] for n in first.body["notifications"] + second.body["notifications"]]
+    assert campaigns == ["campaign-2", "campaign-1", "campaign-0"]
+    assert second.body["next_cursor"] is None
+    other = api.call(
+        "GET", f"/v1/users/{new_id('other')}/notifications?limit=2&cursor={cursor}", user=ADMIN, admin=True
+    )
+    assert (other.status, other.body["error"]["fields"][0]["field"]) == (422, "cursor")

@@ -198,3 +198,17 @@ def test_the_templates_aliases_map_to_their_keys_arns() -> None:
     key = template.get_att("Key", "Arn")
 
     assert Policies.of_translated(translated, template).key_aliases == {"alias/a": key, "alias/stack/b": key}
+
+
+def test_channel_sends_name_what_iam_authorizes_them_on() -> None:
+    whatsapp = {"originationPhoneNumberId": "phone-number-id-0123abcd", "message": b"{}", "metaApiVersion": "v20.0"}
+    assert accesses("social-messaging", "SendWhatsAppMessage", whatsapp) == (
+        Access(
+            "social-messaging:SendWhatsAppMessage",
+            "arn:aws:social-messaging:us-east-1:123456789012:phone-number-id/0123abcd",
+        ),
+    )
+    by_arn = {**whatsapp, "originationPhoneNumberId": "arn:aws:social-messaging:eu-west-1:1:phone-number-id/9f"}
+    assert accesses("social-messaging", "SendWhatsAppMessage", by_arn)[0].resource == by_arn["originationPhoneNumberId"]
+    # Publishing to a phone number has no resource ARN: IAM grants it on "*".
+    assert accesses("sns", "Publish", {"PhoneNumber": "+14155550100", "Message": "Hi"}) == (Access("sns:Publish", "*"),)

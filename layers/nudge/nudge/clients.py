@@ -58,6 +58,17 @@ def kms() -> Any:  # typed Any: the development environment installs no KMS stub
     return boto3.client("kms")
 
 
+@cache
+def channel(service: str) -> Any:
+    """The client a notification channel sends through (`sesv2`, `sns`, `socialmessaging`), with botocore's own
+    retries off: the channel's retry wrapper alone decides (3 tries in total, then the caller falls back), so a
+    throttled provider is not called 3 x botocore's attempts. Typed Any: no stubs for these services."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries={"total_max_attempts": 1}))  # type: ignore[call-overload]
+
+
 def reset() -> None:
     """Forget every client, so the next call builds one for the current environment."""
     dynamodb.cache_clear()
@@ -66,3 +77,4 @@ def reset() -> None:
     events.cache_clear()
     sesv2.cache_clear()
     kms.cache_clear()
+    channel.cache_clear()

@@ -70,6 +70,10 @@ REGISTRY: Registry = MappingProxyType(
             "campaign's counts; a pending fan-out segment's checkpoint names the profile a scan page ended on until "
             "the segment completes; who changed them is in the audit trail"
         ),
+        "SendRateTable": HoldsNoPersonalData(
+            "per channel and second, how many messages were sent (the shared send-rate limit); no user or message "
+            "is named, and each count expires a minute after its second"
+        ),
         "JobTable": HoldsNoPersonalData(
             "run logs, locks and segments hold run ids, times and counts; a pending segment's checkpoint names "
             "the user a scan page ended on until the segment completes; failed users are retried through queue "
