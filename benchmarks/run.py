@@ -23,6 +23,7 @@ and call counts are what carry over to AWS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -149,6 +150,40 @@ def _bench_segment() -> str:
     return "bench-everyone"
 
 
+def _bench_campaign() -> str:
+    """A stored draft campaign of the bench segment and the local seed's template (stored here first)."""
+    from datetime import UTC, datetime
+
+    from local_runtime.seed import DEMO_CAMPAIGN, DEMO_TEMPLATE, DEMO_TEMPLATE_ID
+    from nudge.audit.audit_table import audit_table
+    from nudge.errors import Conflict
+    from nudge.notifications.admin import put_template
+    from nudge.notifications.campaign_admin import campaign_admin, create_campaign
+    from nudge.notifications.campaigns import CampaignFields
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.templates import TemplateFields
+    from nudge.users.actor import Actor
+
+    admin, now = Actor("bench-admin", True), datetime.now(UTC)
+    put_template(
+        notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, TemplateFields.model_validate(DEMO_TEMPLATE), now
+    )
+    fields = CampaignFields.model_validate(
+        DEMO_CAMPAIGN | {"campaign_id": "bench-campaign", "segment_id": _bench_segment()}
+    )
+    with contextlib.suppress(Conflict):  # stored by an earlier probe
+        create_campaign(campaign_admin(), admin, fields, now)
+    return "bench-campaign"
+
+
+def _create_campaign_event() -> dict[str, Any]:
+    _bench_campaign()
+    event = _sample("create_campaign", "create_campaign.json")
+    body = json.loads(event["body"]) | {"campaign_id": f"bench-{uuid.uuid4().hex[:10]}", "segment_id": _bench_segment()}
+    event["body"] = json.dumps(body)
+    return event
+
+
 def _preview_event() -> dict[str, Any]:
     """With one more stored profile each time: the scan page holds every profile stored so far."""
     _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)
@@ -256,6 +291,17 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         lambda: _admin_event("get_segment", "get_segment.json", "segment_id", _bench_segment()),
     ),
     ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
+    ("create_campaign", "create_campaign", _create_campaign_event),
+    (
+        "get_campaign",
+        "get_campaign",
+        lambda: _admin_event("get_campaign", "get_campaign.json", "campaign_id", _bench_campaign()),
+    ),
+    (
+        "get_user_notifications",
+        "get_user_notifications",
+        lambda: _fresh_user_event("get_user_notifications", "get_user_notifications.json"),
+    ),
     # In this order: the product PUT creates what the survey names and the reads find; the first probe of
     # each PUT launches or publishes (an event), the measured ones replace what is announced already.
     ("put_brand_product", "put_brand_product", lambda: _sample("put_brand_product", "put_product.json")),
