@@ -343,3 +343,71 @@ def test_the_best_hour_and_a_scheduled_campaign_go_at_their_minute_and_cancel_st
     assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}
     assert [record.status for record in campaigns.ledger("clicker")] == ["cancelled"]
     assert campaigns.sender.recipients() == [("plain", "email")]
+
+
+class _CrashingScan(ProfileTable):
+    """Records where each scan page starts; the worker dies on the `crash_on`-th page, once."""
+
+    def __init__(self, table: ProfileTable, crash_on: int) -> None:
+        super().__init__(table.name, table._client)
+        self.starts: list[str] = []
+        self._crash_on = crash_on
+
+    def profile_segment_page(self, segment: int, total_segments: int, start_after: str, limit: int) -> Any:
+        self.starts.append(start_after)
+        if len(self.starts) == self._crash_on:
+            raise Crash
+        return super().profile_segment_page(segment, total_segments, start_after, limit)
+
+
+def test_a_worker_that_dies_mid_segment_resumes_at_its_checkpoint(campaigns: Campaigns) -> None:
+    users = [f"user-{index:02d}" for index in range(8)]
+    for user in users:
+        campaigns.person(user)
+    campaign_id = campaigns.campaign()
+    scan = _CrashingScan(campaigns.ports.profiles, crash_on=3)
+    campaigns.ports = campaigns.ports._replace(profiles=scan)
+    campaigns.fan_out = campaigns.fan_out._replace(segments=1)
+
+    campaigns.send(campaign_id)
+    outcomes = campaigns.work()
+
+    assert outcomes[0] == "crashed"
+    # The redelivery starts where the checkpoint stood after the second page, not at the beginning.
+    assert scan.starts[3] == scan.starts[2] != ""
+    assert campaigns.sender.recipients() == [(user, "email") for user in users]
+    assert campaigns.view(campaign_id).counts == counts(targeted=8, eligible=8, queued=8, sent=8)
+
+
+class _QueueDown(CampaignQueue):
+    """SQS refuses the first send: the sweep dies after saving the campaign as sending."""
+
+    def __init__(self, queue: CampaignQueue) -> None:
+        super().__init__(queue._url, queue._client)
+        self.down = True
+
+    def send(self, messages: list[CampaignMessage]) -> None:
+        if self.down:
+            self.down = False
+            raise RuntimeError("SQS is unavailable")
+        super().send(messages)
+
+
+def test_a_sweep_that_dies_between_starting_a_campaign_and_queueing_it_is_finished_by_the_next(
+    campaigns: Campaigns,
+) -> None:
+    campaigns.person("waiting")
+    campaign_id = campaigns.campaign(send_at=NOW + timedelta(minutes=5))
+    campaigns.send(campaign_id)
+    campaigns.fan_out = campaigns.fan_out._replace(queue=_QueueDown(campaigns.fan_out.queue))
+    campaigns.clock.now = NOW + timedelta(minutes=5)
+
+    with pytest.raises(RuntimeError, match="unavailable"):
+        campaigns.sweep()
+    assert campaigns.view(campaign_id).status == "sending"
+    assert campaigns.sweep()["campaigns_started"] == 0  # started already: its fan-out is queued now
+    campaigns.work()
+
+    assert campaigns.sender.recipients() == [("waiting", "email")]
+    assert campaigns.view(campaign_id).status == "sent"
+    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}

@@ -310,21 +310,10 @@ def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> Outgoi
 
 def sweep(ports: CampaignPorts, fan_out: FanOut, time_left_ms: Callable[[], int]) -> dict[str, int]:
     """Start the campaigns whose time has come, then send the deliveries whose minute has come."""
-    from nudge.notifications.campaign_admin import start_fan_out
-
     now = ports.clock()
-    started = 0
-    for campaign_id in ports.notifications.due_campaigns(now):
-        campaign = ports.notifications.get_campaign(campaign_id)
-        if campaign is not None and campaign.status == "scheduled":
-            changed = campaign.model_copy(
-                update={"status": "sending", "started_at": now, "updated_at": now, "version": campaign.version + 1}
-            )
-            if ports.notifications.save_campaign(changed, []):
-                start_fan_out(fan_out, changed)
-                started += 1
-        if campaign is not None:
-            ports.notifications.clear_due_campaign(campaign)
+    started = sum(
+        _start_due(ports, fan_out, campaign_id, now) for campaign_id in ports.notifications.due_campaigns(now)
+    )
     sent = 0
     context = _SweepContext(ports)
     for shard in due_shards():
@@ -332,6 +321,29 @@ def sweep(ports: CampaignPorts, fan_out: FanOut, time_left_ms: Callable[[], int]
             for record in due:
                 sent += context.send_due(record, now)
     return {"campaigns_started": started, "deliveries_sent": sent}
+
+
+def _start_due(ports: CampaignPorts, fan_out: FanOut, campaign_id: str, now: datetime) -> int:
+    """Start a due campaign (1 when this sweep did). Its due item goes only once the fan-out is queued: a sweep
+    that died in between leaves a `sending` campaign with its due item, whose fan-out the next one queues again
+    (segment items are created only where missing, and a duplicate message stops at its first checkpoint)."""
+    from nudge.notifications.campaign_admin import start_fan_out
+
+    campaign = ports.notifications.get_campaign(campaign_id)
+    if campaign is None:
+        return 0
+    started = 0
+    if campaign.status == "scheduled":
+        changed = campaign.model_copy(
+            update={"status": "sending", "started_at": now, "updated_at": now, "version": campaign.version + 1}
+        )
+        if not ports.notifications.save_campaign(changed, []):
+            return 0  # cancelled or started meanwhile: the next sweep reads it again
+        campaign, started = changed, 1
+    if campaign.status == "sending":
+        start_fan_out(fan_out, campaign)
+    ports.notifications.clear_due_campaign(campaign)
+    return started
 
 
 class _SweepContext:
