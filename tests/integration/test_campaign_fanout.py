@@ -4,6 +4,7 @@ an injected clock. Crashes and duplicate messages are injected; nothing is ever 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from nudge.notifications.campaign_admin import (
     send_campaign,
 )
 from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
-from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
+from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue, DueShardMessage, parse_message
 from nudge.notifications.campaigns import CampaignCounts, CampaignFields, CampaignView
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
@@ -145,9 +146,7 @@ class Campaigns:
             for message in messages:
                 handle = message["ReceiptHandle"]
                 try:
-                    outcomes.append(
-                        process_message(self.ports, CampaignMessage.model_validate_json(message["Body"]), plenty)
-                    )
+                    outcomes.append(process_message(self.ports, parse_message(message["Body"]), plenty))
                 except Crash:
                     outcomes.append("crashed")
                     self.sqs.change_message_visibility(
@@ -158,8 +157,12 @@ class Campaigns:
         return outcomes
 
     def sweep(self) -> dict[str, int]:
-        # As the minute's function sees it: a 60-second timeout, just started.
-        return sweep(self.ports, self.fan_out, lambda: 59_000)
+        return sweep(self.fan_out, self.ports.deliveries, self.clock())
+
+    def deliver(self) -> list[str]:
+        """The minute's sweep, then the workers sending what it queued."""
+        self.sweep()
+        return self.work()
 
     def ledger(self, user: str) -> list[DeliveryRecord]:
         return self.ports.deliveries.user_page(user, 100, None).deliveries
@@ -228,16 +231,19 @@ def test_each_recipient_is_counted_by_what_happened_and_the_delayed_one_goes_at_
 
     view = campaigns.view(campaign_id)
     assert (view.status, view.segments_done, view.total_segments) == ("sent", 2, 2)
-    assert view.counts == counts(
+    decided = counts(
         targeted=5,
         eligible=3,
         queued=1,
         scheduled=1,
-        sent=1,
         skipped_no_consent=1,
         skipped_channel_disabled=1,
         skipped_frequency_cap=1,
     )
+    assert view.counts == decided
+    assert campaigns.sender.sent == []  # queued: the minute's sweep hands it to the workers that send
+    campaigns.deliver()
+    assert campaigns.view(campaign_id).counts == decided.plus(counts(sent=1))
     [message] = campaigns.sender.sent
     assert (message.user_id, message.channel, message.to) == ("ok", "email", "ok@example.com")
     assert message.channel == "email"
@@ -247,10 +253,11 @@ def test_each_recipient_is_counted_by_what_happened_and_the_delayed_one_goes_at_
     assert (scheduled.status, scheduled.at) == ("scheduled", datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
 
     campaigns.clock.now = datetime(2026, 6, 10, 12, 59, 59, tzinfo=UTC)
-    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
     campaigns.clock.now = datetime(2026, 6, 10, 13, 0, 5, tzinfo=UTC)
-    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 1}
-    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 1}
+    assert campaigns.work() == ["sent 1"]
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
     assert campaigns.sender.recipients() == [("ok", "email"), ("sleeping", "email")]
     assert campaigns.view(campaign_id).counts.sent == 2
     assert [record.status for record in campaigns.ledger("sleeping")] == ["sent"]
@@ -264,17 +271,19 @@ def test_a_crash_between_the_ledger_and_the_provider_never_sends_twice(campaigns
     campaigns.sender.crash_for = "user-2"
 
     campaigns.send(campaign_id)
-    outcomes = campaigns.work()
+    campaigns.work()
+    outcomes = campaigns.deliver()
 
     assert "crashed" in outcomes
-    # At most once: user-2's delivery was claimed, then the worker died; the redelivered message resumed at
-    # the checkpoint and found the claim.
+    # At most once: user-2's delivery was taken, then the worker died; the redelivered shard message does not
+    # find it due any more.
     assert campaigns.sender.recipients() == [(user, "email") for user in users if user != "user-2"]
     [crashed] = campaigns.ledger("user-2")
     assert crashed.status == "sending"
+    assert campaigns.deliver() == []
     view = campaigns.view(campaign_id)
     assert view.status == "sent"
-    assert view.counts == counts(targeted=5, eligible=5, queued=5, sent=4, failed=1)
+    assert view.counts == counts(targeted=5, eligible=5, queued=5, sent=4)
 
 
 def test_a_duplicated_message_and_a_second_send_never_send_twice(campaigns: Campaigns) -> None:
@@ -285,6 +294,9 @@ def test_a_duplicated_message_and_a_second_send_never_send_twice(campaigns: Camp
     campaigns.send(campaign_id)
     campaigns.fan_out.queue.send([CampaignMessage(campaign_id=campaign_id, segment=0, total_segments=2)])
 
+    campaigns.work()
+    campaigns.sweep()
+    campaigns.sweep()  # every due shard queued twice
     campaigns.work()
 
     assert campaigns.sender.recipients() == [(user, "email") for user in users]
@@ -299,6 +311,7 @@ def test_a_failed_channel_falls_back_once_to_the_next_one_that_passes(campaigns:
 
     campaigns.send(campaign_id)
     campaigns.work()
+    campaigns.deliver()
 
     assert campaigns.sender.recipients() == [("bounces", "whatsapp"), ("fine", "email")]
     ledger = {(record.channel, record.status, record.fallback) for record in campaigns.ledger("bounces")}
@@ -315,6 +328,7 @@ def test_sms_is_passed_over_for_a_campaign_that_is_not_urgent(campaigns: Campaig
 
     campaigns.send(template_with_sms)
     campaigns.work()
+    campaigns.deliver()
 
     assert campaigns.sender.recipients() == [("texter", "email")]
     assert campaigns.view(template_with_sms).counts.downgraded == 1
@@ -334,13 +348,15 @@ def test_the_best_hour_and_a_scheduled_campaign_go_at_their_minute_and_cancel_st
     campaigns.clock.now = NOW + timedelta(minutes=30)
     assert campaigns.sweep()["campaigns_started"] == 1
     campaigns.work()
+    campaigns.deliver()
 
     assert campaigns.sender.recipients() == [("plain", "email")]
     [later] = campaigns.ledger("clicker")
     assert (later.status, later.at) == ("scheduled", datetime(2026, 6, 10, 15, 0, tzinfo=UTC))
     cancel_campaign(campaigns.admin, ADMIN, campaign_id, campaigns.clock())
     campaigns.clock.now = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
-    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 1}
+    assert campaigns.work() == ["sent 0"]
     assert [record.status for record in campaigns.ledger("clicker")] == ["cancelled"]
     assert campaigns.sender.recipients() == [("plain", "email")]
 
@@ -375,6 +391,7 @@ def test_a_worker_that_dies_mid_segment_resumes_at_its_checkpoint(campaigns: Cam
     assert outcomes[0] == "crashed"
     # The redelivery starts where the checkpoint stood after the second page, not at the beginning.
     assert scan.starts[3] == scan.starts[2] != ""
+    campaigns.deliver()
     assert campaigns.sender.recipients() == [(user, "email") for user in users]
     assert campaigns.view(campaign_id).counts == counts(targeted=8, eligible=8, queued=8, sent=8)
 
@@ -386,7 +403,7 @@ class _QueueDown(CampaignQueue):
         super().__init__(queue._url, queue._client)
         self.down = True
 
-    def send(self, messages: list[CampaignMessage]) -> None:
+    def send(self, messages: Sequence[CampaignMessage | DueShardMessage]) -> None:
         if self.down:
             self.down = False
             raise RuntimeError("SQS is unavailable")
@@ -407,7 +424,8 @@ def test_a_sweep_that_dies_between_starting_a_campaign_and_queueing_it_is_finish
     assert campaigns.view(campaign_id).status == "sending"
     assert campaigns.sweep()["campaigns_started"] == 0  # started already: its fan-out is queued now
     campaigns.work()
+    campaigns.deliver()
 
     assert campaigns.sender.recipients() == [("waiting", "email")]
     assert campaigns.view(campaign_id).status == "sent"
-    assert campaigns.sweep() == {"campaigns_started": 0, "deliveries_sent": 0}
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}

@@ -1,28 +1,29 @@
-"""A campaign's fan-out (the SQS worker) and the minute sweep of what is due.
+"""A campaign's fan-out (the SQS worker), the minute sweep, and the sending of what is due.
 
+Queueing is apart from sending, so a campaign is queued at DynamoDB's pace and sent at the providers'.
 The worker scans its segment of the profile table a page at a time from the segment's checkpoint. Per
 page: the profiles the segment's profile rules match, then one BatchGetItem for their consent and
 engagement aggregates (score and click hours), then per recipient the delivery rules
 (`delivery_rules.decide`; the user's deliveries of the week are read, one Query, only for a recipient
-with a channel). A delivery due within the minute is claimed in the ledger (`status=sending`, written
-only if absent) and then handed to the channel's sender; a later one is claimed as `scheduled`, for
-the sweep. The page's counts then move with the checkpoint, conditional on it, so a duplicate delivery
-of the message stops at its first page.
+with a channel) and the delivery claimed in the ledger (written only if absent) as `scheduled` for its
+minute (now, or later for quiet hours and best hours), which puts it in the DueDeliveries index. The
+page's counts then move with the checkpoint, conditional on it, so a duplicate delivery of the message
+stops at its first page.
 
-Crash rule: at most once. A crash between the ledger write and the provider's answer leaves the
-delivery `sending`: a redelivered message resumes at the checkpoint, finds the ledger item and sends
-nothing, and counts it `failed` (its outcome is unknown). A (campaign, user, channel) is never handed
-to a provider twice.
+The sweep (every minute) starts the scheduled campaigns whose send_at has come and queues one message
+per index shard that has a delivery due. A worker given a shard takes each due delivery (a conditional
+update from scheduled to sending, out of the index), re-checks the user's consent, preferences and
+address (a user who withdrew consent since is not sent to: the delivery is cancelled), hands it to the
+channel's sender (which keeps to the channel's send rate) and writes the outcome with the campaign's
+count in one transaction. Workers on the same shard never take the same delivery.
+
+Crash rule: at most once. A crash between taking a delivery and writing its outcome leaves it
+`sending`, out of the index: it is never taken again, so a (campaign, user, channel) is never handed
+to a provider twice; it counts as queued and neither sent nor failed.
 
 Fallback: when the sender fails (a permanent failure, or a transient one its own retries did not
 overcome), the delivery is marked failed and the next channel of the campaign that passes the rules is
 tried once, with a ledger item of its own (`fallback_used` when it is sent).
-
-The sweep (every minute) starts scheduled campaigns whose send_at has come, and sends the deliveries
-whose minute has come from the DueDeliveries index, re-checking the user's consent, preferences and
-address first (a user who withdrew consent since is not sent to: the delivery is cancelled). Two
-sweeps may overlap: taking a delivery and starting a campaign are conditional writes, so each is done
-by one of them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
 from nudge.identifiers import new_id
+from nudge.notifications.campaign_queue import DueShardMessage
 from nudge.notifications.campaigns import SKIP_COUNTERS, Campaign, CampaignCounts
 from nudge.notifications.delivery_rules import (
     CampaignTerms,
@@ -70,8 +72,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 400  # profile-table items per scan page (about a quarter are profiles)
 DUE_WITHIN = timedelta(minutes=1)  # sooner than this is sent at once, not scheduled
 TIME_MARGIN_MS = 60_000
-# The sweep runs every minute with a 60-second timeout: it stops with this much left, the next one goes on.
-SWEEP_MARGIN_MS = 10_000
 SWEEP_PAGE = 100
 
 
@@ -112,8 +112,12 @@ def terms(campaign: Campaign, template: NotificationTemplate) -> CampaignTerms:
     )
 
 
-def process_message(ports: CampaignPorts, message: CampaignMessage, time_left_ms: Callable[[], int]) -> str:
+def process_message(
+    ports: CampaignPorts, message: CampaignMessage | DueShardMessage, time_left_ms: Callable[[], int]
+) -> str:
     """Handle one queue message; returns what happened (for logs and tests)."""
+    if isinstance(message, DueShardMessage):
+        return send_due_shard(ports, message, time_left_ms)
     campaign = ports.notifications.get_campaign(message.campaign_id)
     if campaign is None or campaign.status != "sending":
         return f"campaign is {campaign.status if campaign else 'gone'}"
@@ -190,7 +194,7 @@ def _process_page(ports: CampaignPorts, scan: Scan, profiles: list[tuple[str, Pr
 
 
 def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str, now: datetime) -> CampaignCounts:
-    """Decide for one targeted recipient, claim the delivery, and send it when it is due now."""
+    """Decide for one targeted recipient and claim the delivery in the ledger, due at its minute."""
     campaign_time = max(send.campaign.send_at or now, now)
     decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
     if isinstance(decision, Delivery):
@@ -204,70 +208,62 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
         return CampaignCounts(
             targeted=1, eligible=int(decision.reason == "frequency_cap"), downgraded=int(decision.downgraded), **skipped
         )
-    due_now = decision.send_at <= now + DUE_WITHIN
     record = DeliveryRecord(
         user_id=recipient.user_id,
         campaign_id=send.campaign.campaign_id,
         channel=decision.channel,
-        status="sending" if due_now else "scheduled",
+        status="scheduled",
         at=decision.send_at,
         reason=why,
         notification_id=new_id(),
         campaign_name=send.campaign.name,
         updated_at=now,
     )
-    base = CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded))
     existing = ports.deliveries.claim(record)
-    if existing is not None:
-        return base.plus(_already(existing))
-    if not due_now:
-        return base.plus(CampaignCounts(scheduled=1))
-    return base.plus(CampaignCounts(queued=1)).plus(deliver(ports, send, record, decision.fallbacks))
+    due_now = (existing or record).at <= now + DUE_WITHIN
+    counted = CampaignCounts(queued=int(due_now), scheduled=int(not due_now))
+    if existing is not None and existing.status == "cancelled":
+        counted = CampaignCounts()
+    return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
 
 
-def _already(existing: DeliveryRecord) -> CampaignCounts:
-    """How a delivery an earlier attempt claimed counts: `sending` is a crash's unknown outcome, counted failed."""
-    if existing.status == "scheduled":
-        return CampaignCounts(scheduled=1)
-    if existing.status == "sent":
-        return CampaignCounts(queued=1, sent=1)
-    return CampaignCounts(queued=1, failed=int(existing.status != "cancelled"))
+def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> int:
+    """Hand a taken delivery to its channel; on failure, the first fallback once (with its own claim). Each
+    outcome is written with its count in one transaction. Returns 1 when a message went out."""
+    fallback = fallbacks[0] if fallbacks else None
+    if _attempt(ports, send, record, last=fallback is None):
+        return 1
+    if fallback is None:
+        return 0
+    second = record.model_copy(
+        update={
+            "channel": fallback,
+            "fallback": True,
+            "notification_id": new_id(),
+            "status": "sending",
+            "updated_at": ports.clock(),
+        }
+    )
+    if ports.deliveries.claim(second) is not None:
+        return 0  # an earlier attempt tried it already
+    return int(_attempt(ports, send, second, last=True))
 
 
-def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> CampaignCounts:
-    """Hand a claimed delivery to its channel; on failure, the first fallback once (with its own claim)."""
-    if _sent(ports, send, record):
-        return CampaignCounts(sent=1)
-    for channel in fallbacks[:1]:
-        now = ports.clock()
-        fallback = record.model_copy(
-            update={
-                "channel": channel,
-                "fallback": True,
-                "notification_id": new_id(),
-                "status": "sending",
-                "updated_at": now,
-            }
-        )
-        if ports.deliveries.claim(fallback) is None and _sent(ports, send, fallback):
-            return CampaignCounts(sent=1, fallback_used=1)
-    return CampaignCounts(failed=1)
-
-
-def _sent(ports: CampaignPorts, send: Send, record: DeliveryRecord) -> bool:
+def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: bool) -> bool:
+    campaign_id = record.campaign_id
     try:
         message = outgoing(send, record, ports.unsubscribe_url)
         message_id = ports.senders(record.channel).send(message)
     except (PermanentSendFailure, TransientSendFailure, ValueError) as error:
         # ValueError: a token value the template cannot take (MissingTokenValue, TokenValueTooLong).
-        logger().warning("delivery failed", extra={"campaign_id": record.campaign_id, "channel": record.channel})
-        ports.deliveries.finish(
-            record.model_copy(update={"status": "failed", "failure": str(error)[:500]}), ports.clock()
-        )
+        logger().warning("delivery failed", extra={"campaign_id": campaign_id, "channel": record.channel})
+        failed = record.model_copy(update={"status": "failed", "failure": str(error)[:500]})
+        failure = ports.notifications.counts_request(campaign_id, CampaignCounts(failed=1)) if last else None
+        ports.deliveries.finish(failed, ports.clock(), failure)
         return False
-    ports.deliveries.finish(
-        record.model_copy(update={"status": "sent", "provider_message_id": message_id}), ports.clock()
-    )
+    sent = record.model_copy(update={"status": "sent", "provider_message_id": message_id})
+    success = CampaignCounts(sent=1, fallback_used=int(record.fallback))
+    ports.deliveries.finish(sent, ports.clock(), ports.notifications.counts_request(campaign_id, success))
     return True
 
 
@@ -308,28 +304,37 @@ def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> Outgoi
     raise PermanentSendFailure(f"the template has no {record.channel} content")
 
 
-def sweep(ports: CampaignPorts, fan_out: FanOut, time_left_ms: Callable[[], int]) -> dict[str, int]:
-    """Start the campaigns whose time has come, then send the deliveries whose minute has come."""
-    now = ports.clock()
-    started = sum(
-        _start_due(ports, fan_out, campaign_id, now) for campaign_id in ports.notifications.due_campaigns(now)
-    )
-    sent = 0
+def sweep(fan_out: FanOut, deliveries: DeliveryTable, now: datetime) -> dict[str, int]:
+    """Start the campaigns whose time has come, then queue a message for each shard of the due index that has
+    a delivery due, for the campaign workers to send (`send_due_shard`)."""
+    started = sum(_start_due(fan_out, campaign_id, now) for campaign_id in fan_out.table.due_campaigns(now))
+    shards = [DueShardMessage(due_shard=shard) for shard in due_shards() if deliveries.due(shard, now, 1)]
+    fan_out.queue.send(shards)
+    return {"campaigns_started": started, "shards_queued": len(shards)}
+
+
+def send_due_shard(ports: CampaignPorts, message: DueShardMessage, time_left_ms: Callable[[], int]) -> str:
+    """Send the shard's due deliveries, a page at a time, until none is due or time runs short (the next
+    minute's sweep queues the shard again). Two workers on one shard send nothing twice: taking a delivery
+    is conditional."""
     context = _SweepContext(ports)
-    for shard in due_shards():
-        while time_left_ms() > SWEEP_MARGIN_MS and (due := ports.deliveries.due(shard, now, SWEEP_PAGE)):
-            for record in due:
-                sent += context.send_due(record, now)
-    return {"campaigns_started": started, "deliveries_sent": sent}
+    sent = 0
+    while time_left_ms() > TIME_MARGIN_MS:
+        now = ports.clock()
+        due = ports.deliveries.due(message.due_shard, now, SWEEP_PAGE)
+        if not due:
+            break
+        sent += sum(context.send_due(record, now) for record in due)
+    return f"sent {sent}"
 
 
-def _start_due(ports: CampaignPorts, fan_out: FanOut, campaign_id: str, now: datetime) -> int:
+def _start_due(fan_out: FanOut, campaign_id: str, now: datetime) -> int:
     """Start a due campaign (1 when this sweep did). Its due item goes only once the fan-out is queued: a sweep
     that died in between leaves a `sending` campaign with its due item, whose fan-out the next one queues again
     (segment items are created only where missing, and a duplicate message stops at its first checkpoint)."""
     from nudge.notifications.campaign_admin import start_fan_out
 
-    campaign = ports.notifications.get_campaign(campaign_id)
+    campaign = fan_out.table.get_campaign(campaign_id)
     if campaign is None:
         return 0
     started = 0
@@ -337,12 +342,12 @@ def _start_due(ports: CampaignPorts, fan_out: FanOut, campaign_id: str, now: dat
         changed = campaign.model_copy(
             update={"status": "sending", "started_at": now, "updated_at": now, "version": campaign.version + 1}
         )
-        if not ports.notifications.save_campaign(changed, []):
+        if not fan_out.table.save_campaign(changed, []):
             return 0  # cancelled or started meanwhile: the next sweep reads it again
         campaign, started = changed, 1
     if campaign.status == "sending":
         start_fan_out(fan_out, campaign)
-    ports.notifications.clear_due_campaign(campaign)
+    fan_out.table.clear_due_campaign(campaign)
     return started
 
 
@@ -379,9 +384,7 @@ class _SweepContext:
             ports.deliveries.finish(record.model_copy(update={"status": "cancelled", "failure": failure}), now)
             return 0
         fallbacks = _fallbacks(campaign_terms, recipient, record.channel)
-        counts = deliver(ports, Send(campaign, template, profile.fields, consent), record, fallbacks)
-        ports.notifications.add_counts(campaign.campaign_id, counts)
-        return counts.sent
+        return deliver(ports, Send(campaign, template, profile.fields, consent), record, fallbacks)
 
 
 def _fallbacks(campaign_terms: CampaignTerms, recipient: Recipient, channel: Channel) -> list[Channel]:

@@ -1,7 +1,9 @@
-"""The campaign fan-out queue (SQS): one message per segment of a campaign's parallel scan of profiles."""
+"""The campaign queue (SQS): one message per segment of a campaign's parallel scan of profiles, and one per
+shard of the due-delivery index that has deliveries due (the minute sweep queues them)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -16,9 +18,24 @@ SEND_BATCH_LIMIT = 10
 
 
 class CampaignMessage(NudgeModel):
+    """A segment of a campaign's parallel scan to work from its checkpoint."""
+
     campaign_id: str
     segment: int = Field(ge=0)
     total_segments: int = Field(ge=1)
+
+
+class DueShardMessage(NudgeModel):
+    """A shard of the due-delivery index to send what is due in, queued by the minute sweep."""
+
+    due_shard: str
+
+
+def parse_message(body: str) -> CampaignMessage | DueShardMessage:
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[CampaignMessage | DueShardMessage] = TypeAdapter(CampaignMessage | DueShardMessage)
+    return adapter.validate_json(body)
 
 
 class CampaignQueue:
@@ -26,7 +43,7 @@ class CampaignQueue:
         self._url = queue_url
         self._client = client
 
-    def send(self, messages: list[CampaignMessage]) -> None:
+    def send(self, messages: Sequence[CampaignMessage | DueShardMessage]) -> None:
         for start in range(0, len(messages), SEND_BATCH_LIMIT):
             chunk = messages[start : start + SEND_BATCH_LIMIT]
             entries = [

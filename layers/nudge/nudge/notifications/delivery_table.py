@@ -26,7 +26,15 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from pydantic import Field
 
 from nudge import clients, config
-from nudge.item_codec import delete_all, encode_cursor, from_item, partition_items, to_item, utc_text
+from nudge.item_codec import (
+    delete_all,
+    encode_cursor,
+    from_item,
+    partition_items,
+    to_item,
+    utc_text,
+    write_transaction,
+)
 from nudge.models import NudgeModel
 from nudge.notifications.outgoing import Channel
 from nudge.users.personal_data import ExportSection
@@ -135,8 +143,9 @@ class DeliveryTable:
             },
         )
 
-    def finish(self, record: DeliveryRecord, now: datetime) -> None:
-        """Record the outcome (sent, failed, cancelled) of a delivery this worker holds."""
+    def finish(self, record: DeliveryRecord, now: datetime, also: dict[str, Any] | None = None) -> None:
+        """Record the outcome (sent, failed, cancelled) of a delivery this worker holds, with `also` (the
+        campaign's counters, another table's transaction element) in the same transaction."""
         values: dict[str, Any] = {":status": {"S": record.status}, ":now": {"S": now.isoformat()}}
         clauses = ["#status = :status", "updated_at = :now"]
         for name in ("provider_message_id", "failure"):
@@ -144,13 +153,17 @@ class DeliveryTable:
             if value is not None:
                 clauses.append(f"{name} = :{name}")
                 values[f":{name}"] = {"S": value}
-        self._client.update_item(
-            TableName=self._table,
-            Key=_key(record.user_id, record.campaign_id, record.channel),
-            UpdateExpression=f"SET {', '.join(clauses)} REMOVE due_shard, due_at",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=values,
-        )
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _key(record.user_id, record.campaign_id, record.channel),
+            "UpdateExpression": f"SET {', '.join(clauses)} REMOVE due_shard, due_at",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": values,
+        }
+        if also is None:
+            self._client.update_item(**update)
+        else:
+            write_transaction(self._client, [{"Update": update}, also])
 
     def recent(self, user_id: str, moment: datetime, campaign_id: str) -> list[datetime]:
         """When the user's counted deliveries of other campaigns are, from 7 days before `moment` to a day

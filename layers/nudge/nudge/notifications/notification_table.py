@@ -229,9 +229,9 @@ class NotificationTable:
             self._client, [{"Update": move}, {"Update": _counts_update(self._table, segment.campaign_id, counts, done)}]
         )
 
-    def add_counts(self, campaign_id: str, counts: CampaignCounts) -> None:
-        if any(counts.model_dump().values()):
-            self._client.update_item(**_counts_update(self._table, campaign_id, counts, 0))
+    def counts_request(self, campaign_id: str, counts: CampaignCounts) -> dict[str, Any]:
+        """A TransactWriteItems element adding `counts` to the campaign's counters (at least one not 0)."""
+        return {"Update": _counts_update(self._table, campaign_id, counts, 0)}
 
     def _get(self, pk: str, sk: str) -> str | None:
         response = self._client.get_item(TableName=self._table, Key=_key(pk, sk), ConsistentRead=True)
