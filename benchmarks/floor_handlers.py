@@ -360,6 +360,52 @@ def preview_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps({"matching": len(keys), "consenting": consenting})}
 
 
+DELIVERY_TABLE = os.environ.get("DELIVERY_TABLE_NAME", "")
+
+
+def _campaign_counts(campaign_id: str) -> dict[str, Any]:
+    key = {"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": "COUNTS"}}
+    return dict(dynamodb.batch_get_item(RequestItems={NOTIFICATION_TABLE: {"Keys": [key]}}))
+
+
+def create_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The segment and the template read, the draft with its audit record in one transaction, its counters."""
+    body = json.loads(event["body"])
+    for kind, name in (("SEGMENT", "segment_id"), ("TEMPLATE", "template_id")):
+        key = {"pk": {"S": kind}, "sk": {"S": body[name]}}
+        dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)
+    item = {"pk": {"S": "CAMPAIGN"}, "sk": {"S": body["campaign_id"]}, "document": {"S": event["body"]}}
+    audit = {"pk": {"S": "AUDIT"}, "sk": {"S": f"{time.time():.6f}"}, "after": {"S": event["body"]}}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": NOTIFICATION_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": AUDIT_TABLE, "Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ]
+    )
+    _campaign_counts(body["campaign_id"])
+    return {"statusCode": 201, "body": event["body"]}
+
+
+def get_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    campaign_id = event["pathParameters"]["campaign_id"]
+    key = {"pk": {"S": "CAMPAIGN"}, "sk": {"S": campaign_id}}
+    item = dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)["Item"]
+    _campaign_counts(campaign_id)
+    return {"statusCode": 200, "body": item["document"]["S"]}
+
+
+def get_user_notifications(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    items = dynamodb.query(
+        TableName=DELIVERY_TABLE,
+        IndexName="DeliveriesByTime",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"USER#{_user(event)}"}},
+        ScanIndexForward=False,
+        Limit=20,
+    )["Items"]
+    return {"statusCode": 200, "body": json.dumps({"notifications": items})}
+
+
 CATALOG_TABLE = os.environ.get("CATALOG_TABLE_NAME", "")
 RESPONSE_TABLE = os.environ.get("SURVEY_RESPONSE_TABLE_NAME", "")
 EVENT_BUS = os.environ.get("EVENT_BUS_NAME", "")

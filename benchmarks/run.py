@@ -19,6 +19,8 @@
 8. GET /v1/users/{user_id}/product-recommendations (product_recommendations.py) with 10,000 and then
    100,000 products in the catalog: DynamoDB calls per request (target: 2 whatever the catalog size)
    and p50/p99, beside Gorse's cached recommendation read.
+9. Campaign fan-out (campaign_fanout.py): DynamoDB calls and Nudge's own time per recipient for one
+   worker, and the workers a 1,000,000-recipient campaign needs to be handed to the senders in 10 minutes.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -26,6 +28,7 @@ and call counts are what carry over to AWS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -50,6 +53,8 @@ EVENTS_PER_REQUEST = 10
 JOB_USERS = 20_000
 JOB_SEGMENTS = 16
 ERASURE_USERS = 300
+CAMPAIGN_RECIPIENTS = 2_000
+CAMPAIGN_SEGMENTS = 4
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
 
 
@@ -148,6 +153,40 @@ def _bench_segment() -> str:
         notification_table(), audit_table(), Actor("bench-admin", True), "bench-everyone", fields, datetime.now(UTC)
     )
     return "bench-everyone"
+
+
+def _bench_campaign() -> str:
+    """A stored draft campaign of the bench segment and the local seed's template (stored here first)."""
+    from datetime import UTC, datetime
+
+    from local_runtime.seed import DEMO_CAMPAIGN, DEMO_TEMPLATE, DEMO_TEMPLATE_ID
+    from nudge.audit.audit_table import audit_table
+    from nudge.errors import Conflict
+    from nudge.notifications.admin import put_template
+    from nudge.notifications.campaign_admin import campaign_admin, create_campaign
+    from nudge.notifications.campaigns import CampaignFields
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.templates import TemplateFields
+    from nudge.users.actor import Actor
+
+    admin, now = Actor("bench-admin", True), datetime.now(UTC)
+    put_template(
+        notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, TemplateFields.model_validate(DEMO_TEMPLATE), now
+    )
+    fields = CampaignFields.model_validate(
+        DEMO_CAMPAIGN | {"campaign_id": "bench-campaign", "segment_id": _bench_segment()}
+    )
+    with contextlib.suppress(Conflict):  # stored by an earlier probe
+        create_campaign(campaign_admin(), admin, fields, now)
+    return "bench-campaign"
+
+
+def _create_campaign_event() -> dict[str, Any]:
+    _bench_campaign()
+    event = _sample("create_campaign", "create_campaign.json")
+    body = json.loads(event["body"]) | {"campaign_id": f"bench-{uuid.uuid4().hex[:10]}", "segment_id": _bench_segment()}
+    event["body"] = json.dumps(body)
+    return event
 
 
 def _preview_event() -> dict[str, Any]:
@@ -319,6 +358,17 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         lambda: _admin_event("get_segment", "get_segment.json", "segment_id", _bench_segment()),
     ),
     ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
+    ("create_campaign", "create_campaign", _create_campaign_event),
+    (
+        "get_campaign",
+        "get_campaign",
+        lambda: _admin_event("get_campaign", "get_campaign.json", "campaign_id", _bench_campaign()),
+    ),
+    (
+        "get_user_notifications",
+        "get_user_notifications",
+        lambda: _fresh_user_event("get_user_notifications", "get_user_notifications.json"),
+    ),
     # In this order: the product PUT creates what the survey names and the reads find; the first probe of
     # each PUT launches or publishes (an event), the measured ones replace what is announced already.
     ("put_brand_product", "put_brand_product", lambda: _sample("put_brand_product", "put_product.json")),
@@ -648,8 +698,21 @@ def survey_analytics(stack: LocalStack) -> None:
     print(f"POST a consenting response with text: calls {sorted(calls)}; items per transaction {sorted(set(items))}")
 
 
+def campaign(stack: LocalStack) -> None:
+    from benchmarks.campaign_fanout import campaign_throughput
+    from local_runtime.emulator import provision
+    from local_runtime.template import Template
+    from nudge import clients
+
+    template = Template.load(stack_name="bench-campaign")
+    provision(stack.emulator, template)
+    campaign_throughput(
+        template, stack.emulator, _AwsCallMeter(clients.dynamodb()), CAMPAIGN_RECIPIENTS, CAMPAIGN_SEGMENTS
+    )
+
+
 def main() -> None:
-    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs"]
+    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs", "campaign"]
     phases = {argument.split(":")[0] for argument in arguments}
     only = {name for argument in arguments if argument.startswith("cold:") for name in argument[5:].split(",")}
     stack = LocalStack.start(seed=False, deliver_events=False)
@@ -666,6 +729,8 @@ def main() -> None:
             survey_analytics(stack)
         if "recs" in phases:
             product_recommendations(stack)
+        if "campaign" in phases:
+            campaign(stack)
     finally:
         stack.stop()
 

@@ -4,6 +4,7 @@ through the same domain code the API uses."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -252,11 +253,26 @@ DEMO_TEMPLATE = {
 }
 
 
+DEMO_CAMPAIGN = {
+    "campaign_id": "demo-survey-campaign",
+    "name": "Survey invitation to travel and tech fans",
+    "type": "survey_invite",
+    "segment_id": DEMO_SEGMENT_ID,
+    "template_id": DEMO_TEMPLATE_ID,
+    "channels": ["email", "whatsapp"],
+    "priority": "normal",
+    "data": {"survey_title": "How is Acme Cloud working for you?", "url": "https://nudge.example/s/acme-cloud-nps"},
+}
+
+
 def seed_notifications(now: datetime) -> None:
-    """A demo segment (it matches demo-user and demo-big-spender) and a demo template, as an admin writes
-    them: audited the first time, unchanged (so not audited) on every later start."""
+    """A demo segment (it matches demo-user and demo-big-spender), a demo template and a draft campaign of
+    both, as an admin writes them: audited the first time, left as they are on every later start."""
     from nudge.audit.audit_table import audit_table
+    from nudge.errors import Conflict
     from nudge.notifications.admin import put_segment, put_template
+    from nudge.notifications.campaign_admin import campaign_admin, create_campaign
+    from nudge.notifications.campaigns import CampaignFields
     from nudge.notifications.notification_table import notification_table
     from nudge.notifications.segments import SegmentFields
     from nudge.notifications.templates import TemplateFields
@@ -267,6 +283,8 @@ def seed_notifications(now: datetime) -> None:
     put_segment(notification_table(), audit_table(), admin, DEMO_SEGMENT_ID, segment, now)
     template = TemplateFields.model_validate(DEMO_TEMPLATE)
     put_template(notification_table(), audit_table(), admin, DEMO_TEMPLATE_ID, template, now)
+    with contextlib.suppress(Conflict):  # seeded by an earlier start (and perhaps sent since): left as it is
+        create_campaign(campaign_admin(), admin, CampaignFields.model_validate(DEMO_CAMPAIGN), now)
 
 
 # Demo brands' products: (brand, product id, name, category, launched days ago or None: not launched yet).

@@ -92,6 +92,7 @@ def test_erasure_leaves_no_item_naming_the_user_in_any_table(
         "ProfileTable",
         "SensitiveAttributeTable",
         "SurveyResponseTable",
+        "DeliveryTable",
     }
 
     started = time.monotonic()

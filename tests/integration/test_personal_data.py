@@ -23,6 +23,7 @@ from nudge.behavior.behavior_export import BehaviorExport
 from nudge.catalog.response_export import SurveyResponseExport
 from nudge.defaults.recommendation_export import RecommendationExport
 from nudge.item_codec import from_item
+from nudge.notifications.delivery_table import DeliveryExport, DeliveryRecord, DeliveryTable
 from nudge.privacy.erasure_models import ErasureView
 from nudge.privacy.user_data import export_user_data
 from nudge.profiles.profile_export import ProfileExport
@@ -47,6 +48,7 @@ TABLES = {
     "SensitiveAttributeTable",
     "IdempotencyTable",
     "SurveyResponseTable",
+    "DeliveryTable",
 }
 
 
@@ -126,6 +128,7 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
     assert api.call("PUT", f"/v1/users/{user}/sensitive-attributes/religion", stated, user=user).status == 200
     feedback = {"category": "FASHION", "action": "not_interested"}
     assert api.call("POST", f"/v1/users/{user}/recommendation-feedback", feedback, user=user).status == 200
+    delivered(api.stack, user)
     return Footprint(
         [event["event_id"] for event in events],
         recommendation_id,
@@ -135,6 +138,25 @@ def populate(api: Api, user: str, admin: str) -> Footprint:
         selection.body["selection_id"],
         survey_id,
     )
+
+
+def delivered(stack: LocalStack, user: str) -> None:
+    """A campaign's delivery to the user, as the campaign worker records it (tests/integration/test_campaigns.py
+    sends whole campaigns)."""
+    deliveries = DeliveryTable(stack.template.ref("DeliveryTable"), stack.emulator.client("dynamodb"))
+    now = datetime.now(UTC)
+    record = DeliveryRecord(
+        user_id=user,
+        campaign_id="privacy-campaign",
+        channel="email",
+        status="sent",
+        at=now,
+        reason="You see this because you selected 'TRAVEL' as an interest",
+        notification_id=ids("notification"),
+        campaign_name="Privacy",
+        updated_at=now,
+    )
+    assert deliveries.claim(record) is None
 
 
 def with_experiment(api: Api, admin: str, experiment_id: str, action: Callable[[], object]) -> None:
@@ -273,6 +295,13 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
         "app",
         4,
     )
+    [delivery] = section(exported, "DeliveryTable", DeliveryExport).deliveries
+    assert (delivery.user_id, delivery.campaign_id, delivery.channel, delivery.status) == (
+        user,
+        "privacy-campaign",
+        "email",
+        "sent",
+    )
     assert STATED_RELIGION not in exported.model_dump_json()  # names and times only: the value is the user's alone
     as_json = exported.model_dump(mode="json")["tables"]
     assert len(as_json["BehaviorTable"]["events"]) == 4  # each section serializes with its own fields
@@ -324,6 +353,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
         "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
         "SurveyResponseTable": Erasure(anonymized={"responses": 1}),
+        "DeliveryTable": Erasure(deleted={"deliveries": 1}),
     }
     assert items_naming(stack, user) == []
     # Research keeps the closed answers of the response, without the user or their words.

@@ -79,6 +79,7 @@ def test_old_analytics_records_are_replaced_by_anonymous_ones_and_the_counters_s
         "SensitiveAttributeTable",
         "SurveyResponseTable",
         "AuditTable",
+        "DeliveryTable",
     }
     assert analytics(api) == analytics_before
     scan = stack.emulator.client("dynamodb").scan(

@@ -42,6 +42,7 @@ def test_the_tables_holding_personal_data_are_the_ones_users_have_items_in() -> 
         "IdempotencyTable",
         "SensitiveAttributeTable",
         "SurveyResponseTable",
+        "DeliveryTable",
     }
 
 

@@ -65,12 +65,12 @@ def encode_cursor(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     return f"{payload}.{signing.signature(CURSOR_PURPOSE, payload)}"
 
 
-def decode_cursor(cursor: str | None, partition: str) -> dict[str, Any] | None:
+def decode_cursor(cursor: str | None, partition: str, index_attribute: str | None = None) -> dict[str, Any] | None:
     """The start key a cursor encodes; refused (422) unless its signature holds and it is a pk/sk key inside
-    `partition`."""
+    `partition` (with `index_attribute` too, for a page of a local index)."""
     if cursor is None:
         return None
-    decoded = _signed_key(cursor)
+    decoded = _signed_key(cursor, (index_attribute,) if index_attribute else ())
     if decoded["pk"] != {"S": partition}:
         raise InvalidInput("is not a cursor for this list", field="cursor")
     return decoded
@@ -86,8 +86,8 @@ def decode_scan_cursor(cursor: str | None, pk_prefix: str) -> dict[str, Any] | N
     return decoded
 
 
-def _signed_key(cursor: str) -> dict[str, Any]:
-    """The pk/sk string key a cursor encodes, once its signature holds."""
+def _signed_key(cursor: str, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The pk/sk (and `extra`) string key a cursor encodes, once its signature holds."""
     from nudge import signing
 
     payload, _, signature = cursor.partition(".")
@@ -96,8 +96,8 @@ def _signed_key(cursor: str) -> dict[str, Any]:
     decoded = json.loads(base64.urlsafe_b64decode(payload.encode()))
     valid = (
         isinstance(decoded, dict)
-        and set(decoded) == {"pk", "sk"}
-        and all(isinstance(decoded[name], dict) and isinstance(decoded[name].get("S"), str) for name in ("pk", "sk"))
+        and set(decoded) == {"pk", "sk", *extra}
+        and all(isinstance(decoded[name], dict) and isinstance(decoded[name].get("S"), str) for name in decoded)
     )
     if not valid:
         raise InvalidInput("is not a cursor for this list", field="cursor")

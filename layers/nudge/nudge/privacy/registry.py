@@ -15,6 +15,7 @@ from nudge.audit.audit_table import audit_table
 from nudge.behavior.behavior_table import behavior_table
 from nudge.catalog.response_table import survey_response_table
 from nudge.defaults.recommendation_table import recommendation_table
+from nudge.notifications.delivery_table import delivery_table
 from nudge.profiles.profile_table import profile_table
 from nudge.sensitive.sensitive_export import owners_export
 from nudge.sensitive.sensitive_table import sensitive_attribute_table
@@ -56,6 +57,11 @@ REGISTRY: Registry = MappingProxyType(
             "the user's survey responses with the coarse demographics of their profile when they responded (with "
             "analytics-sharing consent); erasure anonymizes them for research (nudge/catalog/response_table.py)",
         ),
+        "DeliveryTable": HoldsPersonalData(
+            delivery_table,
+            "each campaign's delivery to the user: channel, status, when, why they were targeted, the provider's "
+            "message id; the send ledger and the frequency caps' record",
+        ),
         "SurveyAnalyticsTable": HoldsNoPersonalData(
             "counters per survey and dimension value (age range, gender, country, state, channel, day, keyword) of "
             "analytics-sharing respondents; no user id, no response (nudge/analytics/analytics_table.py)"
@@ -68,8 +74,9 @@ REGISTRY: Registry = MappingProxyType(
             "the tier and experiment catalog admins configure; who changed it is in the audit trail"
         ),
         "NotificationTable": HoldsNoPersonalData(
-            "segments (targeting rules) and notification templates (texts) admins configure; nothing is keyed by "
-            "or names a user; who changed them is in the audit trail"
+            "segments (targeting rules), notification templates (texts) and campaigns admins configure, with a "
+            "campaign's counts; a pending fan-out segment's checkpoint names the profile a scan page ended on until "
+            "the segment completes; who changed them is in the audit trail"
         ),
         "SendRateTable": HoldsNoPersonalData(
             "per channel and second, how many messages were sent (the shared send-rate limit); no user or message "

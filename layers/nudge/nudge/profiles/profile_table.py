@@ -207,6 +207,29 @@ class ProfileTable:
         ]
         return ProfileScanPage(profiles, encode_cursor(response.get("LastEvaluatedKey")))
 
+    def profile_segment_page(self, segment: int, total_segments: int, start_after: str, limit: int) -> ProfileScanPage:
+        """One page of a parallel scan (segment `segment` of `total_segments`) returning the profiles among up
+        to `limit` items; `start_after` is "" or a page's next_cursor: the LastEvaluatedKey as JSON text, for a
+        job to store as its checkpoint (never given to a client)."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "Segment": segment,
+            "TotalSegments": total_segments,
+            "FilterExpression": "sk = :profile",
+            "ExpressionAttributeValues": {":profile": {"S": PROFILE_SK}},
+            "Limit": limit,
+        }
+        if start_after:
+            arguments["ExclusiveStartKey"] = json.loads(start_after)
+        response = self._client.scan(**arguments)
+        profiles = [
+            (item["pk"]["S"].removeprefix(_user_pk("")), record)
+            for item in response["Items"]
+            if (record := self.decode_profile(item)) is not None
+        ]
+        next_key = response.get("LastEvaluatedKey")
+        return ProfileScanPage(profiles, json.dumps(next_key, sort_keys=True) if next_key else None)
+
     def consents_with(
         self, user_ids: Sequence[str], others: Callable[[str], Sequence[ItemRead]]
     ) -> list[tuple[ConsentRecord, list[dict[str, Any] | None]]]:

@@ -1,0 +1,419 @@
+"""A campaign's fan-out (the SQS worker), the minute sweep, and the sending of what is due.
+
+Queueing is apart from sending, so a campaign is queued at DynamoDB's pace and sent at the providers'.
+The worker scans its segment of the profile table a page at a time from the segment's checkpoint. Per
+page: the profiles the segment's profile rules match, then one BatchGetItem for their consent and
+engagement aggregates (score and click hours), then per recipient the delivery rules
+(`delivery_rules.decide`; the user's deliveries of the week are read, one Query, only for a recipient
+with a channel) and the delivery claimed in the ledger (written only if absent) as `scheduled` for its
+minute (now, or later for quiet hours and best hours), which puts it in the DueDeliveries index. The
+page's counts then move with the checkpoint, conditional on it, so a duplicate delivery of the message
+stops at its first page.
+
+The sweep (every minute) starts the scheduled campaigns whose send_at has come and queues one message
+per index shard that has a delivery due. A worker given a shard takes each due delivery (a conditional
+update from scheduled to sending, out of the index), re-checks the user's consent, preferences and
+address (a user who withdrew consent since is not sent to: the delivery is cancelled), hands it to the
+channel's sender (which keeps to the channel's send rate) and writes the outcome with the campaign's
+count in one transaction. Workers on the same shard never take the same delivery.
+
+Crash rule: at most once. A crash between taking a delivery and writing its outcome leaves it
+`sending`, out of the index: it is never taken again, so a (campaign, user, channel) is never handed
+to a provider twice; it counts as queued and neither sent nor failed.
+
+Fallback: when the sender fails (a permanent failure, or a transient one its own retries did not
+overcome), the delivery is marked failed and the next channel of the campaign that passes the rules is
+tried once, with a ledger item of its own (`fallback_used` when it is sent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+
+from nudge.identifiers import new_id
+from nudge.notifications.campaign_queue import DueShardMessage
+from nudge.notifications.campaigns import SKIP_COUNTERS, Campaign, CampaignCounts
+from nudge.notifications.delivery_rules import (
+    CampaignTerms,
+    Delivery,
+    Recipient,
+    Skipped,
+    channel_problem,
+    decide,
+    reason,
+)
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, due_shards
+from nudge.notifications.notification_table import FanOutSegment, NotificationTable
+from nudge.notifications.outgoing import (
+    Channel,
+    ChannelSender,
+    OutgoingEmail,
+    OutgoingMessage,
+    OutgoingSms,
+    OutgoingWhatsApp,
+    PermanentSendFailure,
+    TransientSendFailure,
+)
+from nudge.notifications.segments import matches
+from nudge.observability import logger
+
+if TYPE_CHECKING:
+    from nudge.behavior.behavior_table import BehaviorTable
+    from nudge.notifications.campaign_admin import FanOut
+    from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
+    from nudge.notifications.segments import SegmentRules
+    from nudge.notifications.templates import NotificationTemplate
+    from nudge.profiles.consent import ConsentRecord
+    from nudge.profiles.profile import ProfileFields, ProfileRecord
+    from nudge.profiles.profile_table import ProfileTable
+
+PAGE_SIZE = 400  # profile-table items per scan page (about a quarter are profiles)
+DUE_WITHIN = timedelta(minutes=1)  # sooner than this is sent at once, not scheduled
+TIME_MARGIN_MS = 60_000
+SWEEP_PAGE = 100
+
+
+class CampaignPorts(NamedTuple):
+    notifications: NotificationTable
+    profiles: ProfileTable
+    behavior: BehaviorTable
+    deliveries: DeliveryTable
+    queue: CampaignQueue
+    senders: Callable[[Channel], ChannelSender]
+    clock: Callable[[], datetime]
+    unsubscribe_url: str
+
+
+class Scan(NamedTuple):
+    """What a segment's scan applies to each profile."""
+
+    campaign: Campaign
+    template: NotificationTemplate
+    rules: SegmentRules
+
+
+class Send(NamedTuple):
+    """What a delivery needs to be rendered and handed to a channel."""
+
+    campaign: Campaign
+    template: NotificationTemplate
+    profile: ProfileFields
+    consent: ConsentRecord
+
+
+def terms(campaign: Campaign, template: NotificationTemplate) -> CampaignTerms:
+    return CampaignTerms(
+        channels=campaign.channels,
+        priority=campaign.priority,
+        marketing=template.category == "marketing",
+        optimize_send_time=campaign.optimize_send_time,
+    )
+
+
+def process_message(
+    ports: CampaignPorts, message: CampaignMessage | DueShardMessage, time_left_ms: Callable[[], int]
+) -> str:
+    """Handle one queue message; returns what happened (for logs and tests)."""
+    if isinstance(message, DueShardMessage):
+        return send_due_shard(ports, message, time_left_ms)
+    campaign = ports.notifications.get_campaign(message.campaign_id)
+    if campaign is None or campaign.status != "sending":
+        return f"campaign is {campaign.status if campaign else 'gone'}"
+    segment = ports.notifications.get_fan_out_segment(campaign.campaign_id, message.segment)
+    if segment is None or segment.status == "done":
+        # Its worker may have died after completing it but before closing the campaign.
+        return "campaign sent" if _finish(ports, campaign) else "already done"
+    template = ports.notifications.get_template(campaign.template_id)
+    rules = ports.notifications.get_segment(campaign.segment_id)
+    if template is None or rules is None:
+        raise RuntimeError(f"campaign {campaign.campaign_id} lost its template or segment")
+    return _scan_segment(ports, Scan(campaign, template, rules.rules), segment, message, time_left_ms)
+
+
+def _scan_segment(
+    ports: CampaignPorts,
+    scan: Scan,
+    segment: FanOutSegment,
+    message: CampaignMessage,
+    time_left_ms: Callable[[], int],
+) -> str:
+    campaign = scan.campaign
+    while True:
+        page = ports.profiles.profile_segment_page(
+            segment.segment, campaign.total_segments, segment.checkpoint, PAGE_SIZE
+        )
+        counts = _process_page(ports, scan, page.profiles)
+        if page.next_cursor is None:
+            if not ports.notifications.complete_segment(segment, counts):
+                return "superseded by another delivery"
+            return "campaign sent" if _finish(ports, campaign) else "segment done"
+        if not ports.notifications.checkpoint(segment, page.next_cursor, counts):
+            return "superseded by another delivery"
+        segment = segment._replace(checkpoint=page.next_cursor)
+        current = ports.notifications.get_campaign(campaign.campaign_id)
+        if current is None or current.status != "sending":
+            return "cancelled"
+        if time_left_ms() < TIME_MARGIN_MS:
+            ports.queue.send([message])
+            return "continued in a new message"
+
+
+def _finish(ports: CampaignPorts, campaign: Campaign) -> bool:
+    """Mark the campaign sent once every segment is done; True for the caller that did."""
+    progress = ports.notifications.campaign_progress(campaign.campaign_id)
+    if progress.segments_done < campaign.total_segments:
+        return False
+    now = ports.clock()
+    sent = campaign.model_copy(
+        update={"status": "sent", "finished_at": now, "updated_at": now, "version": campaign.version + 1}
+    )
+    return ports.notifications.save_campaign(sent, [])
+
+
+def _process_page(ports: CampaignPorts, scan: Scan, profiles: list[tuple[str, ProfileRecord]]) -> CampaignCounts:
+    from nudge.engagement.engagement_score import engagement_score
+
+    campaign, template, rules = scan
+    by_fields = rules.model_copy(update={"min_engagement_score": None})
+    candidates = [(user_id, record.fields) for user_id, record in profiles if matches(by_fields, record.fields, 0.0)]
+    reads = ports.profiles.consents_with(
+        [user_id for user_id, _ in candidates], lambda user_id: [ports.behavior.engagement_read(user_id)]
+    )
+    now = ports.clock()
+    counts = CampaignCounts()
+    for (user_id, fields), (consent, others) in zip(candidates, reads, strict=True):
+        engagement = ports.behavior.decode_engagement(others[0])
+        if not matches(rules, fields, engagement_score(engagement, now)):
+            continue
+        recipient = Recipient(user_id=user_id, profile=fields, consent=consent, click_hours=engagement.click_hours)
+        send = Send(campaign, template, fields, consent)
+        counts = counts.plus(_recipient(ports, send, recipient, reason(rules, fields), now))
+    return counts
+
+
+def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str, now: datetime) -> CampaignCounts:
+    """Decide for one targeted recipient and claim the delivery in the ledger, due at its minute."""
+    campaign_time = max(send.campaign.send_at or now, now)
+    decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
+    if isinstance(decision, Delivery):
+        # Only a recipient with a channel costs the Query of their week's deliveries.
+        recent = ports.deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
+        decision = decide(
+            terms(send.campaign, send.template), recipient.model_copy(update={"recent": recent}), campaign_time
+        )
+    if isinstance(decision, Skipped):
+        skipped = {SKIP_COUNTERS[decision.reason]: 1}
+        return CampaignCounts(
+            targeted=1, eligible=int(decision.reason == "frequency_cap"), downgraded=int(decision.downgraded), **skipped
+        )
+    record = DeliveryRecord(
+        user_id=recipient.user_id,
+        campaign_id=send.campaign.campaign_id,
+        channel=decision.channel,
+        status="scheduled",
+        at=decision.send_at,
+        reason=why,
+        notification_id=new_id(),
+        campaign_name=send.campaign.name,
+        updated_at=now,
+    )
+    existing = ports.deliveries.claim(record)
+    due_now = (existing or record).at <= now + DUE_WITHIN
+    counted = CampaignCounts(queued=int(due_now), scheduled=int(not due_now))
+    if existing is not None and existing.status == "cancelled":
+        counted = CampaignCounts()
+    return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
+
+
+def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> int:
+    """Hand a taken delivery to its channel; on failure, the first fallback once (with its own claim). Each
+    outcome is written with its count in one transaction. Returns 1 when a message went out."""
+    fallback = fallbacks[0] if fallbacks else None
+    if _attempt(ports, send, record, last=fallback is None):
+        return 1
+    if fallback is None:
+        return 0
+    second = record.model_copy(
+        update={
+            "channel": fallback,
+            "fallback": True,
+            "notification_id": new_id(),
+            "status": "sending",
+            "updated_at": ports.clock(),
+        }
+    )
+    if ports.deliveries.claim(second) is not None:
+        return 0  # an earlier attempt tried it already
+    return int(_attempt(ports, send, second, last=True))
+
+
+def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: bool) -> bool:
+    campaign_id = record.campaign_id
+    try:
+        message = outgoing(send, record, ports.unsubscribe_url)
+        message_id = ports.senders(record.channel).send(message)
+    except (PermanentSendFailure, TransientSendFailure, ValueError) as error:
+        # ValueError: a token value the template cannot take (MissingTokenValue, TokenValueTooLong).
+        logger().warning("delivery failed", extra={"campaign_id": campaign_id, "channel": record.channel})
+        failed = record.model_copy(update={"status": "failed", "failure": str(error)[:500]})
+        failure = ports.notifications.counts_request(campaign_id, CampaignCounts(failed=1)) if last else None
+        ports.deliveries.finish(failed, ports.clock(), failure)
+        return False
+    sent = record.model_copy(update={"status": "sent", "provider_message_id": message_id})
+    success = CampaignCounts(sent=1, fallback_used=int(record.fallback))
+    ports.deliveries.finish(sent, ports.clock(), ports.notifications.counts_request(campaign_id, success))
+    return True
+
+
+def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> OutgoingMessage:
+    """The template rendered for the user, as the channel's message."""
+    from nudge.notifications.templates import render, token_values
+
+    data = send.campaign.data
+    unsubscribe = f"{unsubscribe_url}?campaign_id={send.campaign.campaign_id}"
+    values = token_values(
+        send.profile.name,
+        product_name=data.product_name,
+        survey_title=data.survey_title,
+        url=data.url,
+        reason=record.reason,
+        unsubscribe_url=unsubscribe,
+    )
+    rendered = render(send.template, values)
+    common = {"notification_id": record.notification_id, "user_id": record.user_id, "campaign_id": record.campaign_id}
+    if record.channel == "email" and rendered.email:
+        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        email = rendered.email
+        return OutgoingEmail(
+            **common, to=send.profile.email, subject=email.subject, html=email.html, text=email.text, headers=headers
+        )
+    phone = send.profile.phone or ""
+    if record.channel == "sms" and rendered.sms:
+        return OutgoingSms(**common, to=phone, text=rendered.sms.text, transactional=send.campaign.priority == "urgent")
+    if record.channel == "whatsapp" and rendered.whatsapp:
+        whatsapp = rendered.whatsapp
+        return OutgoingWhatsApp(
+            **common,
+            to=phone,
+            template_name=whatsapp.template_name,
+            language=whatsapp.language,
+            parameters=whatsapp.parameters,
+        )
+    raise PermanentSendFailure(f"the template has no {record.channel} content")
+
+
+def sweep(fan_out: FanOut, deliveries: DeliveryTable, now: datetime) -> dict[str, int]:
+    """Start the campaigns whose time has come, then queue a message for each shard of the due index that has
+    a delivery due, for the campaign workers to send (`send_due_shard`)."""
+    started = sum(_start_due(fan_out, campaign_id, now) for campaign_id in fan_out.table.due_campaigns(now))
+    shards = [DueShardMessage(due_shard=shard) for shard in due_shards() if deliveries.due(shard, now, 1)]
+    fan_out.queue.send(shards)
+    return {"campaigns_started": started, "shards_queued": len(shards)}
+
+
+def send_due_shard(ports: CampaignPorts, message: DueShardMessage, time_left_ms: Callable[[], int]) -> str:
+    """Send the shard's due deliveries, a page at a time, until none is due or time runs short (the next
+    minute's sweep queues the shard again). Two workers on one shard send nothing twice: taking a delivery
+    is conditional."""
+    context = _SweepContext(ports)
+    sent = 0
+    while time_left_ms() > TIME_MARGIN_MS:
+        now = ports.clock()
+        due = ports.deliveries.due(message.due_shard, now, SWEEP_PAGE)
+        if not due:
+            break
+        sent += sum(context.send_due(record, now) for record in due)
+    return f"sent {sent}"
+
+
+def _start_due(fan_out: FanOut, campaign_id: str, now: datetime) -> int:
+    """Start a due campaign (1 when this sweep did). Its due item goes only once the fan-out is queued: a sweep
+    that died in between leaves a `sending` campaign with its due item, whose fan-out the next one queues again
+    (segment items are created only where missing, and a duplicate message stops at its first checkpoint)."""
+    from nudge.notifications.campaign_admin import start_fan_out
+
+    campaign = fan_out.table.get_campaign(campaign_id)
+    if campaign is None:
+        return 0
+    started = 0
+    if campaign.status == "scheduled":
+        changed = campaign.model_copy(
+            update={"status": "sending", "started_at": now, "updated_at": now, "version": campaign.version + 1}
+        )
+        if not fan_out.table.save_campaign(changed, []):
+            return 0  # cancelled or started meanwhile: the next sweep reads it again
+        campaign, started = changed, 1
+    if campaign.status == "sending":
+        start_fan_out(fan_out, campaign)
+    fan_out.table.clear_due_campaign(campaign)
+    return started
+
+
+class _SweepContext:
+    """Campaigns and templates read once per sweep."""
+
+    def __init__(self, ports: CampaignPorts) -> None:
+        self._ports = ports
+        self._campaigns: dict[str, tuple[Campaign | None, NotificationTemplate | None]] = {}
+
+    def _campaign(self, campaign_id: str) -> tuple[Campaign | None, NotificationTemplate | None]:
+        if campaign_id not in self._campaigns:
+            campaign = self._ports.notifications.get_campaign(campaign_id)
+            template = self._ports.notifications.get_template(campaign.template_id) if campaign else None
+            self._campaigns[campaign_id] = (campaign, template)
+        return self._campaigns[campaign_id]
+
+    def send_due(self, record: DeliveryRecord, now: datetime) -> int:
+        ports = self._ports
+        if not ports.deliveries.take_due(record, now):
+            return 0
+        campaign, template = self._campaign(record.campaign_id)
+        profile, consent_item = ports.profiles.get_profile_with(
+            record.user_id, ports.profiles.consent_read(record.user_id)
+        )
+        consent = ports.profiles.decode_consent(consent_item)
+        if campaign is None or template is None or campaign.status == "cancelled" or profile is None:
+            ports.deliveries.finish(record.model_copy(update={"status": "cancelled"}), now)
+            return 0
+        recipient = Recipient(user_id=record.user_id, profile=profile.fields, consent=consent)
+        campaign_terms = terms(campaign, template)
+        if channel_problem(record.channel, recipient, campaign_terms.marketing) is not None:
+            failure = "the user's consent, preferences or address changed before the send time"
+            ports.deliveries.finish(record.model_copy(update={"status": "cancelled", "failure": failure}), now)
+            return 0
+        fallbacks = _fallbacks(campaign_terms, recipient, record.channel)
+        return deliver(ports, Send(campaign, template, profile.fields, consent), record, fallbacks)
+
+
+def _fallbacks(campaign_terms: CampaignTerms, recipient: Recipient, channel: Channel) -> list[Channel]:
+    later = campaign_terms.channels[campaign_terms.channels.index(channel) + 1 :]
+    return [
+        other
+        for other in later
+        if channel_problem(other, recipient, campaign_terms.marketing) is None
+        and (other != "sms" or campaign_terms.priority == "urgent")
+    ]
+
+
+def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts:
+    from datetime import UTC
+
+    from nudge import config
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.notifications.campaign_queue import campaign_queue
+    from nudge.notifications.delivery_table import delivery_table
+    from nudge.notifications.notification_table import notification_table
+    from nudge.profiles.profile_table import profile_table
+
+    return CampaignPorts(
+        notifications=notification_table(),
+        profiles=profile_table(),
+        behavior=behavior_table(),
+        deliveries=delivery_table(),
+        queue=campaign_queue(),
+        senders=senders,
+        clock=lambda: datetime.now(UTC),
+        unsubscribe_url=config.text("UNSUBSCRIBE_URL"),
+    )

@@ -1,0 +1,127 @@
+"""Campaigns: what an admin sends to a segment, with a template, on which channels, and their lifecycle.
+
+A campaign is created as a `draft`; `send` makes it `sending` now or `scheduled` for `send_at` (the
+due-time sweep starts it then); the last segment of its fan-out makes it `sent` (every recipient
+decided; deliveries delayed by quiet hours or to a best hour may still be scheduled). `cancel` makes
+a campaign of any other status `cancelled`: nothing not yet handed to a provider is sent, its
+scheduled deliveries included.
+
+Validation at creation (422 naming the field, nothing written): the segment and template exist, the
+channels are not empty nor repeated, the template has content for every channel, SMS alone is
+refused for a campaign that is not urgent (every recipient would be passed over), `send_at` is not in
+the past, and every token the template uses has a value: `product_name`, `survey_title` and `url`
+from `data`; names have their fallback, `reason` and `unsubscribe_url` come from Nudge.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, Field
+
+from nudge.identifiers import Identifier
+from nudge.models import NudgeModel
+from nudge.notifications.delivery_rules import SKIP_REASONS, Priority
+from nudge.notifications.outgoing import Channel
+from nudge.notifications.templates import FALLBACKS, NotificationTemplate, tokens_used
+from nudge.profiles.profile import ShortText
+
+CampaignType = Literal["survey_invite", "product_launch", "reminder", "weekly_summary"]
+CampaignStatus = Literal["draft", "scheduled", "sending", "sent", "cancelled"]
+DATA_TOKENS = ("product_name", "survey_title", "url")
+NUDGE_TOKENS = frozenset({"reason", "unsubscribe_url"})
+
+
+def _unique_channels(channels: list[Channel]) -> list[Channel]:
+    if len(set(channels)) != len(channels):
+        raise ValueError("must not list a channel twice")
+    return channels
+
+
+Channels = Annotated[
+    list[Channel],
+    Field(min_length=1, max_length=3, json_schema_extra={"uniqueItems": True}, description="In order of preference"),
+    AfterValidator(_unique_channels),
+]
+DataText = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class CampaignData(NudgeModel):
+    product_name: DataText | None = None
+    survey_title: DataText | None = None
+    url: Annotated[str, Field(min_length=1, max_length=500, pattern=r"^https://\S+$")] | None = None
+
+
+class CampaignFields(NudgeModel):
+    """What an admin writes to create a draft."""
+
+    campaign_id: Identifier
+    name: ShortText
+    type: CampaignType
+    segment_id: Identifier
+    template_id: Identifier
+    channels: Channels
+    priority: Priority = "normal"
+    data: CampaignData = Field(default_factory=CampaignData)
+    send_at: AwareDatetime | None = Field(default=None, description="When to start; none: when sent")
+    optimize_send_time: bool = Field(default=False, description="Each user at their best hour (from their clicks)")
+
+
+class CampaignCounts(NudgeModel):
+    targeted: int = Field(default=0, description="Profiles the segment matched")
+    eligible: int = Field(default=0, description="Of those, with a channel that passes consent and preferences")
+    queued: int = Field(default=0, description="Deliveries handed to a channel at once")
+    scheduled: int = Field(default=0, description="Deliveries waiting for their time (quiet hours, best hour)")
+    sent: int = 0
+    failed: int = Field(default=0, description="Every channel tried failed, or the outcome is unknown after a crash")
+    fallback_used: int = Field(default=0, description="Sent on a later channel after the first failed")
+    downgraded: int = Field(default=0, description="SMS passed over because the campaign is not urgent")
+    skipped_no_consent: int = 0
+    skipped_channel_disabled: int = 0
+    skipped_frequency_cap: int = 0
+    skipped_suppressed: int = 0
+    skipped_no_address: int = 0
+    skipped_opted_out: int = 0
+
+    def plus(self, other: CampaignCounts) -> CampaignCounts:
+        return CampaignCounts(
+            **{name: getattr(self, name) + getattr(other, name) for name in CampaignCounts.model_fields}
+        )
+
+
+SKIP_COUNTERS = {reason: f"skipped_{reason}" for reason in SKIP_REASONS}
+
+
+class Campaign(CampaignFields):
+    status: CampaignStatus
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = Field(default=None, description="When its fan-out started")
+    finished_at: datetime | None = None
+    total_segments: int = Field(default=0, description="Parallel-scan segments of its fan-out")
+    version: int = Field(ge=1, description="Each change adds one")
+
+
+class CampaignView(Campaign):
+    counts: CampaignCounts
+    segments_done: int
+
+
+def campaign_problems(fields: CampaignFields, template: NotificationTemplate, now: datetime) -> list[tuple[str, str]]:
+    """What keeps a campaign from being sent with this template, by field."""
+    problems = [
+        ("channels", f"the template '{template.template_id}' has no {channel} content")
+        for channel in fields.channels
+        if getattr(template, channel) is None
+    ]
+    if fields.channels == ["sms"] and fields.priority != "urgent":
+        problems.append(("channels", "sms is only sent for urgent campaigns: add another channel or make it urgent"))
+    if fields.send_at is not None and fields.send_at < now:
+        problems.append(("send_at", "is in the past"))
+    supplied = {name for name in DATA_TOKENS if getattr(fields.data, name)} | set(FALLBACKS) | NUDGE_TOKENS
+    problems += [
+        (f"data.{token}", f"the template uses {{{{{token}}}}}: give it a value")
+        for token in sorted(tokens_used(template) - supplied)
+    ]
+    return problems

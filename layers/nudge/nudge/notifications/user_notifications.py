@@ -1,0 +1,48 @@
+"""GET /v1/users/{user_id}/notifications: what Nudge sent or scheduled to the user, newest first: when, on
+which channel, its status, and why the user received it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from nudge.identifiers import UserId
+from nudge.models import NudgeModel
+from nudge.notifications.delivery_table import DeliveryStatus, DeliveryTable
+from nudge.notifications.outgoing import Channel
+from nudge.users.actor import Actor
+
+
+class UserPath(NudgeModel):
+    user_id: UserId
+
+
+class NotificationsQuery(NudgeModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=2048, description="next_cursor of the previous page")
+
+
+class UserNotification(NudgeModel):
+    notification_id: str
+    campaign_id: str
+    campaign_name: str
+    channel: Channel
+    status: DeliveryStatus
+    at: datetime = Field(description="When it was sent, or is to be")
+    reason: str = Field(description="Why the user received it")
+    fallback: bool = Field(description="Sent on this channel because the campaign's first channel failed")
+
+
+class UserNotifications(NudgeModel):
+    user_id: str
+    notifications: list[UserNotification] = Field(description="Newest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for older ones; null on the last page")
+
+
+def notifications_for(table: DeliveryTable, actor: Actor, user_id: str, query: NotificationsQuery) -> UserNotifications:
+    actor.ensure_can_access(user_id)
+    page = table.user_page(user_id, query.limit, query.cursor)
+    fields = set(UserNotification.model_fields)
+    notifications = [UserNotification.model_validate(record.model_dump(include=fields)) for record in page.deliveries]
+    return UserNotifications(user_id=user_id, notifications=notifications, next_cursor=page.next_cursor)

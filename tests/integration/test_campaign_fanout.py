@@ -1,0 +1,431 @@
+"""A campaign's fan-out against moto, with exact counts: tables and a queue of its own (another stack name in
+the session's emulator), the queue driven the way SQS would, an in-memory sender behind the channel port and
+an injected clock. Crashes and duplicate messages are injected; nothing is ever sent twice."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from local_runtime.emulator import provision
+from local_runtime.runtime import LocalStack
+from local_runtime.template import Template
+from nudge.audit.audit_table import AuditTable
+from nudge.behavior.behavior_table import BehaviorTable
+from nudge.engagement.engagement_score import EngagementAggregates
+from nudge.item_codec import write_transaction
+from nudge.notifications import campaign_fanout
+from nudge.notifications.admin import put_segment, put_template
+from nudge.notifications.campaign_admin import (
+    CampaignAdmin,
+    FanOut,
+    cancel_campaign,
+    create_campaign,
+    get_campaign,
+    send_campaign,
+)
+from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
+from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue, DueShardMessage, parse_message
+from nudge.notifications.campaigns import CampaignCounts, CampaignFields, CampaignView
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
+from nudge.notifications.notification_table import NotificationTable
+from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure
+from nudge.notifications.segments import SegmentFields
+from nudge.notifications.templates import TemplateFields
+from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
+from nudge.profiles.profile import ProfileFields, ProfileRecord
+from nudge.profiles.profile_table import ProfileTable
+from nudge.users.actor import Actor
+from tests.integration.test_notification_admin_api import TEMPLATE
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+ADMIN = Actor("campaigns-admin", is_admin=True)
+
+
+def plenty() -> int:
+    return 900_000
+
+
+class Crash(BaseException):
+    """The worker dies (timeout, out of memory) after the ledger write, before the provider answers."""
+
+
+@dataclass
+class FakeSender:
+    sent: list[OutgoingMessage] = field(default_factory=list)
+    refuse: set[tuple[str, str]] = field(default_factory=set)  # (channel, user_id) refused for good
+    crash_for: str | None = None
+
+    def send(self, message: OutgoingMessage) -> str:
+        if message.user_id == self.crash_for:
+            self.crash_for = None
+            raise Crash
+        if (message.channel, message.user_id) in self.refuse:
+            raise PermanentSendFailure("invalid address")
+        self.sent.append(message)
+        return f"provider-{len(self.sent)}"
+
+    def recipients(self) -> list[tuple[str, str]]:
+        return sorted((message.user_id, message.channel) for message in self.sent)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass
+class Campaigns:
+    template: Template
+    ports: CampaignPorts
+    admin: CampaignAdmin
+    fan_out: FanOut
+    sender: FakeSender
+    clock: Clock
+    sqs: Any
+    queue_url: str
+
+    def person(self, user: str, consent: dict[str, Any] | None = None, **profile: Any) -> None:
+        document = {
+            "email": f"{user}@example.com",
+            "phone": "+14155550123",
+            "name": "Ana Lima",
+            "demographics": {"location": {"country": "PT"}},
+            "interests": {"categories": ["TECH_SAAS"]},
+            "notification_preferences": {"email": {"enabled": True}, "whatsapp": {"enabled": True}},
+        } | profile
+        fields = ProfileFields.model_validate(document)
+        record = ProfileRecord(fields=fields, created_at=NOW, updated_at=NOW, version=1)
+        assert self.ports.profiles.save_profile(user, record, 0)
+        wanted = consent or {
+            "personalized_notifications": {"enabled": True, "channels": {"email": True, "whatsapp": True}}
+        }
+        update = apply_consent(ConsentRecord(), ConsentSettings.model_validate(wanted), NOW, "127.0.0.1", "test", "1")
+        assert self.ports.profiles.save_consent(user, update.record, 0, update.changes)
+
+    def clicks(self, user: str, hours: dict[str, int]) -> None:
+        put = self.ports.behavior.engagement_put(user, 0, EngagementAggregates(version=1, click_hours=hours))
+        assert write_transaction(self.ports.deliveries._client, [put])
+
+    def campaign(self, **overrides: Any) -> str:
+        segment_id, template_id = f"seg-{uuid4().hex[:6]}", f"tpl-{uuid4().hex[:6]}"
+        rules = SegmentFields.model_validate({"name": "Tech in PT", "rules": {"countries": ["PT"]}})
+        put_segment(self.admin.table, self.admin.audit, ADMIN, segment_id, rules, NOW)
+        put_template(
+            self.admin.table, self.admin.audit, ADMIN, template_id, TemplateFields.model_validate(TEMPLATE), NOW
+        )
+        body = {
+            "campaign_id": f"cmp-{uuid4().hex[:6]}",
+            "name": "Launch",
+            "type": "product_launch",
+            "segment_id": segment_id,
+            "template_id": template_id,
+            "channels": ["email"],
+            "data": {"survey_title": "Tools", "url": "https://nudge.example/s/1"},
+        } | overrides
+        return create_campaign(self.admin, ADMIN, CampaignFields.model_validate(body), NOW).campaign_id
+
+    def send(self, campaign_id: str) -> CampaignView:
+        return send_campaign(self.admin, self.fan_out, ADMIN, campaign_id, self.clock())
+
+    def view(self, campaign_id: str) -> CampaignView:
+        return get_campaign(self.admin.table, ADMIN, campaign_id)
+
+    def work(self) -> list[str]:
+        """Receive and process until the queue is empty; a message whose processing raised is left visible."""
+        outcomes: list[str] = []
+        while messages := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                handle = message["ReceiptHandle"]
+                try:
+                    outcomes.append(process_message(self.ports, parse_message(message["Body"]), plenty))
+                except Crash:
+                    outcomes.append("crashed")
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.queue_url, ReceiptHandle=handle, VisibilityTimeout=0
+                    )
+                    continue
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=handle)
+        return outcomes
+
+    def sweep(self) -> dict[str, int]:
+        return sweep(self.fan_out, self.ports.deliveries, self.clock())
+
+    def deliver(self) -> list[str]:
+        """The minute's sweep, then the workers sending what it queued."""
+        self.sweep()
+        return self.work()
+
+    def ledger(self, user: str) -> list[DeliveryRecord]:
+        return self.ports.deliveries.user_page(user, 100, None).deliveries
+
+
+@pytest.fixture
+def campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
+    monkeypatch.setattr(campaign_fanout, "PAGE_SIZE", 3)  # many pages, so checkpoints move
+    template = Template.load(stack_name=f"cmp-{uuid4().hex[:8]}")
+    provision(stack.emulator, template)
+    dynamodb, sqs = stack.emulator.client("dynamodb"), stack.emulator.client("sqs")
+    queue_url = sqs.get_queue_url(QueueName=template.physical_name("CampaignQueue"))["QueueUrl"]
+    notifications = NotificationTable(template.ref("NotificationTable"), dynamodb)
+    queue = CampaignQueue(queue_url, sqs)
+    sender, clock = FakeSender(), Clock(NOW)
+
+    def senders(channel: Channel) -> FakeSender:
+        return sender
+
+    ports = CampaignPorts(
+        notifications=notifications,
+        profiles=ProfileTable(template.ref("ProfileTable"), dynamodb),
+        behavior=BehaviorTable(template.ref("BehaviorTable"), dynamodb),
+        deliveries=DeliveryTable(template.ref("DeliveryTable"), dynamodb),
+        queue=queue,
+        senders=senders,
+        clock=clock,
+        unsubscribe_url="https://nudge.example/unsubscribe",
+    )
+    admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
+    return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)
+
+
+def counts(**values: int) -> CampaignCounts:
+    return CampaignCounts(**values)
+
+
+def test_each_recipient_is_counted_by_what_happened_and_the_delayed_one_goes_at_its_minute(
+    campaigns: Campaigns,
+) -> None:
+    campaigns.person("ok")
+    campaigns.person("no-consent", consent={"personalized_notifications": {"enabled": False}})
+    campaigns.person("email-off", notification_preferences={"email": {"enabled": False}})
+    campaigns.person("capped")
+    campaigns.person(
+        "sleeping",
+        notification_preferences={"email": {"enabled": True}, "quiet_hours": {"start": "11:00", "end": "13:00"}},
+    )
+    campaigns.person("elsewhere", demographics={"location": {"country": "BR"}})
+    earlier = DeliveryRecord(
+        user_id="capped",
+        campaign_id="yesterday-evening",
+        channel="email",
+        status="sent",
+        at=NOW - timedelta(hours=3),
+        reason="r",
+        notification_id="n0",
+        campaign_name="Earlier",
+        updated_at=NOW,
+    )
+    assert campaigns.ports.deliveries.claim(earlier) is None
+    campaign_id = campaigns.campaign()
+
+    assert campaigns.send(campaign_id).status == "sending"
+    campaigns.work()
+
+    view = campaigns.view(campaign_id)
+    assert (view.status, view.segments_done, view.total_segments) == ("sent", 2, 2)
+    decided = counts(
+        targeted=5,
+        eligible=3,
+        queued=1,
+        scheduled=1,
+        skipped_no_consent=1,
+        skipped_channel_disabled=1,
+        skipped_frequency_cap=1,
+    )
+    assert view.counts == decided
+    assert campaigns.sender.sent == []  # queued: the minute's sweep hands it to the workers that send
+    campaigns.deliver()
+    assert campaigns.view(campaign_id).counts == decided.plus(counts(sent=1))
+    [message] = campaigns.sender.sent
+    assert (message.user_id, message.channel, message.to) == ("ok", "email", "ok@example.com")
+    assert message.channel == "email"
+    assert message.subject == "A survey for you, Ana"
+    assert message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    [scheduled] = campaigns.ledger("sleeping")
+    assert (scheduled.status, scheduled.at) == ("scheduled", datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
+
+    campaigns.clock.now = datetime(2026, 6, 10, 12, 59, 59, tzinfo=UTC)
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
+    campaigns.clock.now = datetime(2026, 6, 10, 13, 0, 5, tzinfo=UTC)
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 1}
+    assert campaigns.work() == ["sent 1"]
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
+    assert campaigns.sender.recipients() == [("ok", "email"), ("sleeping", "email")]
+    assert campaigns.view(campaign_id).counts.sent == 2
+    assert [record.status for record in campaigns.ledger("sleeping")] == ["sent"]
+
+
+def test_a_crash_between_the_ledger_and_the_provider_never_sends_twice(campaigns: Campaigns) -> None:
+    users = [f"user-{index}" for index in range(5)]
+    for user in users:
+        campaigns.person(user)
+    campaign_id = campaigns.campaign()
+    campaigns.sender.crash_for = "user-2"
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+    outcomes = campaigns.deliver()
+
+    assert "crashed" in outcomes
+    # At most once: user-2's delivery was taken, then the worker died; the redelivered shard message does not
+    # find it due any more.
+    assert campaigns.sender.recipients() == [(user, "email") for user in users if user != "user-2"]
+    [crashed] = campaigns.ledger("user-2")
+    assert crashed.status == "sending"
+    assert campaigns.deliver() == []
+    view = campaigns.view(campaign_id)
+    assert view.status == "sent"
+    assert view.counts == counts(targeted=5, eligible=5, queued=5, sent=4)
+
+
+def test_a_duplicated_message_and_a_second_send_never_send_twice(campaigns: Campaigns) -> None:
+    users = [f"user-{index}" for index in range(4)]
+    for user in users:
+        campaigns.person(user)
+    campaign_id = campaigns.campaign()
+    campaigns.send(campaign_id)
+    campaigns.fan_out.queue.send([CampaignMessage(campaign_id=campaign_id, segment=0, total_segments=2)])
+
+    campaigns.work()
+    campaigns.sweep()
+    campaigns.sweep()  # every due shard queued twice
+    campaigns.work()
+
+    assert campaigns.sender.recipients() == [(user, "email") for user in users]
+    assert campaigns.view(campaign_id).counts == counts(targeted=4, eligible=4, queued=4, sent=4)
+
+
+def test_a_failed_channel_falls_back_once_to_the_next_one_that_passes(campaigns: Campaigns) -> None:
+    campaigns.person("bounces")
+    campaigns.person("fine")
+    campaigns.sender.refuse = {("email", "bounces")}
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+    campaigns.deliver()
+
+    assert campaigns.sender.recipients() == [("bounces", "whatsapp"), ("fine", "email")]
+    ledger = {(record.channel, record.status, record.fallback) for record in campaigns.ledger("bounces")}
+    assert ledger == {("email", "failed", False), ("whatsapp", "sent", True)}
+    assert campaigns.view(campaign_id).counts == counts(targeted=2, eligible=2, queued=2, sent=2, fallback_used=1)
+
+
+def test_sms_is_passed_over_for_a_campaign_that_is_not_urgent(campaigns: Campaigns) -> None:
+    consent = {"personalized_notifications": {"enabled": True, "channels": {"email": True, "sms": True}}}
+    campaigns.person(
+        "texter", consent=consent, notification_preferences={"email": {"enabled": True}, "sms": {"enabled": True}}
+    )
+    template_with_sms = campaigns.campaign(channels=["sms", "email"])
+
+    campaigns.send(template_with_sms)
+    campaigns.work()
+    campaigns.deliver()
+
+    assert campaigns.sender.recipients() == [("texter", "email")]
+    assert campaigns.view(template_with_sms).counts.downgraded == 1
+
+
+def test_the_best_hour_and_a_scheduled_campaign_go_at_their_minute_and_cancel_stops_the_rest(
+    campaigns: Campaigns,
+) -> None:
+    campaigns.person("clicker")
+    campaigns.clicks("clicker", {"15": 4, "09": 1})
+    campaigns.person("plain")
+    campaign_id = campaigns.campaign(optimize_send_time=True, send_at=NOW + timedelta(minutes=30))
+
+    assert campaigns.send(campaign_id).status == "scheduled"
+    campaigns.clock.now = NOW + timedelta(minutes=29)
+    assert campaigns.sweep()["campaigns_started"] == 0
+    campaigns.clock.now = NOW + timedelta(minutes=30)
+    assert campaigns.sweep()["campaigns_started"] == 1
+    campaigns.work()
+    campaigns.deliver()
+
+    assert campaigns.sender.recipients() == [("plain", "email")]
+    [later] = campaigns.ledger("clicker")
+    assert (later.status, later.at) == ("scheduled", datetime(2026, 6, 10, 15, 0, tzinfo=UTC))
+    cancel_campaign(campaigns.admin, ADMIN, campaign_id, campaigns.clock())
+    campaigns.clock.now = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 1}
+    assert campaigns.work() == ["sent 0"]
+    assert [record.status for record in campaigns.ledger("clicker")] == ["cancelled"]
+    assert campaigns.sender.recipients() == [("plain", "email")]
+
+
+class _CrashingScan(ProfileTable):
+    """Records where each scan page starts; the worker dies on the `crash_on`-th page, once."""
+
+    def __init__(self, table: ProfileTable, crash_on: int) -> None:
+        super().__init__(table.name, table._client)
+        self.starts: list[str] = []
+        self._crash_on = crash_on
+
+    def profile_segment_page(self, segment: int, total_segments: int, start_after: str, limit: int) -> Any:
+        self.starts.append(start_after)
+        if len(self.starts) == self._crash_on:
+            raise Crash
+        return super().profile_segment_page(segment, total_segments, start_after, limit)
+
+
+def test_a_worker_that_dies_mid_segment_resumes_at_its_checkpoint(campaigns: Campaigns) -> None:
+    users = [f"user-{index:02d}" for index in range(8)]
+    for user in users:
+        campaigns.person(user)
+    campaign_id = campaigns.campaign()
+    scan = _CrashingScan(campaigns.ports.profiles, crash_on=3)
+    campaigns.ports = campaigns.ports._replace(profiles=scan)
+    campaigns.fan_out = campaigns.fan_out._replace(segments=1)
+
+    campaigns.send(campaign_id)
+    outcomes = campaigns.work()
+
+    assert outcomes[0] == "crashed"
+    # The redelivery starts where the checkpoint stood after the second page, not at the beginning.
+    assert scan.starts[3] == scan.starts[2] != ""
+    campaigns.deliver()
+    assert campaigns.sender.recipients() == [(user, "email") for user in users]
+    assert campaigns.view(campaign_id).counts == counts(targeted=8, eligible=8, queued=8, sent=8)
+
+
+class _QueueDown(CampaignQueue):
+    """SQS refuses the first send: the sweep dies after saving the campaign as sending."""
+
+    def __init__(self, queue: CampaignQueue) -> None:
+        super().__init__(queue._url, queue._client)
+        self.down = True
+
+    def send(self, messages: Sequence[CampaignMessage | DueShardMessage]) -> None:
+        if self.down:
+            self.down = False
+            raise RuntimeError("SQS is unavailable")
+        super().send(messages)
+
+
+def test_a_sweep_that_dies_between_starting_a_campaign_and_queueing_it_is_finished_by_the_next(
+    campaigns: Campaigns,
+) -> None:
+    campaigns.person("waiting")
+    campaign_id = campaigns.campaign(send_at=NOW + timedelta(minutes=5))
+    campaigns.send(campaign_id)
+    campaigns.fan_out = campaigns.fan_out._replace(queue=_QueueDown(campaigns.fan_out.queue))
+    campaigns.clock.now = NOW + timedelta(minutes=5)
+
+    with pytest.raises(RuntimeError, match="unavailable"):
+        campaigns.sweep()
+    assert campaigns.view(campaign_id).status == "sending"
+    assert campaigns.sweep()["campaigns_started"] == 0  # started already: its fan-out is queued now
+    campaigns.work()
+    campaigns.deliver()
+
+    assert campaigns.sender.recipients() == [("waiting", "email")]
+    assert campaigns.view(campaign_id).status == "sent"
+    assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}

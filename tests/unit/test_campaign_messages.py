@@ -1,0 +1,136 @@
+"""A delivery rendered as its channel's message: tokens from the campaign and the user, HTML escaped in the
+html part only, one-click unsubscribe headers, transactional SMS for urgent campaigns; refused campaigns."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from nudge.notifications.campaign_fanout import Send, outgoing
+from nudge.notifications.campaigns import Campaign, CampaignFields, campaign_problems
+from nudge.notifications.delivery_table import DeliveryRecord
+from nudge.notifications.outgoing import OutgoingEmail, OutgoingSms, OutgoingWhatsApp, PermanentSendFailure
+from nudge.notifications.templates import NotificationTemplate
+from nudge.profiles.consent import ConsentRecord
+from nudge.profiles.profile import ProfileFields
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+TEMPLATE: dict[str, Any] = {
+    "template_id": "t1",
+    "name": "Launch",
+    "category": "marketing",
+    "email": {
+        "subject": "{{product_name}} for {{first_name}}",
+        "html": '<p>{{product_name}}</p><a href="{{unsubscribe_url}}">stop</a><small>{{reason}}</small>',
+        "text": "{{product_name}}: {{url}}",
+    },
+    "sms": {"text": "{{product_name}}: {{url}}"},
+    "whatsapp": {"template_name": "launch", "language": "en_US", "parameters": ["{{first_name}}", "{{url}}"]},
+    "created_at": NOW,
+    "updated_at": NOW,
+    "version": 1,
+}
+FIELDS: dict[str, Any] = {
+    "campaign_id": "c1",
+    "name": "Launch",
+    "type": "product_launch",
+    "segment_id": "s1",
+    "template_id": "t1",
+    "channels": ["email", "sms"],
+    "priority": "urgent",
+    "data": {"product_name": "Tom & Jerry's <Cloud>", "url": "https://nudge.example/p"},
+}
+
+
+def _send(**fields: Any) -> Send:
+    campaign = Campaign.model_validate(
+        FIELDS | fields | {"status": "sending", "created_at": NOW, "updated_at": NOW, "version": 2}
+    )
+    profile = ProfileFields.model_validate({"email": "ana@example.com", "phone": "+14155550123", "name": "Ana Lima"})
+    return Send(campaign, NotificationTemplate.model_validate(TEMPLATE), profile, ConsentRecord())
+
+
+def _record(channel: str) -> DeliveryRecord:
+    return DeliveryRecord.model_validate(
+        {
+            "user_id": "u1",
+            "campaign_id": "c1",
+            "channel": channel,
+            "status": "sending",
+            "at": NOW,
+            "reason": "You see this because you selected 'TECH_SAAS' as an interest",
+            "notification_id": "n1",
+            "campaign_name": "Launch",
+            "updated_at": NOW,
+        }
+    )
+
+
+def test_an_email_has_the_users_values_escaped_in_html_and_the_unsubscribe_headers() -> None:
+    email = outgoing(_send(), _record("email"), "https://nudge.example/unsubscribe")
+    assert isinstance(email, OutgoingEmail)
+    assert (email.to, email.subject, email.text) == (
+        "ana@example.com",
+        "Tom & Jerry's <Cloud> for Ana",
+        "Tom & Jerry's <Cloud>: https://nudge.example/p",
+    )
+    assert email.html == (
+        "<p>Tom &amp; Jerry&#x27;s &lt;Cloud&gt;</p>"
+        '<a href="https://nudge.example/unsubscribe?campaign_id=c1">stop</a>'
+        "<small>You see this because you selected &#x27;TECH_SAAS&#x27; as an interest</small>"
+    )
+    assert email.headers == {
+        "List-Unsubscribe": "<https://nudge.example/unsubscribe?campaign_id=c1>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def test_an_urgent_sms_is_transactional_and_whatsapp_takes_the_parameters() -> None:
+    sms = outgoing(_send(), _record("sms"), "https://nudge.example/unsubscribe")
+    assert isinstance(sms, OutgoingSms)
+    assert (sms.to, sms.text, sms.transactional) == (
+        "+14155550123",
+        "Tom & Jerry's <Cloud>: https://nudge.example/p",
+        True,
+    )
+    assert not outgoing(_send(priority="high"), _record("sms"), "https://u.example").transactional  # type: ignore[union-attr]
+    whatsapp = outgoing(_send(), _record("whatsapp"), "https://nudge.example/unsubscribe")
+    assert isinstance(whatsapp, OutgoingWhatsApp)
+    assert (whatsapp.template_name, whatsapp.parameters) == ("launch", ["Ana", "https://nudge.example/p"])
+
+
+def test_a_template_without_the_channel_fails_permanently() -> None:
+    template = NotificationTemplate.model_validate(TEMPLATE | {"sms": None})
+    send = _send()._replace(template=template)
+    with pytest.raises(PermanentSendFailure):
+        outgoing(send, _record("sms"), "https://nudge.example/unsubscribe")
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"channels": ["email", "whatsapp"]}, None),
+        (
+            {"data": {"url": "https://nudge.example/p"}},
+            ("data.product_name", "the template uses {{product_name}}: give it a value"),
+        ),
+        (
+            {"channels": ["sms"], "priority": "high"},
+            ("channels", "sms is only sent for urgent campaigns: add another channel or make it urgent"),
+        ),
+        ({"send_at": NOW - timedelta(seconds=1)}, ("send_at", "is in the past")),
+        ({"send_at": NOW + timedelta(minutes=1)}, None),
+    ],
+)
+def test_campaign_problems(changes: dict[str, Any], problem: tuple[str, str] | None) -> None:
+    fields = CampaignFields.model_validate(FIELDS | changes)
+    found = campaign_problems(fields, NotificationTemplate.model_validate(TEMPLATE), NOW)
+    assert found == ([problem] if problem else [])
+
+
+def test_a_template_lacking_a_campaign_channel_is_a_problem() -> None:
+    template = NotificationTemplate.model_validate(TEMPLATE | {"whatsapp": None})
+    fields = CampaignFields.model_validate(FIELDS | {"channels": ["whatsapp", "email"]})
+    assert campaign_problems(fields, template, NOW) == [("channels", "the template 't1' has no whatsapp content")]
