@@ -102,7 +102,7 @@ def campaign_throughput(template: Any, emulator: Any, meter: Any, recipients: in
         queue=queue,
         senders=senders,
         clock=lambda: datetime.now(UTC),
-        unsubscribe_url="https://nudge.example/unsubscribe",
+        unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     _seed(dynamodb, template.ref("ProfileTable"), recipients, now)

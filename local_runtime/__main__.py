@@ -54,7 +54,9 @@ def _serve(arguments: argparse.Namespace) -> int:
             seed=not arguments.no_seed,
             emulator_port=arguments.emulator_port,
             recorder=recorder,
-            parameter_overrides=dict(arguments.parameter_overrides),
+            # Links in emails (unsubscribe, clicks) lead to this server unless the developer names another base.
+            parameter_overrides={"PublicApiUrl": f"http://127.0.0.1:{arguments.port}"}
+            | dict(arguments.parameter_overrides),
         )
     except PortInUse:  # taken since the check
         print(_port_message(arguments.emulator_port, "EMULATOR_PORT", "AWS emulator"), file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import urllib.error
@@ -9,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -70,3 +72,17 @@ def server(stack: LocalStack) -> Iterator[LocalHttpServer]:
 @pytest.fixture
 def client(server: LocalHttpServer) -> Client:
     return Client(server.url)
+
+
+def raw_request(
+    client: Client, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
+    """One request as a browser or mail client sends it (no redirect is followed)."""
+    location = urlsplit(client.base_url)
+    connection = http.client.HTTPConnection(location.hostname or "127.0.0.1", location.port, timeout=30)
+    try:
+        connection.request(method, path, body=body.encode() or None, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {key.lower(): value for key, value in response.getheaders()}, response.read().decode()
+    finally:
+        connection.close()

@@ -3,12 +3,13 @@ poller, read back from the local outbox and the users' notification lists."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from typing import Any
 
 from local_runtime.runtime import LocalStack
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, raw_request
 
 TEMPLATE = {
     "name": "Survey",
@@ -85,10 +86,15 @@ def test_a_campaign_reaches_each_user_on_their_first_consented_channel(stack: Lo
     assert (email["channel"], email["subject"]) == ("email", "Bjork, Your games")
     assert "You see this because you selected &#x27;GAMING&#x27; as an interest" in email["html"]
     assert email["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert (
-        email["headers"]["List-Unsubscribe"]
-        == f"<https://nudge.example/notifications/unsubscribe?campaign_id=cmp-{tag}>"
-    )
+    # The recipient's own signed link, scoped to the template's category: one click unsubscribes them.
+    link = re.fullmatch(r"<https?://[^/]+(/v1/unsubscribe/[A-Za-z0-9_.-]+)>", email["headers"]["List-Unsubscribe"])
+    assert link is not None
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    status, _, page = raw_request(client, "POST", link.group(1), "List-Unsubscribe=One-Click", form)
+    assert status == 200, page
+    recipient = client.as_user(by_email)
+    consent = client.request("GET", f"/v1/users/{by_email}/consent", token=recipient).body
+    assert consent["settings"]["personalized_notifications"]["enabled"] is False
     whatsapp = [entry for entry in outbox if entry["channel"] == "whatsapp"]
     assert whatsapp
     assert {entry["to"] for entry in whatsapp} == {"+3545551234"}

@@ -3,30 +3,14 @@ page and its one-click POST, and the click redirect (never followed here: its ta
 
 from __future__ import annotations
 
-import http.client
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import secret_key
 from nudge.subscribers.unsubscribe import KEY_VARIABLE, unsubscribe_token
-from tests.e2e.conftest import Client
-
-
-def _raw(
-    client: Client, method: str, path: str, body: str = "", headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], str]:
-    """One request as a browser or mail client sends it (no redirect is followed)."""
-    location = urlsplit(client.base_url)
-    connection = http.client.HTTPConnection(location.hostname or "127.0.0.1", location.port, timeout=30)
-    try:
-        connection.request(method, path, body=body.encode() or None, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, {key.lower(): value for key, value in response.getheaders()}, response.read().decode()
-    finally:
-        connection.close()
+from tests.e2e.conftest import Client, raw_request
 
 
 def test_the_unsubscribe_page_and_its_one_click_post_work_without_a_login(client: Client) -> None:
@@ -36,12 +20,12 @@ def test_the_unsubscribe_page_and_its_one_click_post_work_without_a_login(client
     assert client.request("PUT", f"/v1/users/{user}/consent", {"marketing_emails": True}, token).status == 200
     link = unsubscribe_token(secret_key(KEY_VARIABLE), user, "marketing", datetime.now(UTC), days=30)
 
-    status, headers, page = _raw(client, "GET", f"/v1/unsubscribe/{link}")
+    status, headers, page = raw_request(client, "GET", f"/v1/unsubscribe/{link}")
     assert (status, headers["content-type"]) == (200, "text/html; charset=utf-8")
     assert '<form method="post">' in page
 
     form = {"content-type": "application/x-www-form-urlencoded", "user-agent": "e2e-mail-client"}
-    status, _, done = _raw(client, "POST", f"/v1/unsubscribe/{link}", "List-Unsubscribe=One-Click", form)
+    status, _, done = raw_request(client, "POST", f"/v1/unsubscribe/{link}", "List-Unsubscribe=One-Click", form)
     assert status == 200
     assert "been unsubscribed from marketing emails" in done
 
@@ -53,7 +37,7 @@ def test_the_unsubscribe_page_and_its_one_click_post_work_without_a_login(client
 
 def test_a_tampered_unsubscribe_link_is_a_403_page(client: Client) -> None:
     link = unsubscribe_token(secret_key(KEY_VARIABLE), "e2e-someone", "all", datetime.now(UTC), days=30)
-    status, headers, page = _raw(client, "GET", f"/v1/unsubscribe/{link[:-2]}xx")
+    status, headers, page = raw_request(client, "GET", f"/v1/unsubscribe/{link[:-2]}xx")
     assert (status, headers["content-type"]) == (403, "text/html; charset=utf-8")
     assert "altered" in page
 
@@ -63,9 +47,9 @@ def test_the_click_redirect_answers_302_to_the_target_without_a_login(client: Cl
     link = ClickLink(f"e2e-click-{uuid.uuid4().hex[:8]}", "n-1", None, target)
     token = click_token(secret_key(STACK_KEY), link, frozenset({"nudge.example"}), datetime.now(UTC))
 
-    status, headers, _ = _raw(client, "GET", f"/v1/r/{token}")
+    status, headers, _ = raw_request(client, "GET", f"/v1/r/{token}")
 
     assert (status, headers["location"]) == (302, target)
-    status, headers, _ = _raw(client, "GET", f"/v1/r/{token[:-2]}xx")
+    status, headers, _ = raw_request(client, "GET", f"/v1/r/{token[:-2]}xx")
     assert status == 403
     assert "location" not in headers

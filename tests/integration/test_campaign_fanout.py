@@ -190,7 +190,7 @@ def campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
         queue=queue,
         senders=senders,
         clock=clock,
-        unsubscribe_url="https://nudge.example/unsubscribe",
+        unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)

@@ -78,11 +78,11 @@ def test_an_email_has_the_users_values_escaped_in_html_and_the_unsubscribe_heade
     )
     assert email.html == (
         "<p>Tom &amp; Jerry&#x27;s &lt;Cloud&gt;</p>"
-        '<a href="https://nudge.example/unsubscribe?campaign_id=c1">stop</a>'
+        '<a href="https://nudge.example/unsubscribe">stop</a>'
         "<small>You see this because you selected &#x27;TECH_SAAS&#x27; as an interest</small>"
     )
     assert email.headers == {
-        "List-Unsubscribe": "<https://nudge.example/unsubscribe?campaign_id=c1>",
+        "List-Unsubscribe": "<https://nudge.example/unsubscribe>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from nudge.notifications.campaign_admin import FanOut
     from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
     from nudge.notifications.segments import SegmentRules
-    from nudge.notifications.templates import NotificationTemplate
+    from nudge.notifications.templates import NotificationTemplate, TemplateCategory
     from nudge.profiles.consent import ConsentRecord
     from nudge.profiles.profile import ProfileFields, ProfileRecord
     from nudge.profiles.profile_table import ProfileTable
@@ -83,7 +83,8 @@ class CampaignPorts(NamedTuple):
     queue: CampaignQueue
     senders: Callable[[Channel], ChannelSender]
     clock: Callable[[], datetime]
-    unsubscribe_url: str
+    # The user's signed one-click unsubscribe link for a template category (nudge.subscribers.unsubscribe).
+    unsubscribe_link: Callable[[str, TemplateCategory, datetime], str]
 
 
 class Scan(NamedTuple):
@@ -252,7 +253,8 @@ def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks:
 def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: bool) -> bool:
     campaign_id = record.campaign_id
     try:
-        message = outgoing(send, record, ports.unsubscribe_url)
+        unsubscribe = ports.unsubscribe_link(record.user_id, send.template.category, ports.clock())
+        message = outgoing(send, record, unsubscribe)
         message_id = ports.senders(record.channel).send(message)
     except (PermanentSendFailure, TransientSendFailure, ValueError) as error:
         # ValueError: a token value the template cannot take (MissingTokenValue, TokenValueTooLong).
@@ -268,11 +270,12 @@ def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: boo
 
 
 def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> OutgoingMessage:
-    """The template rendered for the user, as the channel's message."""
+    """The template rendered for the user, as the channel's message; `unsubscribe_url` is the user's own link."""
     from nudge.notifications.templates import render, token_values
+    from nudge.subscribers.unsubscribe import list_unsubscribe_headers
 
     data = send.campaign.data
-    unsubscribe = f"{unsubscribe_url}?campaign_id={send.campaign.campaign_id}"
+    unsubscribe = unsubscribe_url
     values = token_values(
         send.profile.name,
         product_name=data.product_name,
@@ -284,7 +287,7 @@ def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> Outgoi
     rendered = render(send.template, values)
     common = {"notification_id": record.notification_id, "user_id": record.user_id, "campaign_id": record.campaign_id}
     if record.channel == "email" and rendered.email:
-        headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+        headers = list_unsubscribe_headers(unsubscribe)
         email = rendered.email
         return OutgoingEmail(
             **common, to=send.profile.email, subject=email.subject, html=email.html, text=email.text, headers=headers
@@ -400,12 +403,12 @@ def _fallbacks(campaign_terms: CampaignTerms, recipient: Recipient, channel: Cha
 def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts:
     from datetime import UTC
 
-    from nudge import config
     from nudge.behavior.behavior_table import behavior_table
     from nudge.notifications.campaign_queue import campaign_queue
     from nudge.notifications.delivery_table import delivery_table
     from nudge.notifications.notification_table import notification_table
     from nudge.profiles.profile_table import profile_table
+    from nudge.subscribers.unsubscribe import unsubscribe_url
 
     return CampaignPorts(
         notifications=notification_table(),
@@ -415,5 +418,5 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
         queue=campaign_queue(),
         senders=senders,
         clock=lambda: datetime.now(UTC),
-        unsubscribe_url=config.text("UNSUBSCRIBE_URL"),
+        unsubscribe_link=unsubscribe_url,
     )

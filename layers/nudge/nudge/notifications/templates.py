@@ -28,6 +28,7 @@ from pydantic import AfterValidator, Field
 from nudge.models import NudgeModel
 from nudge.profiles.profile import ShortText
 
+TemplateCategory = Literal["marketing", "product"]
 Token = Literal["first_name", "user_name", "product_name", "survey_title", "url", "reason", "unsubscribe_url"]
 TOKENS: tuple[Token, ...] = get_args(Token)
 NAME_FALLBACK = "there"
@@ -109,7 +110,7 @@ class TemplateFields(NudgeModel):
     """What an admin writes: PUT replaces it whole. At least one channel."""
 
     name: ShortText
-    category: Literal["marketing", "product"]
+    category: TemplateCategory
     email: EmailContent | None = None
     sms: SmsContent | None = None
     whatsapp: WhatsAppContent | None = None
