@@ -4,6 +4,7 @@ an injected clock. Crashes and duplicate messages are injected; nothing is ever 
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,11 +41,19 @@ from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
+from nudge.profiles.user_consent import revise_consent
+from nudge.subscribers.suppression import SuppressionList
+from nudge.subscribers.suppression_table import SuppressionTable
+from nudge.subscribers.unsubscribe import unsubscribed
 from nudge.users.actor import Actor
 from tests.integration.test_notification_admin_api import TEMPLATE
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 ADMIN = Actor("campaigns-admin", is_admin=True)
+
+
+def _digest(purpose: str, message: str) -> bytes:
+    return hmac.new(b"campaign-test-key", f"{purpose}:{message}".encode(), "sha256").digest()
 
 
 def plenty() -> int:
@@ -191,6 +200,7 @@ def campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
         senders=senders,
         clock=clock,
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
+        suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)
@@ -429,3 +439,107 @@ def test_a_sweep_that_dies_between_starting_a_campaign_and_queueing_it_is_finish
     assert campaigns.sender.recipients() == [("waiting", "email")]
     assert campaigns.view(campaign_id).status == "sent"
     assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
+
+
+# --- suppressed and opted out ---------------------------------------------------------------------
+
+
+class CountingSuppressions(SuppressionList):
+    """The stack's list, counting its batch reads and single reads."""
+
+    def __init__(self, inner: SuppressionList) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.batches: list[list[str]] = []
+        self.singles: list[str] = []
+
+    def suppressed(self, addresses: Sequence[str]) -> set[str]:
+        self.batches.append(list(addresses))
+        return super().suppressed(addresses)
+
+    def is_suppressed(self, address: str) -> bool:
+        self.singles.append(address)
+        return super().is_suppressed(address)
+
+
+def test_a_suppressed_address_is_never_emailed_one_batch_read_per_page(campaigns: Campaigns) -> None:
+    suppressions = CountingSuppressions(campaigns.ports.suppressions)
+    campaigns.ports = campaigns.ports._replace(suppressions=suppressions)
+    for user in ("ok", "bounced", "bounced-whatsapp"):
+        campaigns.person(user)
+    suppressions.record_hard_bounce("Bounced@Example.com", NOW)
+    suppressions.record_complaint("bounced-whatsapp@example.com", NOW)
+    email_only = campaigns.campaign()
+    both = campaigns.campaign(channels=["email", "whatsapp"])
+
+    fan_out_batches: list[list[str]] = []
+    for day, campaign_id in enumerate((email_only, both)):
+        campaigns.clock.now = NOW + timedelta(days=day)  # a day apart: the daily cap lets both through
+        suppressions.batches, suppressions.singles = [], []
+        campaigns.send(campaign_id)
+        campaigns.work()
+        assert suppressions.singles == []  # no per-recipient read in the fan-out
+        fan_out_batches += suppressions.batches
+        campaigns.deliver()
+        assert suppressions.singles == ["ok@example.com"]  # the one email re-checked right before it goes
+
+    assert campaigns.view(email_only).counts == counts(targeted=3, eligible=1, queued=1, sent=1, skipped_suppressed=2)
+    assert campaigns.view(both).counts == counts(targeted=3, eligible=3, queued=3, sent=3)
+    sent = {(message.campaign_id, message.user_id, message.channel) for message in campaigns.sender.sent}
+    assert sent == {
+        (email_only, "ok", "email"),
+        (both, "ok", "email"),
+        (both, "bounced", "whatsapp"),
+        (both, "bounced-whatsapp", "whatsapp"),
+    }
+    # PAGE_SIZE 3: a page holds at most one of the three profiles (with their consent and activity items).
+    assert sorted(address for batch in fan_out_batches for address in batch) == sorted(
+        f"{user}@example.com" for user in ("ok", "bounced", "bounced-whatsapp") for _ in range(2)
+    )
+    assert all(len(batch) == 1 for batch in fan_out_batches)
+
+
+def test_an_address_suppressed_before_its_delayed_send_is_not_emailed(campaigns: Campaigns) -> None:
+    quiet = {
+        "email": {"enabled": True},
+        "whatsapp": {"enabled": True},
+        "quiet_hours": {"start": "11:00", "end": "13:00"},
+    }
+    campaigns.person("sleeping", notification_preferences=quiet)
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+    campaigns.send(campaign_id)
+    campaigns.work()
+    [scheduled] = campaigns.ledger("sleeping")
+    assert (scheduled.channel, scheduled.status) == ("email", "scheduled")
+
+    campaigns.ports.suppressions.record_hard_bounce("sleeping@example.com", NOW + timedelta(minutes=30))
+    campaigns.clock.now = datetime(2026, 6, 10, 13, 0, 5, tzinfo=UTC)
+    assert campaigns.deliver() == ["sent 0"]
+
+    assert campaigns.sender.sent == []
+    [cancelled] = campaigns.ledger("sleeping")
+    assert (cancelled.status, cancelled.failure) == ("cancelled", "the address was suppressed before the send time")
+    assert campaigns.view(campaign_id).counts == counts(targeted=1, eligible=1, scheduled=1, skipped_suppressed=1)
+
+
+def test_a_user_who_unsubscribed_through_a_link_is_opted_out_not_no_consent(campaigns: Campaigns) -> None:
+    for user in ("unsubscribed", "cleared"):
+        campaigns.person(user)
+    campaigns.person("declined", consent={"personalized_notifications": {"enabled": False}})
+    owner = Actor("unsubscribed", is_admin=False, source_ip="192.0.2.1", user_agent="mail")
+    revise_consent(
+        campaigns.ports.profiles,
+        campaigns.ports.behavior,
+        owner,
+        "unsubscribed",
+        lambda settings: unsubscribed(settings, "product"),
+        NOW,
+        "1",
+        source="unsubscribe_link",
+    )
+    campaigns.ports.profiles.save_consent("cleared", ConsentRecord(version=1), 1, [])
+    campaign_id = campaigns.campaign()
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+
+    assert campaigns.view(campaign_id).counts == counts(targeted=3, skipped_opted_out=1, skipped_no_consent=2)
