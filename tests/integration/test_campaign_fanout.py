@@ -5,6 +5,8 @@ an injected clock. Crashes and duplicate messages are injected; nothing is ever 
 from __future__ import annotations
 
 import hmac
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -33,9 +35,12 @@ from nudge.notifications.campaign_admin import (
 from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
 from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue, DueShardMessage, parse_message
 from nudge.notifications.campaigns import CampaignCounts, CampaignFields, CampaignView
+from nudge.notifications.channels.retrying import RetryingSender
+from nudge.notifications.channels.send_rate import RateLimitedSender, SendRateLimiter
+from nudge.notifications.channels.send_rate_table import SendRateTable
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure
+from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure, TransientSendFailure
 from nudge.notifications.segments import SegmentFields
 from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
@@ -543,3 +548,81 @@ def test_a_user_who_unsubscribed_through_a_link_is_opted_out_not_no_consent(camp
     campaigns.work()
 
     assert campaigns.view(campaign_id).counts == counts(targeted=3, skipped_opted_out=1, skipped_no_consent=2)
+
+
+# --- the channels' own retries, fallback and send rate, through a whole campaign ------------------
+
+
+class FakeTime:
+    """Epoch seconds that move only when someone sleeps (the backoff, the rate limiter)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Provider:
+    """A provider behind the real retrying, rate-limited sender: each accepted call is kept with its second."""
+
+    time: FakeTime
+    throttle: dict[str, int] = field(default_factory=dict)  # user -> throttled answers before it accepts
+    refuse: set[tuple[str, str]] = field(default_factory=set)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    accepted: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def send(self, message: OutgoingMessage) -> str:
+        self.calls.append((message.user_id, message.channel))
+        if self.throttle.get(message.user_id, 0) > 0:
+            self.throttle[message.user_id] -= 1
+            raise TransientSendFailure("TooManyRequestsException")
+        if (message.channel, message.user_id) in self.refuse:
+            raise PermanentSendFailure("MessageRejected")
+        self.accepted.append((message.user_id, message.channel, math.floor(self.time())))
+        return f"provider-{len(self.accepted)}"
+
+
+def _real_senders(campaigns: Campaigns, provider: Provider, rate: int) -> SendRateTable:
+    dynamodb = campaigns.ports.deliveries._client
+    table = SendRateTable(campaigns.template.ref("SendRateTable"), dynamodb)
+    limiter = SendRateLimiter(table, {"email": rate, "sms": rate, "whatsapp": rate}, provider.time, provider.time.sleep)
+    sender = RetryingSender(RateLimitedSender(provider, limiter), sleep=provider.time.sleep, uniform=lambda: 0.5)
+    campaigns.ports = campaigns.ports._replace(senders=lambda channel: sender)
+    return table
+
+
+def test_throttled_twice_is_retried_and_sent_once_a_refused_one_falls_back_and_the_rate_holds(
+    campaigns: Campaigns,
+) -> None:
+    people = ["throttled", "refused", *(f"p{index}" for index in range(5))]
+    for user in people:
+        campaigns.person(user)
+    provider = Provider(FakeTime(NOW), throttle={"throttled": 2}, refuse={("email", "refused")})
+    rates = _real_senders(campaigns, provider, rate=2)
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+    campaigns.deliver()
+
+    assert provider.calls.count(("throttled", "email")) == 3  # two throttled tries, then accepted
+    assert provider.calls.count(("refused", "email")) == 1  # permanent: never retried
+    delivered = sorted((user, channel) for user, channel, _ in provider.accepted)
+    assert delivered == sorted([("refused", "whatsapp"), *((user, "email") for user in people if user != "refused")])
+    [throttled] = campaigns.ledger("throttled")
+    assert (throttled.channel, throttled.status) == ("email", "sent")
+    refused = {(record.channel, record.status, record.fallback) for record in campaigns.ledger("refused")}
+    assert refused == {("email", "failed", False), ("whatsapp", "sent", True)}
+    assert campaigns.view(campaign_id).counts == counts(targeted=7, eligible=7, queued=7, sent=7, fallback_used=1)
+    # Every provider call (throttled tries included) took a place in its channel's second: never more than 2.
+    per_second = Counter((channel, second) for _, channel, second in provider.accepted)
+    assert max(per_second.values()) == 2
+    first, last = int(NOW.timestamp()), math.floor(provider.time())
+    assert all(rates.sent("email", second) <= 2 for second in range(first, last + 1))
+    assert sum(rates.sent("email", second) for second in range(first, last + 1)) == 9  # 6 taken, 1 refused, 2 throttled
+    assert last - first >= 4  # 9 email calls at 2 a second span at least 5 seconds
