@@ -9,6 +9,7 @@ Every recipient is sent one email.
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
+from nudge.subscribers.suppression import SuppressionList
+from nudge.subscribers.suppression_table import SuppressionTable
 from nudge.users.actor import Actor
 
 ADMIN = Actor("bench-admin", is_admin=True)
@@ -52,6 +55,10 @@ class CountingSender:
     def send(self, message: OutgoingMessage) -> str:
         self.sent += 1
         return f"bench-{self.sent}"
+
+
+def _digest(purpose: str, message: str) -> bytes:
+    return hmac.new(b"campaign-test-key", f"{purpose}:{message}".encode(), "sha256").digest()
 
 
 def _seed(dynamodb: Any, table: str, recipients: int, now: datetime) -> None:
@@ -103,6 +110,7 @@ def campaign_throughput(template: Any, emulator: Any, meter: Any, recipients: in
         senders=senders,
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
+        suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     _seed(dynamodb, template.ref("ProfileTable"), recipients, now)

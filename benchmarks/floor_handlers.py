@@ -858,3 +858,114 @@ def unsubscribe_user(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ConfigurationSetName=os.environ["NOTIFICATION_CONFIGURATION_SET"],
     )
     return {"statusCode": 200, "headers": {"content-type": "text/html"}, "body": "<p>Unsubscribed</p>"}
+
+
+def _consents_email(consent: dict[str, Any] | None) -> bool:
+    notifications = ((consent or {}).get("settings", {}).get("M", {}).get("personalized_notifications", {})).get(
+        "M", {}
+    )
+    channels = notifications.get("channels", {}).get("M", {})
+    return bool(notifications.get("enabled", {}).get("BOOL")) and bool(channels.get("email", {}).get("BOOL"))
+
+
+def _campaign_page(campaign_id: str, items: list[dict[str, Any]], key: list[bytes]) -> None:
+    """One scan page: consent and engagement in one read, the suppression batch, each recipient's week and
+    ledger write."""
+    import hashlib
+    import hmac
+
+    profiles = {item["pk"]["S"]: item["fields"]["M"].get("email", {}).get("S") for item in items}
+    keys = [_profile_key(pk.removeprefix("USER#"), "CONSENT") for pk in profiles]
+    request: dict[str, Any] = {
+        PROFILE_TABLE: {"Keys": keys},
+        BEHAVIOR_TABLE: {"Keys": [_profile_key(pk[5:], "ENGAGEMENT") for pk in profiles]},
+    }
+    found = dynamodb.batch_get_item(RequestItems=request)["Responses"] if profiles else {}
+    consenting = {item["pk"]["S"] for item in found.get(PROFILE_TABLE, []) if _consents_email(item)}
+    addresses = {str(profiles[pk]) for pk in consenting if profiles[pk]}
+    if addresses:
+        key[:] = key or [_key("SIGNING_KEY_SECRET_ARN")]
+        hashes = [
+            hmac.new(key[0], f"suppression\n{address}".encode(), hashlib.sha256).hexdigest() for address in addresses
+        ]
+        suppression = os.environ["SUPPRESSION_TABLE_NAME"]
+        dynamodb.batch_get_item(RequestItems={suppression: {"Keys": [{"pk": {"S": digest}} for digest in hashes]}})
+    for pk in consenting:
+        week = dynamodb.query(
+            TableName=DELIVERY_TABLE,
+            IndexName="DeliveriesByTime",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+        )
+        if week["Items"]:
+            continue  # the daily cap: one delivery a day
+        item = {"pk": {"S": pk}, "sk": {"S": f"DELIVERY#{campaign_id}#email"}, "status": {"S": "scheduled"}}
+        dynamodb.put_item(TableName=DELIVERY_TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+
+def process_campaign_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The campaign, its segment item, template and segment read; the scan pages, each with its recipients and
+    its checkpoint transaction; then the progress read and the campaign marked sent."""
+    message = json.loads(event["Records"][0]["body"])
+    campaign_id = message["campaign_id"]
+    for pk, sk in (
+        ("CAMPAIGN", campaign_id),
+        (f"CAMPAIGN#{campaign_id}", "SEGMENT#0000"),
+        ("TEMPLATE", "t"),
+        ("SEGMENT", "s"),
+    ):
+        dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+    arguments: dict[str, Any] = {
+        "TableName": PROFILE_TABLE,
+        "Segment": message["segment"],
+        "TotalSegments": message["total_segments"],
+        "FilterExpression": "sk = :profile",
+        "ExpressionAttributeValues": {":profile": {"S": "PROFILE"}},
+        "Limit": 400,
+    }
+    key: list[bytes] = []
+    while True:
+        page = dynamodb.scan(**arguments)
+        _campaign_page(campaign_id, page["Items"], key)
+        segment_key = {"pk": {"S": f"CAMPAIGN#{campaign_id}"}, "sk": {"S": "SEGMENT#0000"}}
+        checkpoint: Any = {
+            "TableName": NOTIFICATION_TABLE,
+            "Key": segment_key,
+            "UpdateExpression": "SET checkpoint = :c",
+        }
+        checkpoint["ExpressionAttributeValues"] = {":c": {"S": json.dumps(page.get("LastEvaluatedKey"))}}
+        dynamodb.transact_write_items(TransactItems=[{"Update": checkpoint}])
+        if "LastEvaluatedKey" not in page:
+            break
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    _campaign_counts(campaign_id)
+    item = {"pk": {"S": "CAMPAIGN"}, "sk": {"S": f"floor-{campaign_id}"}, "status": {"S": "sent"}}
+    dynamodb.put_item(TableName=NOTIFICATION_TABLE, Item=item)
+    return {"batchItemFailures": []}
+
+
+def sweep_due_notifications(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The due campaigns' Query, one Query per due-index shard, then one message per shard with something due."""
+    now = {":now": {"S": "9999"}}
+    dynamodb.query(
+        TableName=NOTIFICATION_TABLE,
+        KeyConditionExpression="pk = :pk AND sk <= :now",
+        ExpressionAttributeValues={":pk": {"S": "DUE_CAMPAIGN"}, **now},
+    )
+    due = [
+        shard
+        for shard in range(16)
+        if dynamodb.query(
+            TableName=DELIVERY_TABLE,
+            IndexName="DueDeliveries",
+            KeyConditionExpression="due_shard = :shard AND due_at <= :now",
+            ExpressionAttributeValues={":shard": {"S": str(shard)}, **now},
+            Limit=1,
+        )["Items"]
+    ]
+    for start in range(0, len(due), 10):
+        entries: Any = [
+            {"Id": str(shard), "MessageBody": json.dumps({"due_shard": str(shard)})} for shard in due[start:][:10]
+        ]
+        boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
+    return {"campaigns_started": 0, "shards_queued": len(due)}

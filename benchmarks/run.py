@@ -300,6 +300,38 @@ def _unsubscribe_event(folder: str, name: str) -> dict[str, Any]:
     return event
 
 
+def _campaign_segment_event() -> dict[str, Any]:
+    """A new user consenting to email, and a new campaign to everyone started as one segment: the first request
+    scans the profile table a page at a time (the stored profiles, each consenting one a delivery)."""
+    from datetime import UTC, datetime
+
+    from local_runtime.seed import DEMO_CAMPAIGN
+    from nudge.behavior.behavior_table import behavior_table
+    from nudge.notifications.campaign_admin import FanOut, campaign_admin, create_campaign, send_campaign
+    from nudge.notifications.campaign_queue import campaign_queue
+    from nudge.notifications.campaigns import CampaignFields
+    from nudge.notifications.notification_table import notification_table
+    from nudge.profiles.consent import ConsentSettings
+    from nudge.profiles.profile_table import profile_table
+    from nudge.profiles.user_consent import change_consent
+    from nudge.users.actor import Actor
+
+    user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]
+    settings = ConsentSettings.model_validate(
+        {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}
+    )
+    admin, now = Actor("bench-admin", True), datetime.now(UTC)
+    change_consent(profile_table(), behavior_table(), Actor(user, is_admin=False), user, settings, now, "bench")
+    _bench_campaign()  # stores the template and the segment
+    campaign_id = f"bench-{uuid.uuid4().hex[:10]}"
+    fields = CampaignFields.model_validate(DEMO_CAMPAIGN | {"campaign_id": campaign_id, "segment_id": _bench_segment()})
+    create_campaign(campaign_admin(), admin, fields, now)
+    send_campaign(campaign_admin(), FanOut(notification_table(), campaign_queue(), 1), admin, campaign_id, now)
+    event = _sample("process_campaign_segment", "segment_message.json")
+    event["Records"][0]["body"] = json.dumps({"campaign_id": campaign_id, "segment": 0, "total_segments": 1})
+    return event
+
+
 CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("ingest_events", "ingest_events", lambda: _fresh_api_event("ingest_events", "post_events.json")),
     ("get_user_signals", "get_user_signals", lambda: _fresh_api_event("get_user_signals", "get_signals.json")),
@@ -408,6 +440,13 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("show_unsubscribe", "show_unsubscribe", lambda: _unsubscribe_event("show_unsubscribe", "get_unsubscribe.json")),
     ("unsubscribe_user", "unsubscribe_user", lambda: _unsubscribe_event("unsubscribe_user", "one_click.json")),
     ("get_suppression", "get_suppression", lambda: _sample("get_suppression", "get_suppression.json")),
+    ("process_campaign_segment", "process_campaign_segment", _campaign_segment_event),
+    # Nothing due (no campaign scheduled, no delivery waiting): the due-campaign Query and one Query per shard.
+    (
+        "sweep_due_notifications",
+        "sweep_due_notifications",
+        lambda: _sample("sweep_due_notifications", "minute_schedule.json"),
+    ),
 ]
 
 

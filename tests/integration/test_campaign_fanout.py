@@ -4,6 +4,9 @@ an injected clock. Crashes and duplicate messages are injected; nothing is ever 
 
 from __future__ import annotations
 
+import hmac
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,19 +35,30 @@ from nudge.notifications.campaign_admin import (
 from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
 from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue, DueShardMessage, parse_message
 from nudge.notifications.campaigns import CampaignCounts, CampaignFields, CampaignView
+from nudge.notifications.channels.retrying import RetryingSender
+from nudge.notifications.channels.send_rate import RateLimitedSender, SendRateLimiter
+from nudge.notifications.channels.send_rate_table import SendRateTable
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure
+from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure, TransientSendFailure
 from nudge.notifications.segments import SegmentFields
 from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
+from nudge.profiles.user_consent import revise_consent
+from nudge.subscribers.suppression import SuppressionList
+from nudge.subscribers.suppression_table import SuppressionTable
+from nudge.subscribers.unsubscribe import unsubscribed
 from nudge.users.actor import Actor
 from tests.integration.test_notification_admin_api import TEMPLATE
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 ADMIN = Actor("campaigns-admin", is_admin=True)
+
+
+def _digest(purpose: str, message: str) -> bytes:
+    return hmac.new(b"campaign-test-key", f"{purpose}:{message}".encode(), "sha256").digest()
 
 
 def plenty() -> int:
@@ -191,6 +205,7 @@ def campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
         senders=senders,
         clock=clock,
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
+        suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)
@@ -429,3 +444,185 @@ def test_a_sweep_that_dies_between_starting_a_campaign_and_queueing_it_is_finish
     assert campaigns.sender.recipients() == [("waiting", "email")]
     assert campaigns.view(campaign_id).status == "sent"
     assert campaigns.sweep() == {"campaigns_started": 0, "shards_queued": 0}
+
+
+# --- suppressed and opted out ---------------------------------------------------------------------
+
+
+class CountingSuppressions(SuppressionList):
+    """The stack's list, counting its batch reads and single reads."""
+
+    def __init__(self, inner: SuppressionList) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.batches: list[list[str]] = []
+        self.singles: list[str] = []
+
+    def suppressed(self, addresses: Sequence[str]) -> set[str]:
+        self.batches.append(list(addresses))
+        return super().suppressed(addresses)
+
+    def is_suppressed(self, address: str) -> bool:
+        self.singles.append(address)
+        return super().is_suppressed(address)
+
+
+def test_a_suppressed_address_is_never_emailed_one_batch_read_per_page(campaigns: Campaigns) -> None:
+    suppressions = CountingSuppressions(campaigns.ports.suppressions)
+    campaigns.ports = campaigns.ports._replace(suppressions=suppressions)
+    for user in ("ok", "bounced", "bounced-whatsapp"):
+        campaigns.person(user)
+    suppressions.record_hard_bounce("Bounced@Example.com", NOW)
+    suppressions.record_complaint("bounced-whatsapp@example.com", NOW)
+    email_only = campaigns.campaign()
+    both = campaigns.campaign(channels=["email", "whatsapp"])
+
+    fan_out_batches: list[list[str]] = []
+    for day, campaign_id in enumerate((email_only, both)):
+        campaigns.clock.now = NOW + timedelta(days=day)  # a day apart: the daily cap lets both through
+        suppressions.batches, suppressions.singles = [], []
+        campaigns.send(campaign_id)
+        campaigns.work()
+        assert suppressions.singles == []  # no per-recipient read in the fan-out
+        fan_out_batches += suppressions.batches
+        campaigns.deliver()
+        assert suppressions.singles == ["ok@example.com"]  # the one email re-checked right before it goes
+
+    assert campaigns.view(email_only).counts == counts(targeted=3, eligible=1, queued=1, sent=1, skipped_suppressed=2)
+    assert campaigns.view(both).counts == counts(targeted=3, eligible=3, queued=3, sent=3)
+    sent = {(message.campaign_id, message.user_id, message.channel) for message in campaigns.sender.sent}
+    assert sent == {
+        (email_only, "ok", "email"),
+        (both, "ok", "email"),
+        (both, "bounced", "whatsapp"),
+        (both, "bounced-whatsapp", "whatsapp"),
+    }
+    # PAGE_SIZE 3: a page holds at most one of the three profiles (with their consent and activity items).
+    assert sorted(address for batch in fan_out_batches for address in batch) == sorted(
+        f"{user}@example.com" for user in ("ok", "bounced", "bounced-whatsapp") for _ in range(2)
+    )
+    assert all(len(batch) == 1 for batch in fan_out_batches)
+
+
+def test_an_address_suppressed_before_its_delayed_send_is_not_emailed(campaigns: Campaigns) -> None:
+    quiet = {
+        "email": {"enabled": True},
+        "whatsapp": {"enabled": True},
+        "quiet_hours": {"start": "11:00", "end": "13:00"},
+    }
+    campaigns.person("sleeping", notification_preferences=quiet)
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+    campaigns.send(campaign_id)
+    campaigns.work()
+    [scheduled] = campaigns.ledger("sleeping")
+    assert (scheduled.channel, scheduled.status) == ("email", "scheduled")
+
+    campaigns.ports.suppressions.record_hard_bounce("sleeping@example.com", NOW + timedelta(minutes=30))
+    campaigns.clock.now = datetime(2026, 6, 10, 13, 0, 5, tzinfo=UTC)
+    assert campaigns.deliver() == ["sent 0"]
+
+    assert campaigns.sender.sent == []
+    [cancelled] = campaigns.ledger("sleeping")
+    assert (cancelled.status, cancelled.failure) == ("cancelled", "the address was suppressed before the send time")
+    assert campaigns.view(campaign_id).counts == counts(targeted=1, eligible=1, scheduled=1, skipped_suppressed=1)
+
+
+def test_a_user_who_unsubscribed_through_a_link_is_opted_out_not_no_consent(campaigns: Campaigns) -> None:
+    for user in ("unsubscribed", "cleared"):
+        campaigns.person(user)
+    campaigns.person("declined", consent={"personalized_notifications": {"enabled": False}})
+    owner = Actor("unsubscribed", is_admin=False, source_ip="192.0.2.1", user_agent="mail")
+    revise_consent(
+        campaigns.ports.profiles,
+        campaigns.ports.behavior,
+        owner,
+        "unsubscribed",
+        lambda settings: unsubscribed(settings, "product"),
+        NOW,
+        "1",
+        source="unsubscribe_link",
+    )
+    campaigns.ports.profiles.save_consent("cleared", ConsentRecord(version=1), 1, [])
+    campaign_id = campaigns.campaign()
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+
+    assert campaigns.view(campaign_id).counts == counts(targeted=3, skipped_opted_out=1, skipped_no_consent=2)
+
+
+# --- the channels' own retries, fallback and send rate, through a whole campaign ------------------
+
+
+class FakeTime:
+    """Epoch seconds that move only when someone sleeps (the backoff, the rate limiter)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Provider:
+    """A provider behind the real retrying, rate-limited sender: each accepted call is kept with its second."""
+
+    time: FakeTime
+    throttle: dict[str, int] = field(default_factory=dict)  # user -> throttled answers before it accepts
+    refuse: set[tuple[str, str]] = field(default_factory=set)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    accepted: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def send(self, message: OutgoingMessage) -> str:
+        self.calls.append((message.user_id, message.channel))
+        if self.throttle.get(message.user_id, 0) > 0:
+            self.throttle[message.user_id] -= 1
+            raise TransientSendFailure("TooManyRequestsException")
+        if (message.channel, message.user_id) in self.refuse:
+            raise PermanentSendFailure("MessageRejected")
+        self.accepted.append((message.user_id, message.channel, math.floor(self.time())))
+        return f"provider-{len(self.accepted)}"
+
+
+def _real_senders(campaigns: Campaigns, provider: Provider, rate: int) -> SendRateTable:
+    dynamodb = campaigns.ports.deliveries._client
+    table = SendRateTable(campaigns.template.ref("SendRateTable"), dynamodb)
+    limiter = SendRateLimiter(table, {"email": rate, "sms": rate, "whatsapp": rate}, provider.time, provider.time.sleep)
+    sender = RetryingSender(RateLimitedSender(provider, limiter), sleep=provider.time.sleep, uniform=lambda: 0.5)
+    campaigns.ports = campaigns.ports._replace(senders=lambda channel: sender)
+    return table
+
+
+def test_throttled_twice_is_retried_and_sent_once_a_refused_one_falls_back_and_the_rate_holds(
+    campaigns: Campaigns,
+) -> None:
+    people = ["throttled", "refused", *(f"p{index}" for index in range(5))]
+    for user in people:
+        campaigns.person(user)
+    provider = Provider(FakeTime(NOW), throttle={"throttled": 2}, refuse={("email", "refused")})
+    rates = _real_senders(campaigns, provider, rate=2)
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+
+    campaigns.send(campaign_id)
+    campaigns.work()
+    campaigns.deliver()
+
+    assert provider.calls.count(("throttled", "email")) == 3  # two throttled tries, then accepted
+    assert provider.calls.count(("refused", "email")) == 1  # permanent: never retried
+    delivered = sorted((user, channel) for user, channel, _ in provider.accepted)
+    assert delivered == sorted([("refused", "whatsapp"), *((user, "email") for user in people if user != "refused")])
+    [throttled] = campaigns.ledger("throttled")
+    assert (throttled.channel, throttled.status) == ("email", "sent")
+    refused = {(record.channel, record.status, record.fallback) for record in campaigns.ledger("refused")}
+    assert refused == {("email", "failed", False), ("whatsapp", "sent", True)}
+    assert campaigns.view(campaign_id).counts == counts(targeted=7, eligible=7, queued=7, sent=7, fallback_used=1)
+    # Every provider call (throttled tries included) took a place in its channel's second: never more than 2.
+    per_second = Counter((channel, second) for _, channel, second in provider.accepted)
+    assert max(per_second.values()) == 2
+    first, last = int(NOW.timestamp()), math.floor(provider.time())
+    assert all(rates.sent("email", second) <= 2 for second in range(first, last + 1))
+    assert sum(rates.sent("email", second) for second in range(first, last + 1)) == 9  # 6 taken, 1 refused, 2 throttled
+    assert last - first >= 4  # 9 email calls at 2 a second span at least 5 seconds

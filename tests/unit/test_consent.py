@@ -81,3 +81,29 @@ def test_ingestion_reads_only_tracking_and_version_from_the_stored_item() -> Non
     assert ProfileTable.decode_tracking_consent(item) == TrackingConsent(allowed=True, version=1)
     assert ProfileTable.decode_tracking_consent(to_item(withdrawn.model_dump())) == TrackingConsent(False, 2)
     assert ProfileTable.decode_tracking_consent(None) == TrackingConsent(allowed=False, version=0)
+
+
+def test_what_an_unsubscribe_link_turns_off_is_marked_on_the_record_with_its_time() -> None:
+    given = apply_consent(ConsentRecord(), settings(marketing_emails=True, behavioral_tracking=True), NOW, "", "", "v1")
+    later = NOW + timedelta(days=1)
+    update = apply_consent(given.record, settings(behavioral_tracking=True), later, "", "", "v1", "unsubscribe_link")
+
+    assert update.record.unsubscribed_at == {"marketing_emails": later}
+    assert given.record.unsubscribed_at == {}
+
+
+def test_the_api_turning_a_purpose_off_marks_nothing() -> None:
+    given = apply_consent(ConsentRecord(), settings(marketing_emails=True), NOW, "", "", "v1")
+    update = apply_consent(given.record, ConsentSettings(), NOW + timedelta(days=1), "", "", "v1")
+
+    assert update.record.unsubscribed_at == {}
+
+
+def test_the_mark_stays_through_other_changes_and_goes_when_the_purpose_changes_again() -> None:
+    given = apply_consent(ConsentRecord(), settings(marketing_emails=True), NOW, "", "", "v1").record
+    unsubscribed = apply_consent(given, ConsentSettings(), NOW, "", "", "v1", "unsubscribe_link").record
+    other = apply_consent(unsubscribed, settings(analytics_sharing=True), NOW, "", "", "v1").record
+    again = apply_consent(other, settings(analytics_sharing=True, marketing_emails=True), NOW, "", "", "v1").record
+
+    assert other.unsubscribed_at == {"marketing_emails": NOW}
+    assert again.unsubscribed_at == {}

@@ -372,3 +372,69 @@ def test_reason_names_the_matching_interest_first() -> None:
         "You see this because your profile says you live in 'IN'"
     )
     assert reason(SegmentRules(), profile) == "You see this because you opted in to personalized notifications"
+
+
+# --- suppressed and opted out ------------------------------------------------------------------------
+
+
+def _unsubscribed(consent: ConsentRecord, *purposes: str) -> ConsentRecord:
+    return consent.model_copy(update={"unsubscribed_at": dict.fromkeys(purposes, OPTED_IN)})
+
+
+def test_a_suppressed_address_is_skipped_as_suppressed_when_email_is_the_only_channel() -> None:
+    decision = decide(_terms(["email"]), _recipient(email_suppressed=True), NOW)
+    assert decision == Skipped(reason="suppressed")
+
+
+def test_a_suppressed_address_moves_the_recipient_to_the_next_consented_channel() -> None:
+    decision = _delivered(decide(_terms(["email", "whatsapp"]), _recipient(email_suppressed=True), NOW))
+    assert (decision.channel, decision.fallbacks) == ("whatsapp", [])
+
+
+def test_a_suppressed_address_is_never_an_email_fallback() -> None:
+    decision = _delivered(decide(_terms(["whatsapp", "email"]), _recipient(email_suppressed=True), NOW))
+    assert (decision.channel, decision.fallbacks) == ("whatsapp", [])
+
+
+def test_suppression_does_not_touch_sms_or_whatsapp() -> None:
+    decision = _delivered(decide(_terms(["sms"], priority="urgent"), _recipient(email_suppressed=True), NOW))
+    assert decision.channel == "sms"
+
+
+def test_consent_and_preferences_come_before_suppression() -> None:
+    withdrawn = _recipient(consent=_consent(email=False), email_suppressed=True)
+    disabled = _recipient(profile=_profile(email_on=False), email_suppressed=True)
+    assert decide(_terms(["email"]), withdrawn, NOW) == Skipped(reason="no_consent")
+    assert decide(_terms(["email"]), disabled, NOW) == Skipped(reason="channel_disabled")
+
+
+@pytest.mark.parametrize(
+    ("consent", "unsubscribed", "marketing", "expected"),
+    [
+        ({"marketing": False}, ["marketing_emails"], True, "opted_out"),
+        ({"enabled": False}, ["personalized_notifications.enabled"], False, "opted_out"),
+        (
+            {"enabled": False, "marketing": False},
+            ["personalized_notifications.enabled", "marketing_emails"],
+            True,
+            "opted_out",
+        ),
+        # Withheld also by something no link turned off: never consented to that.
+        ({"enabled": False, "marketing": False}, ["marketing_emails"], True, "no_consent"),
+        ({"marketing": False, "email": False}, ["marketing_emails"], True, "no_consent"),
+        # A link's mark on a purpose the template does not need changes nothing.
+        ({"marketing": False}, ["marketing_emails"], False, "email"),
+        ({"marketing": False}, [], True, "no_consent"),
+    ],
+)
+def test_opted_out_only_when_every_withheld_purpose_was_turned_off_by_a_link(
+    consent: dict[str, Any], unsubscribed: list[str], marketing: bool, expected: str
+) -> None:
+    recipient = _recipient(consent=_unsubscribed(_consent(**consent), *unsubscribed))
+    decision = decide(_terms(["email"], marketing=marketing), recipient, NOW)
+    assert (decision.channel if isinstance(decision, Delivery) else decision.reason) == expected
+
+
+def test_whatsapp_without_an_opt_in_date_is_no_consent_even_after_a_link() -> None:
+    consent = _unsubscribed(_consent(enabled=False, whatsapp_opt_in=None), "personalized_notifications.enabled")
+    assert decide(_terms(["whatsapp"]), _recipient(consent=consent), NOW) == Skipped(reason="no_consent")

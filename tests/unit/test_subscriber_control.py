@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -233,13 +234,21 @@ def test_an_unsubscribe_token_is_no_click_token() -> None:
 # ---------- The suppression list ----------
 
 
+_NONE = SuppressionItem(0, None, None)
+
+
 class FakeSuppressionStore:
     def __init__(self) -> None:
         self.items: dict[str, SuppressionItem] = {}
         self.audits: list[dict[str, Any]] = []
+        self.batches: list[list[str]] = []
 
     def get(self, address_hash: str) -> SuppressionItem | None:
         return self.items.get(address_hash)
+
+    def suppressed_among(self, address_hashes: Sequence[str]) -> set[str]:
+        self.batches.append(list(address_hashes))
+        return {address_hash for address_hash in address_hashes if (self.get(address_hash) or _NONE).since}
 
     def suppress(self, address_hash: str, reason: str, now: datetime) -> SuppressionItem:
         item = self.items.get(address_hash) or SuppressionItem(0, None, None)
@@ -344,3 +353,15 @@ def test_lifting_an_address_that_is_not_suppressed_is_404() -> None:
     with pytest.raises(NotFound) as missing:
         suppressions.lift("ana@example.com", Actor("root", is_admin=True), NOW, FakeAudit())
     assert missing.value.field == "email"
+
+
+def test_a_batch_of_addresses_answers_which_are_suppressed_in_one_read_of_their_hashes() -> None:
+    suppressions, store = _suppressions()
+    suppressions.record_hard_bounce("Ana@Example.com", NOW)
+    suppressions.record_soft_bounce("bo@example.com", NOW)  # counted, not suppressed
+
+    found = suppressions.suppressed([" ana@example.com", "bo@example.com", "cy@example.com"])
+
+    assert found == {" ana@example.com"}
+    addresses = ("ana@example.com", "bo@example.com", "cy@example.com")
+    assert store.batches == [[suppressions.address_hash(address) for address in addresses]]

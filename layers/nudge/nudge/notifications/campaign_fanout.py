@@ -40,6 +40,7 @@ from nudge.notifications.delivery_rules import (
     Delivery,
     Recipient,
     Skipped,
+    SkipReason,
     channel_problem,
     decide,
     reason,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     from nudge.profiles.consent import ConsentRecord
     from nudge.profiles.profile import ProfileFields, ProfileRecord
     from nudge.profiles.profile_table import ProfileTable
+    from nudge.subscribers.suppression import SuppressionList
 
 PAGE_SIZE = 400  # profile-table items per scan page (about a quarter are profiles)
 DUE_WITHIN = timedelta(minutes=1)  # sooner than this is sent at once, not scheduled
@@ -85,6 +87,7 @@ class CampaignPorts(NamedTuple):
     clock: Callable[[], datetime]
     # The user's signed one-click unsubscribe link for a template category (nudge.subscribers.unsubscribe).
     unsubscribe_link: Callable[[str, TemplateCategory, datetime], str]
+    suppressions: SuppressionList
 
 
 class Scan(NamedTuple):
@@ -183,15 +186,33 @@ def _process_page(ports: CampaignPorts, scan: Scan, profiles: list[tuple[str, Pr
         [user_id for user_id, _ in candidates], lambda user_id: [ports.behavior.engagement_read(user_id)]
     )
     now = ports.clock()
-    counts = CampaignCounts()
+    targeted: list[tuple[Recipient, str]] = []
     for (user_id, fields), (consent, others) in zip(candidates, reads, strict=True):
         engagement = ports.behavior.decode_engagement(others[0])
-        if not matches(rules, fields, engagement_score(engagement, now)):
-            continue
-        recipient = Recipient(user_id=user_id, profile=fields, consent=consent, click_hours=engagement.click_hours)
-        send = Send(campaign, template, fields, consent)
-        counts = counts.plus(_recipient(ports, send, recipient, reason(rules, fields), now))
+        if matches(rules, fields, engagement_score(engagement, now)):
+            recipient = Recipient(user_id=user_id, profile=fields, consent=consent, click_hours=engagement.click_hours)
+            targeted.append((recipient, reason(rules, fields)))
+    suppressed = _suppressed_emails(ports, scan, [recipient for recipient, _ in targeted])
+    counts = CampaignCounts()
+    for recipient, why in targeted:
+        if recipient.profile.email in suppressed:
+            recipient = recipient.model_copy(update={"email_suppressed": True})
+        send = Send(campaign, template, recipient.profile, recipient.consent)
+        counts = counts.plus(_recipient(ports, send, recipient, why, now))
     return counts
+
+
+def _suppressed_emails(ports: CampaignPorts, scan: Scan, recipients: list[Recipient]) -> set[str]:
+    """The page's suppressed addresses, in one batch read of only those email could otherwise carry."""
+    if "email" not in scan.campaign.channels:
+        return set()
+    marketing = scan.template.category == "marketing"
+    addresses = [
+        recipient.profile.email
+        for recipient in recipients
+        if recipient.profile.email and channel_problem("email", recipient, marketing) is None
+    ]
+    return ports.suppressions.suppressed(addresses) if addresses else set()
 
 
 def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str, now: datetime) -> CampaignCounts:
@@ -380,14 +401,33 @@ class _SweepContext:
         if campaign is None or template is None or campaign.status == "cancelled" or profile is None:
             ports.deliveries.finish(record.model_copy(update={"status": "cancelled"}), now)
             return 0
-        recipient = Recipient(user_id=record.user_id, profile=profile.fields, consent=consent)
         campaign_terms = terms(campaign, template)
-        if channel_problem(record.channel, recipient, campaign_terms.marketing) is not None:
-            failure = "the user's consent, preferences or address changed before the send time"
-            ports.deliveries.finish(record.model_copy(update={"status": "cancelled", "failure": failure}), now)
+        recipient = self._recipient(record, profile.fields, consent, campaign_terms)
+        problem = channel_problem(record.channel, recipient, campaign_terms.marketing)
+        if problem is not None:
+            self._cancel(record, problem, now)
             return 0
         fallbacks = _fallbacks(campaign_terms, recipient, record.channel)
         return deliver(ports, Send(campaign, template, profile.fields, consent), record, fallbacks)
+
+    def _recipient(
+        self, record: DeliveryRecord, profile: ProfileFields, consent: ConsentRecord, campaign_terms: CampaignTerms
+    ) -> Recipient:
+        """The recipient as they are now; the address is checked again (one GetItem) when email may carry it."""
+        later = campaign_terms.channels[campaign_terms.channels.index(record.channel) :]
+        email = profile.email if "email" in later else None
+        suppressed = email is not None and self._ports.suppressions.is_suppressed(email)
+        return Recipient(user_id=record.user_id, profile=profile, consent=consent, email_suppressed=suppressed)
+
+    def _cancel(self, record: DeliveryRecord, problem: SkipReason, now: datetime) -> None:
+        failure = "the user's consent, preferences or address changed before the send time"
+        count = None
+        if problem == "suppressed":
+            # Suppressed since the decision: counted, and never emailed (no fallback, as for a withdrawal).
+            failure = "the address was suppressed before the send time"
+            count = self._ports.notifications.counts_request(record.campaign_id, CampaignCounts(skipped_suppressed=1))
+        cancelled = record.model_copy(update={"status": "cancelled", "failure": failure})
+        self._ports.deliveries.finish(cancelled, now, count)
 
 
 def _fallbacks(campaign_terms: CampaignTerms, recipient: Recipient, channel: Channel) -> list[Channel]:
@@ -408,6 +448,7 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
     from nudge.notifications.delivery_table import delivery_table
     from nudge.notifications.notification_table import notification_table
     from nudge.profiles.profile_table import profile_table
+    from nudge.subscribers.suppression import suppression_list
     from nudge.subscribers.unsubscribe import unsubscribe_url
 
     return CampaignPorts(
@@ -419,4 +460,5 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
         senders=senders,
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=unsubscribe_url,
+        suppressions=suppression_list(),
     )

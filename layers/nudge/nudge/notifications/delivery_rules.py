@@ -5,7 +5,10 @@ For each recipient, in this order:
    personalized notifications and to the channel (and to marketing_emails when the template is a
    marketing one, on every channel: marketing is marketing whatever carries it), WhatsApp has a
    recorded opt-in date, the channel is enabled in the notification preferences, and there is an
-   address (the profile's email, or its phone for SMS and WhatsApp).
+   address (the profile's email, or its phone for SMS and WhatsApp), and for email an address not on
+   the suppression list (`suppressed`: the recipient moves on to the next channel, like any other
+   channel that does not pass). A channel withheld only by purposes an unsubscribe link turned off
+   (`ConsentRecord.unsubscribed_at`) is `opted_out` rather than `no_consent`.
 2. The chosen channel is the first that passes. SMS is for `urgent` campaigns only: a passing SMS
    ahead of the chosen channel is passed over and the recipient counted as `downgraded`. The
    channels after the chosen one that also pass are the fallbacks, in order.
@@ -79,6 +82,7 @@ class Recipient(NudgeModel):
     recent: list[datetime] = Field(
         default_factory=list, description="The user's deliveries (sent or scheduled) of the last 7 days, any channel"
     )
+    email_suppressed: bool = Field(default=False, description="The profile's email is on the suppression list")
 
 
 class Delivery(NudgeModel):
@@ -99,20 +103,32 @@ type Decision = Delivery | Skipped
 
 def channel_problem(channel: Channel, recipient: Recipient, marketing: bool) -> SkipReason | None:
     """Why this channel cannot carry the message to the recipient (step 1), or None."""
-    settings = recipient.consent.settings
-    notifications = settings.personalized_notifications
-    consented = (
-        notifications.enabled
-        and getattr(notifications.channels, channel)
-        and (settings.marketing_emails or not marketing)
-    )
-    if not consented or (channel == "whatsapp" and recipient.consent.whatsapp_opt_in_at is None):
-        return "no_consent"
+    withheld = withheld_purposes(channel, recipient.consent, marketing)
+    if channel == "whatsapp" and recipient.consent.whatsapp_opt_in_at is None:
+        withheld.add("whatsapp_opt_in_at")
+    if withheld:
+        return "opted_out" if withheld <= recipient.consent.unsubscribed_at.keys() else "no_consent"
     preferences = recipient.profile.notification_preferences
     if not getattr(preferences, channel).enabled:
         return "channel_disabled"
     address = recipient.profile.email if channel == "email" else recipient.profile.phone
-    return None if address else "no_address"
+    if not address:
+        return "no_address"
+    return "suppressed" if channel == "email" and recipient.email_suppressed else None
+
+
+def withheld_purposes(channel: Channel, consent: ConsentRecord, marketing: bool) -> set[str]:
+    """The consent purposes (dotted paths) that keep this channel from carrying the message."""
+    settings = consent.settings
+    notifications = settings.personalized_notifications
+    withheld = set()
+    if not notifications.enabled:
+        withheld.add("personalized_notifications.enabled")
+    if not getattr(notifications.channels, channel):
+        withheld.add(f"personalized_notifications.channels.{channel}")
+    if marketing and not settings.marketing_emails:
+        withheld.add("marketing_emails")
+    return withheld
 
 
 def decide(terms: CampaignTerms, recipient: Recipient, campaign_time: datetime) -> Decision:

@@ -3,7 +3,8 @@
 Every purpose defaults to false: a user who never answered has consented to nothing. A change is
 recorded per purpose (what, old and new value, when, from where, under which policy version), and
 the first opt-in to SMS or WhatsApp is dated once and kept (WhatsApp Business requires the date of
-the explicit opt-in).
+the explicit opt-in). What an unsubscribe link turned off is marked on the record itself
+(`unsubscribed_at`), so the campaigns tell "opted out" from "never consented" without reading history.
 """
 
 from __future__ import annotations
@@ -77,6 +78,10 @@ class ConsentRecord(NudgeModel):
     changed_at: dict[str, datetime] = Field(default_factory=dict, description="Purpose -> when it last changed")
     sms_opt_in_at: datetime | None = None
     whatsapp_opt_in_at: datetime | None = None
+    unsubscribed_at: dict[str, datetime] = Field(
+        default_factory=dict,
+        description="Purpose -> when an unsubscribe link turned it off; gone once the purpose changes again",
+    )
     policy_version: str | None = None
     updated_at: datetime | None = None
     version: int = 0
@@ -118,11 +123,17 @@ def apply_consent(
     # The first answer is recorded even when it consents to nothing: "declined under this policy" is not
     # "never asked".
     recorded = bool(changes) or current.version == 0
+    # Campaigns count a recipient withheld only by what a link turned off as opted out, not as never consented.
+    changed = {change.purpose for change in changes}
+    unsubscribed = {purpose: at for purpose, at in current.unsubscribed_at.items() if purpose not in changed}
+    if source == "unsubscribe_link":
+        unsubscribed |= {change.purpose: now for change in changes if not change.new_value}
     record = ConsentRecord(
         settings=wanted,
         changed_at=current.changed_at | {change.purpose: now for change in changes},
         sms_opt_in_at=current.sms_opt_in_at or (now if channels.sms else None),
         whatsapp_opt_in_at=current.whatsapp_opt_in_at or (now if channels.whatsapp else None),
+        unsubscribed_at=unsubscribed,
         policy_version=policy_version if recorded else current.policy_version,
         updated_at=now if recorded else current.updated_at,
         version=current.version + 1 if recorded else current.version,

@@ -12,6 +12,7 @@ BOUNCE, COMPLAINT in template.yaml); this list is Nudge's own record, the one ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
@@ -30,6 +31,8 @@ Reason = Literal["hard_bounce", "complaint", "soft_bounces"]
 
 class SuppressionStore(Protocol):
     def get(self, address_hash: str) -> SuppressionItem | None: ...
+
+    def suppressed_among(self, address_hashes: Sequence[str]) -> set[str]: ...
 
     def suppress(self, address_hash: str, reason: str, now: datetime) -> SuppressionItem: ...
 
@@ -80,6 +83,12 @@ class SuppressionList:
     def is_suppressed(self, address: str) -> bool:
         item = self._store.get(self.address_hash(address))
         return item is not None and item.since is not None
+
+    def suppressed(self, addresses: Sequence[str]) -> set[str]:
+        """Which of the addresses (as given) are suppressed, in one batch read (a campaign's scan page)."""
+        hashes = {address: self.address_hash(address) for address in addresses}
+        found = self._store.suppressed_among(list(hashes.values()))
+        return {address for address, address_hash in hashes.items() if address_hash in found}
 
     def status(self, address: str) -> Suppression:
         item = self._store.get(self.address_hash(address)) or SuppressionItem(0, None, None)

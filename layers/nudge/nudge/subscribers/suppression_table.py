@@ -11,11 +11,12 @@ the stack's signing key, so the list survives an erasure: an erased user's addre
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.item_codec import utc_text, write_transaction
+from nudge.item_codec import batch_get, utc_text, write_transaction
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -52,6 +53,13 @@ class SuppressionTable:
     def get(self, address_hash: str) -> SuppressionItem | None:
         response = self._client.get_item(TableName=self._table, Key=_key(address_hash), ConsistentRead=True)
         return _decode(response.get("Item"))
+
+    def suppressed_among(self, address_hashes: Sequence[str]) -> set[str]:
+        """Which of the hashes are suppressed: one BatchGetItem per 100 (eventually consistent, half the read
+        units: a fan-out page's check; the send re-checks one address with `get`)."""
+        keys = [_key(address_hash) for address_hash in dict.fromkeys(address_hashes)]
+        items = batch_get(self._client, self._table, keys, consistent=False) if keys else []
+        return {item["pk"]["S"] for item in items if "since" in item}
 
     def suppress(self, address_hash: str, reason: str, now: datetime) -> SuppressionItem:
         """Suppressed from `now` for `reason`; an address already suppressed keeps its first time and reason."""
