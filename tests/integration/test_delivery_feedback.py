@@ -13,14 +13,17 @@ from uuid import uuid4
 import pytest
 
 from local_runtime.runtime import LocalStack
+from nudge.audit.audit_table import AuditTable
 from nudge.notifications.campaigns import CampaignCounts
-from nudge.notifications.channels.ses_email import tag_value
+from nudge.notifications.channels.ses_email import SesEmailSender, tag_value
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
+from nudge.notifications.outgoing import OutgoingEmail
 from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import secret_key
 from nudge.subscribers.suppression import suppression_list
+from nudge.users.actor import Actor
 from tests.integration.conftest import Api
 
 SAMPLES = Path(__file__).parents[2] / "events" / "record_delivery_feedback"
@@ -170,3 +173,47 @@ def test_a_click_through_the_redirect_counts_the_campaign_once_and_the_ses_click
     assert answer == {"outcome": "duplicate"}
     assert _feedback(deliveries.counts()) == (0, 0, 1, 0, 0)
     assert deliveries.record(user).clicked_at is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "expected", "reason"),
+    [
+        ("bounce@simulator.amazonses.com", (0, 0, 0, 1, 0), "hard_bounce"),
+        ("complaint@simulator.amazonses.com", (1, 0, 0, 0, 1), "complaint"),
+        ("success@simulator.amazonses.com", (1, 0, 0, 0, 0), None),
+    ],
+)
+def test_mail_to_the_simulator_comes_back_as_ses_events_through_the_same_rule(
+    stack: LocalStack,
+    deliveries: Deliveries,
+    user: str,
+    monkeypatch: pytest.MonkeyPatch,
+    address: str,
+    expected: tuple[int, ...],
+    reason: str | None,
+) -> None:
+    record = deliveries.sent(user)
+    sending = stack.functions["EraseUserDataFunction"].environment
+    sender = SesEmailSender(
+        sending["NOTIFICATION_SENDER_ADDRESS"],
+        sending["NOTIFICATION_CONFIGURATION_SET"],
+        stack.emulator.client("sesv2"),
+    )
+    message = OutgoingEmail(
+        notification_id=record.notification_id,
+        user_id=user,
+        campaign_id=deliveries.campaign_id,
+        to=address,
+        subject="Trips",
+        text="Tell us",
+    )
+    sender.send(message)
+    stack.bridge.drain()
+
+    assert _feedback(deliveries.counts()) == expected
+    for name, value in stack.functions[FUNCTION].environment.items():
+        monkeypatch.setenv(name, value)
+    assert suppression_list().status(address).reason == reason
+    if reason is not None:  # lifted, so the simulator's address is clean for whatever comes next
+        audit = AuditTable(stack.template.ref("AuditTable"), stack.emulator.client("dynamodb"))
+        suppression_list().lift(address, Actor("admin", is_admin=True), datetime.now(UTC), audit)
