@@ -84,3 +84,11 @@ def test_env_json_matches_the_template() -> None:
     for spec in template.functions():
         expected = {key: value for key, value in spec.environment.items() if key not in shared}
         assert env[spec.logical_id] == expected, spec.logical_id
+
+
+def test_two_stacks_in_one_emulator_have_rules_of_their_own_on_the_shared_default_bus() -> None:
+    other = Template.load(stack_name="cmp-12345678")
+    ours = {rule.name for rule in template.bus_rules() if rule.bus_name == "default"}
+    theirs = {rule.name for rule in other.bus_rules() if rule.bus_name == "default"}
+    assert ours == {"nudge-local-RecordDeliveryFeedbackFunction-SesEvents"}
+    assert theirs == {"cmp-12345678-RecordDeliveryFeedbackFunction-SesEvents"}
