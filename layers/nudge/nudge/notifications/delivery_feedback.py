@@ -4,7 +4,8 @@ counters, and feed the suppression list.
 The event's mail tags name the notification (`notification_id`, `campaign_id`, as `ses_email.tag_value` wrote
 them); DeliveryTable.find gives its delivery. Each event type sets its marker on the delivery once
 (`delivered_at`, `opened_at`, ...), in the same transaction as the campaign counter it adds one to: a
-duplicated event, or one older than a marker already set (an open before the delivery), changes nothing twice.
+duplicated event, or a second one of a type already marked, writes nothing, whatever the order (an open
+before its delivery counts both once).
 The suppression list hears only what set a marker: a Permanent bounce and a complaint suppress the address, a
 Transient (or Undetermined) bounce adds a soft bounce, a delivery ends the run of soft bounces. `Send` events
 and tags of mail that is not a campaign delivery (erasure confirmations) are recorded nowhere.
