@@ -6,7 +6,8 @@
 - a record, in the outbox, of every message the emulator accepted: SES v2 `SendEmail` and SNS `Publish` to a
   phone number go on to moto as before and are recorded when moto answers 200. The request itself is
   recorded because moto's SES backend keeps only the subject and one body part (no text part beside the
-  html, no headers, no tags), and its SMS list neither the SMS type nor a time.
+  html, no headers, no tags), and its SMS list neither the SMS type nor a time;
+- an accepted email also puts the events SES would publish about it on the default bus (ses_feedback.py).
 
 Requests are told apart by the service their signature names (`Credential=<key>/<date>/<region>/<service>/`).
 """
@@ -47,7 +48,7 @@ class ChannelEndpoints:
         if route == ("social-messaging", "POST", SEND_WHATSAPP_PATH):
             return self._send_whatsapp(_body(environ), start_response)
         if route == ("ses", "POST", SEND_EMAIL_PATH):
-            return self._recorded(environ, start_response, _email_entry)
+            return self._recorded(environ, start_response, _email_entry_with_feedback)
         if route[:2] == ("sns", "POST"):
             return self._recorded(environ, start_response, _sms_entry)
         return self._app(environ, start_response)
@@ -154,6 +155,18 @@ def _email_entry(request: bytes, response: bytes) -> OutboxEntry | None:
         campaign_id=tags.get("campaign_id"),
         notification_id=tags.get("notification_id"),
     )
+
+
+def _email_entry_with_feedback(request: bytes, response: bytes) -> OutboxEntry | None:
+    """The email's entry, after putting the events SES would publish about it on the default bus."""
+    from datetime import UTC, datetime
+
+    from local_runtime.ses_feedback import publish, ses_events
+
+    entry = _email_entry(request, response)
+    if entry is not None and entry.message_id:
+        publish(ses_events(json.loads(request), entry.message_id, datetime.now(UTC)))
+    return entry
 
 
 def _sms_entry(request: bytes, response: bytes) -> OutboxEntry | None:

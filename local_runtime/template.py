@@ -230,7 +230,8 @@ class Template:
             bus = properties.get("EventBusName")
             rules.append(
                 BusRule(
-                    name=f"{function_id}-{event_name}",
+                    # Stacks sharing one emulator share its default bus: a rule there is named for its stack.
+                    name=f"{self.stack_name}-{function_id}-{event_name}",
                     function_id=function_id,
                     bus_name=str(self.resolve(bus)) if bus else "default",
                     pattern=self.resolve(properties["Pattern"]),

@@ -4,14 +4,15 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.api.http import WebAnswer
+from nudge.notifications.delivery_feedback import delivery_marks
 from nudge.subscribers.clicks import click_ports, follow_click
 from nudge.subscribers.links import TokenPath
 
 FOLLOW_CLICK = Endpoint(
     method="GET",
     path="/v1/r/{token}",
-    summary="A link in an email: records a notification_click (with tracking consent) and redirects (302) to its "
-    "target, which must be https on an allowed domain",
+    summary="A link in an email: records a notification_click (with tracking consent) and the campaign's click "
+    "(once per notification), and redirects (302) to its target, which must be https on an allowed domain",
     access="public",
     path_parameters=TokenPath,
     response=WebAnswer,
@@ -25,5 +26,4 @@ FOLLOW_CLICK = Endpoint(
 
 @endpoint(FOLLOW_CLICK)
 def lambda_handler(call: ApiCall, path: TokenPath) -> WebAnswer:
-    # No campaign click counter yet: the campaigns capability provides one (CampaignClickCounter).
-    return follow_click(click_ports(counter=None), path.token, datetime.now(UTC))
+    return follow_click(click_ports(counter=delivery_marks()), path.token, datetime.now(UTC))

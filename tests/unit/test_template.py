@@ -40,10 +40,19 @@ def test_function_environment_resolves_refs_to_local_names() -> None:
 
 
 def test_the_bridge_rule_listens_on_the_nudge_bus_for_transaction_types() -> None:
-    [rule] = template.bus_rules()
+    [rule] = [rule for rule in template.bus_rules() if rule.function_id == "IngestBridgeEventsFunction"]
     assert rule.bus_name == "nudge-local-events"
     assert rule.pattern["source"] == ["marketplace.transactions"]
     assert "date_change_request.created" in rule.pattern["detail-type"]
+
+
+def test_ses_events_of_the_configuration_set_reach_the_feedback_function_from_the_default_bus() -> None:
+    [rule] = [rule for rule in template.bus_rules() if rule.function_id == "RecordDeliveryFeedbackFunction"]
+    assert rule.bus_name == "default"
+    assert rule.pattern["source"] == ["aws.ses"]
+    assert rule.pattern["detail"]["mail"]["tags"]["ses:configuration-set"] == ["nudge-local-notifications"]
+    destination = template.resources["NotificationEventDestination"]["Properties"]["EventDestination"]
+    assert sorted(destination["MatchingEventTypes"]) == ["bounce", "click", "complaint", "delivery", "open", "send"]
 
 
 def test_a_host_bus_parameter_moves_the_rule() -> None:
@@ -75,3 +84,11 @@ def test_env_json_matches_the_template() -> None:
     for spec in template.functions():
         expected = {key: value for key, value in spec.environment.items() if key not in shared}
         assert env[spec.logical_id] == expected, spec.logical_id
+
+
+def test_two_stacks_in_one_emulator_have_rules_of_their_own_on_the_shared_default_bus() -> None:
+    other = Template.load(stack_name="cmp-12345678")
+    ours = {rule.name for rule in template.bus_rules() if rule.bus_name == "default"}
+    theirs = {rule.name for rule in other.bus_rules() if rule.bus_name == "default"}
+    assert ours == {"nudge-local-RecordDeliveryFeedbackFunction-SesEvents"}
+    assert theirs == {"cmp-12345678-RecordDeliveryFeedbackFunction-SesEvents"}

@@ -83,6 +83,11 @@ class CampaignCounts(NudgeModel):
     skipped_suppressed: int = 0
     skipped_no_address: int = 0
     skipped_opted_out: int = 0
+    delivered: int = Field(default=0, description="Emails the provider reported delivered")
+    opened: int = Field(default=0, description="Notifications opened (once each)")
+    clicked: int = Field(default=0, description="Notifications with a click (once each)")
+    bounced: int = Field(default=0, description="Emails that bounced, permanently or not (once each)")
+    complained: int = Field(default=0, description="Emails the recipient marked as spam")
 
     def plus(self, other: CampaignCounts) -> CampaignCounts:
         return CampaignCounts(

@@ -4,12 +4,16 @@ notification list and the frequency caps' record.
 Item shape (nothing outside this module builds these keys):
 - delivery: pk=USER#<user_id>, sk=DELIVERY#<campaign_id>#<channel>; `status` (scheduled, sending, sent,
   failed, cancelled), `at` (the send moment, UTC text), `reason`, `notification_id`, `provider_message_id`,
-  `failure`, `fallback` (sent as a fallback), `updated_at`.
+  `failure`, `fallback` (sent as a fallback), `updated_at`; from the provider's feedback, one marker per
+  event type (`delivered_at`, `opened_at`, `clicked_at`, `bounced_at`, `complained_at`), each set once
+  with `attribute_not_exists`, so a duplicated or late event changes nothing twice.
   It is written with `attribute_not_exists` before a provider is called, so a (campaign, user,
   channel) is handed to a provider at most once, whatever the queue redelivers. A scheduled delivery
   also has `due_shard` ("0".."15") and `due_at` (its minute, UTC text): the keys of the sparse
   DueDeliveries index the minute sweep reads; taking a delivery removes them in the same
   conditional update that moves it from scheduled to sending.
+- Global index DeliveriesByNotification (notification_id, keys only): the delivery a provider's event
+  or a click names.
 - Local index DeliveriesByTime (pk, at): the user's deliveries by time, for the frequency caps (one
   Query of the last 7 days) and the user's notification list (newest first).
 
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 
     from nudge.users.personal_data import Erasure
 
+FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained"]
 DeliveryStatus = Literal["scheduled", "sending", "sent", "failed", "cancelled"]
 DUE_SHARDS = 16
 # Deliveries that count for the frequency caps: what was sent or is on its way.
@@ -64,6 +69,17 @@ class DeliveryRecord(NudgeModel):
     provider_message_id: str | None = None
     failure: str | None = None
     updated_at: datetime
+    delivered_at: datetime | None = None
+    opened_at: datetime | None = None
+    clicked_at: datetime | None = None
+    bounced_at: datetime | None = None
+    complained_at: datetime | None = None
+
+
+class DeliveryKey(NamedTuple):
+    user_id: str
+    campaign_id: str
+    channel: str
 
 
 class DeliveryExport(ExportSection):
@@ -164,6 +180,37 @@ class DeliveryTable:
             self._client.update_item(**update)
         else:
             write_transaction(self._client, [{"Update": update}, also])
+
+    def find(self, notification_id: str) -> DeliveryKey | None:
+        """The delivery a notification id names (one Query of DeliveriesByNotification), None when unknown."""
+        response = self._client.query(
+            TableName=self._table,
+            IndexName="DeliveriesByNotification",
+            KeyConditionExpression="notification_id = :id",
+            ExpressionAttributeValues={":id": {"S": notification_id}},
+            Limit=1,
+        )
+        if not response["Items"]:
+            return None
+        item = response["Items"][0]
+        campaign_id, channel = item["sk"]["S"].removeprefix(_SK_PREFIX).rsplit("#", 1)
+        return DeliveryKey(item["pk"]["S"].removeprefix("USER#"), campaign_id, channel)
+
+    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: dict[str, Any]) -> bool:
+        """Set the delivery's `<kind>_at` marker with `also` (the campaign's counter) in one transaction; False,
+        nothing written, when the marker was set already (a duplicated or late event)."""
+        marker = {
+            "Update": {
+                "TableName": self._table,
+                "Key": _key(key.user_id, key.campaign_id, key.channel),
+                "UpdateExpression": "SET #marker = :at",
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(#marker)",
+                "ExpressionAttributeNames": {"#marker": f"{kind}_at"},
+                "ExpressionAttributeValues": {":at": {"S": at.isoformat()}},
+            }
+        }
+        # Many events of one campaign add to its one counters item at once: a conflict is sent again.
+        return write_transaction(self._client, [marker, also], conflict_attempts=5)
 
     def recent(self, user_id: str, moment: datetime, campaign_id: str) -> list[datetime]:
         """When the user's counted deliveries of other campaigns are, from 7 days before `moment` to a day

@@ -1,0 +1,14 @@
+"""EventBridge rule target: an SES v2 event (send, delivery, bounce, complaint, open, click) of Nudge's
+configuration set, recorded on its campaign delivery and counters once."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from nudge.notifications.delivery_feedback import feedback_ports, record_ses_event
+from nudge.observability import observed
+
+
+@observed
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    return record_ses_event(feedback_ports(), event)

@@ -1,0 +1,168 @@
+"""Delivery feedback: SES v2 events (through EventBridge) move a campaign delivery's markers and its campaign's
+counters, and feed the suppression list.
+
+The event's mail tags name the notification (`notification_id`, `campaign_id`, as `ses_email.tag_value` wrote
+them); DeliveryTable.find gives its delivery. Each event type sets its marker on the delivery once
+(`delivered_at`, `opened_at`, ...), in the same transaction as the campaign counter it adds one to: a
+duplicated event, or a second one of a type already marked, writes nothing, whatever the order (an open
+before its delivery counts both once).
+The suppression list hears only what set a marker: a Permanent bounce and a complaint suppress the address, a
+Transient (or Undetermined) bounce adds a soft bounce, a delivery ends the run of soft bounces. `Send` events
+and tags of mail that is not a campaign delivery (erasure confirmations) are recorded nowhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from pydantic import Field, ValidationError
+
+from nudge.errors import InvalidInput
+from nudge.models import NudgeModel
+from nudge.notifications.channels.ses_email import identifier_of
+
+if TYPE_CHECKING:
+    from nudge.notifications.delivery_table import DeliveryTable, FeedbackKind
+    from nudge.notifications.notification_table import NotificationTable
+    from nudge.subscribers.suppression import SuppressionList
+
+Outcome = Literal["recorded", "duplicate", "unknown_delivery", "ignored"]
+_KINDS: dict[str, FeedbackKind] = {
+    "Delivery": "delivered",
+    "Open": "opened",
+    "Click": "clicked",
+    "Bounce": "bounced",
+    "Complaint": "complained",
+}
+
+
+class _Mail(NudgeModel, extra="ignore"):
+    timestamp: datetime
+    message_id: str = Field(alias="messageId")
+    destination: list[str] = Field(default_factory=list)
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class _Detail(NudgeModel, extra="ignore"):
+    event_type: str = Field(alias="eventType")
+    mail: _Mail
+    bounce: dict[str, Any] | None = None
+    complaint: dict[str, Any] | None = None
+    delivery: dict[str, Any] | None = None
+    open: dict[str, Any] | None = None
+    click: dict[str, Any] | None = None
+
+
+class Feedback(NamedTuple):
+    kind: FeedbackKind | None  # None: an event type that changes nothing (Send, Reject, ...)
+    notification_id: str | None
+    campaign_id: str | None
+    message_id: str
+    at: datetime
+    addresses: list[str]
+    permanent: bool  # a Permanent bounce
+
+
+class FeedbackPorts(NamedTuple):
+    deliveries: DeliveryTable
+    notifications: NotificationTable
+    suppression: SuppressionList
+
+
+def _tag(tags: dict[str, list[str]], name: str) -> str | None:
+    values = tags.get(name) or []
+    return identifier_of(values[0]) if values else None
+
+
+def parse_feedback(event: dict[str, Any]) -> Feedback:
+    """The SES event EventBridge delivered (`detail` as SES v2 publishes it); InvalidInput naming the field."""
+    try:
+        detail = _Detail.model_validate(event.get("detail"))
+    except ValidationError as error:
+        problem = error.errors()[0]
+        field = ".".join(str(part) for part in ("detail", *problem["loc"]))
+        raise InvalidInput(problem["msg"], field=field) from error
+    own = getattr(detail, detail.event_type.lower(), None) or {}
+    at = datetime.fromisoformat(own["timestamp"]) if "timestamp" in own else detail.mail.timestamp
+    recipients = (own.get("bouncedRecipients") or own.get("complainedRecipients") or []) if own else []
+    addresses = [str(recipient["emailAddress"]) for recipient in recipients] or detail.mail.destination
+    return Feedback(
+        kind=_KINDS.get(detail.event_type),
+        notification_id=_tag(detail.mail.tags, "notification_id"),
+        campaign_id=_tag(detail.mail.tags, "campaign_id"),
+        message_id=detail.mail.message_id,
+        at=at,
+        addresses=addresses,
+        permanent=own.get("bounceType") == "Permanent",
+    )
+
+
+def record_feedback(ports: FeedbackPorts, feedback: Feedback) -> Outcome:
+    """Set the delivery's marker and add to the campaign's counter, once; then tell the suppression list."""
+    if feedback.kind is None or feedback.notification_id is None or feedback.campaign_id is None:
+        return "ignored"
+    marks = DeliveryMarks(ports.deliveries, ports.notifications)
+    outcome = marks.mark_once(feedback.kind, feedback.campaign_id, feedback.notification_id, feedback.at)
+    if outcome == "recorded":
+        _suppress(ports.suppression, feedback)
+    return outcome
+
+
+class DeliveryMarks:
+    """A delivery's markers with their campaign counters; as subscribers.clicks.CampaignClickCounter, the
+    clicks through Nudge's signed redirect (the same `clicked_at` marker as SES's Click event: one notification
+    is never counted twice)."""
+
+    def __init__(self, deliveries: DeliveryTable, notifications: NotificationTable) -> None:
+        self._deliveries = deliveries
+        self._notifications = notifications
+
+    def mark_once(self, kind: FeedbackKind, campaign_id: str, notification_id: str, at: datetime) -> Outcome:
+        key = self._deliveries.find(notification_id)
+        if key is None or key.campaign_id != campaign_id:
+            return "unknown_delivery"
+        from nudge.notifications.campaigns import CampaignCounts
+
+        counter = self._notifications.counts_request(campaign_id, CampaignCounts(**{kind: 1}))
+        return "recorded" if self._deliveries.mark(key, kind, at, counter) else "duplicate"
+
+    def record_click(self, campaign_id: str, notification_id: str, at: datetime) -> None:
+        self.mark_once("clicked", campaign_id, notification_id, at)
+
+
+def record_ses_event(ports: FeedbackPorts, event: dict[str, Any]) -> dict[str, str]:
+    """The rule target's answer: the outcome, or `rejected` with the problem for an event that is not an SES
+    event (EventBridge retrying it would not make it one)."""
+    try:
+        feedback = parse_feedback(event)
+    except InvalidInput as error:
+        return {"outcome": "rejected", "field": str(error.field), "problem": str(error)}
+    return {"outcome": record_feedback(ports, feedback)}
+
+
+def _suppress(suppression: SuppressionList, feedback: Feedback) -> None:
+    for address in feedback.addresses:
+        if feedback.kind == "complained":
+            suppression.record_complaint(address, feedback.at)
+        elif feedback.kind == "bounced" and feedback.permanent:
+            suppression.record_hard_bounce(address, feedback.at)
+        elif feedback.kind == "bounced":
+            suppression.record_soft_bounce(address, feedback.at)
+        elif feedback.kind == "delivered":
+            suppression.record_delivery(address)
+
+
+def delivery_marks() -> DeliveryMarks:
+    from nudge.notifications.delivery_table import delivery_table
+    from nudge.notifications.notification_table import notification_table
+
+    return DeliveryMarks(delivery_table(), notification_table())
+
+
+def feedback_ports() -> FeedbackPorts:
+    from nudge.notifications.delivery_table import delivery_table
+    from nudge.notifications.notification_table import notification_table
+    from nudge.subscribers.suppression import suppression_list
+
+    return FeedbackPorts(delivery_table(), notification_table(), suppression_list())

@@ -1,0 +1,165 @@
+"""SES events as EventBridge delivers them (the samples in events/record_delivery_feedback/), read and applied
+to a delivery's markers, its campaign's counters and the suppression list, without AWS."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from nudge.errors import InvalidInput
+from nudge.notifications.campaigns import CampaignCounts
+from nudge.notifications.channels.ses_email import tag_value
+from nudge.notifications.delivery_feedback import (
+    DeliveryMarks,
+    FeedbackPorts,
+    parse_feedback,
+    record_feedback,
+    record_ses_event,
+)
+from nudge.notifications.delivery_table import DeliveryKey, FeedbackKind
+from nudge.subscribers.suppression import SuppressionList
+from tests.unit.test_subscriber_control import FakeSuppressionStore
+
+SAMPLES = Path(__file__).parents[2] / "events" / "record_delivery_feedback"
+ADDRESS = "recipient@example.com"
+
+
+def sample(name: str, notification_id: str = "n-1", campaign_id: str = "cmp-1") -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    tags = event["detail"]["mail"]["tags"]
+    tags["notification_id"], tags["campaign_id"] = [tag_value(notification_id)], [tag_value(campaign_id)]
+    return event
+
+
+class FakeDeliveries:
+    def __init__(self) -> None:
+        self.keys = {"n-1": DeliveryKey("ana", "cmp-1", "email")}
+        self.markers: dict[tuple[DeliveryKey, str], datetime] = {}
+        self.counted: list[dict[str, Any]] = []
+
+    def find(self, notification_id: str) -> DeliveryKey | None:
+        return self.keys.get(notification_id)
+
+    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: dict[str, Any]) -> bool:
+        if (key, kind) in self.markers:
+            return False
+        self.markers[(key, kind)] = at
+        self.counted.append(also)
+        return True
+
+
+class FakeNotifications:
+    def counts_request(self, campaign_id: str, counts: CampaignCounts) -> dict[str, Any]:
+        return {campaign_id: {name: value for name, value in counts.model_dump().items() if value}}
+
+
+@pytest.fixture
+def deliveries() -> FakeDeliveries:
+    return FakeDeliveries()
+
+
+@pytest.fixture
+def suppression() -> SuppressionList:
+    return SuppressionList(FakeSuppressionStore(), 2, digest=lambda purpose, message: message.encode())
+
+
+@pytest.fixture
+def ports(deliveries: FakeDeliveries, suppression: SuppressionList) -> FeedbackPorts:
+    return FeedbackPorts(cast(Any, deliveries), cast(Any, FakeNotifications()), suppression)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "at"),
+    [
+        ("send", None, datetime(2026, 12, 1, 9, 0, tzinfo=UTC)),
+        ("delivery", "delivered", datetime(2026, 12, 1, 9, 0, 2, 345000, tzinfo=UTC)),
+        ("bounce_permanent", "bounced", datetime(2026, 12, 1, 9, 0, 3, 669000, tzinfo=UTC)),
+        ("complaint", "complained", datetime(2026, 12, 1, 10, 15, tzinfo=UTC)),
+        ("open", "opened", datetime(2026, 12, 1, 9, 30, tzinfo=UTC)),
+        ("click", "clicked", datetime(2026, 12, 1, 9, 31, tzinfo=UTC)),
+    ],
+)
+def test_each_sample_reads_as_its_kind_at_its_own_moment(name: str, kind: str | None, at: datetime) -> None:
+    feedback = parse_feedback(sample(name, notification_id="demo.user:n-1", campaign_id="cmp_1"))
+    assert (feedback.kind, feedback.at) == (kind, at)
+    assert (feedback.notification_id, feedback.campaign_id) == ("demo.user:n-1", "cmp_1")  # the tags decoded
+    assert feedback.addresses == [ADDRESS]
+    assert feedback.message_id.startswith("0100019a7c191be4")
+
+
+def test_only_a_permanent_bounce_reads_as_permanent() -> None:
+    assert parse_feedback(sample("bounce_permanent")).permanent
+    assert not parse_feedback(sample("bounce_transient")).permanent
+
+
+def test_an_event_that_is_not_an_ses_event_is_rejected_naming_the_field(ports: FeedbackPorts) -> None:
+    event = sample("delivery")
+    del event["detail"]["mail"]["messageId"]
+    with pytest.raises(InvalidInput) as raised:
+        parse_feedback(event)
+    assert raised.value.field == "detail.mail.messageId"
+    assert record_ses_event(ports, {"detail": "nothing"})["outcome"] == "rejected"
+
+
+def test_each_kind_is_counted_once_however_often_and_in_whatever_order_it_comes(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    names = ["open", "delivery", "open", "click", "delivery", "send", "click", "open"]
+    outcomes = [record_ses_event(ports, sample(name))["outcome"] for name in names]
+
+    assert outcomes == [
+        "recorded", "recorded", "duplicate", "recorded", "duplicate", "ignored", "duplicate", "duplicate"
+    ]  # fmt: skip
+    assert deliveries.counted == [{"cmp-1": {"opened": 1}}, {"cmp-1": {"delivered": 1}}, {"cmp-1": {"clicked": 1}}]
+    key = deliveries.keys["n-1"]
+    assert deliveries.markers[(key, "opened")] == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def test_a_permanent_bounce_and_a_complaint_suppress_the_address(
+    ports: FeedbackPorts, deliveries: FakeDeliveries, suppression: SuppressionList
+) -> None:
+    assert record_feedback(ports, parse_feedback(sample("bounce_permanent"))) == "recorded"
+    assert suppression.status(ADDRESS).reason == "hard_bounce"
+
+    deliveries.keys["n-2"] = DeliveryKey("bo", "cmp-1", "email")
+    complaint = sample("complaint", notification_id="n-2")
+    complaint["detail"]["complaint"]["complainedRecipients"] = [{"emailAddress": "bo@example.com"}]
+    assert record_feedback(ports, parse_feedback(complaint)) == "recorded"
+    assert suppression.status("bo@example.com").reason == "complaint"
+    assert deliveries.counted == [{"cmp-1": {"bounced": 1}}, {"cmp-1": {"complained": 1}}]
+
+
+def test_a_duplicated_transient_bounce_is_one_soft_bounce_and_a_delivery_ends_the_run(
+    ports: FeedbackPorts, suppression: SuppressionList
+) -> None:
+    record_feedback(ports, parse_feedback(sample("bounce_transient")))
+    record_feedback(ports, parse_feedback(sample("bounce_transient")))
+    assert (suppression.status(ADDRESS).soft_bounces_in_a_row, suppression.status(ADDRESS).suppressed) == (1, False)
+
+    record_feedback(ports, parse_feedback(sample("delivery")))
+    assert suppression.status(ADDRESS).soft_bounces_in_a_row == 0
+
+
+def test_an_event_of_an_unknown_delivery_or_another_campaign_changes_nothing(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    assert record_ses_event(ports, sample("open", notification_id="n-unknown"))["outcome"] == "unknown_delivery"
+    assert record_ses_event(ports, sample("open", campaign_id="cmp-other"))["outcome"] == "unknown_delivery"
+    event = sample("open")
+    del event["detail"]["mail"]["tags"]["campaign_id"]  # an email that is not a campaign's
+    assert record_ses_event(ports, event)["outcome"] == "ignored"
+    assert deliveries.counted == []
+
+
+def test_a_click_through_the_redirect_and_an_ses_click_count_one_notification_once(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    marks = DeliveryMarks(ports.deliveries, ports.notifications)
+    marks.record_click("cmp-1", "n-1", datetime(2026, 12, 1, 9, 31, tzinfo=UTC))
+    marks.record_click("cmp-1", "n-1", datetime(2026, 12, 1, 9, 32, tzinfo=UTC))
+    assert record_ses_event(ports, sample("click"))["outcome"] == "duplicate"
+    assert deliveries.counted == [{"cmp-1": {"clicked": 1}}]
