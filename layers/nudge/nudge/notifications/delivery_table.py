@@ -196,6 +196,17 @@ class DeliveryTable:
         campaign_id, channel = item["sk"]["S"].removeprefix(_SK_PREFIX).rsplit("#", 1)
         return DeliveryKey(item["pk"]["S"].removeprefix("USER#"), campaign_id, channel)
 
+    def user_delivery(self, user_id: str, notification_id: str) -> DeliveryRecord | None:
+        """The user's delivery a notification id names (one Query, one GetItem); None when unknown or when it
+        is another user's, so a user cannot tell another's notification from a missing one."""
+        key = self.find(notification_id)
+        if key is None or key.user_id != user_id:
+            return None
+        item = self._client.get_item(TableName=self._table, Key=_key(key.user_id, key.campaign_id, key.channel)).get(
+            "Item"
+        )
+        return _record(item) if item else None
+
     def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: dict[str, Any]) -> bool:
         """Set the delivery's `<kind>_at` marker with `also` (the campaign's counter) in one transaction; False,
         nothing written, when the marker was set already (a duplicated or late event)."""
