@@ -16,6 +16,14 @@ from local_runtime.runtime import LocalStack
 from tests.integration.conftest import Api
 
 
+@pytest.fixture(autouse=True)
+def answered_launches(stack: LocalStack) -> Iterator[None]:
+    """The launches these tests publish reach the launch trigger's rule: delivered here, so a later test that
+    counts deliveries sees its own only."""
+    yield
+    stack.bridge.drain()
+
+
 class Bus:
     """Every catalog event published on Nudge's bus, through a rule and queue of the test's own."""
 
@@ -132,10 +140,11 @@ def test_a_brand_writes_its_product_and_any_user_reads_it_once_launched(
     )
     [(detail_type, detail)] = bus.received()  # once, however often it is written after the launch
     assert detail_type == "product.launched"
-    assert (detail["event_id"], detail["brand_id"], detail["category"]) == (
+    assert (detail["event_id"], detail["brand_id"], detail["category"], detail["url"]) == (
         f"product.launched:{product_id}",
         acme,
         "TECH_SAAS",
+        "https://acme.example/cloud",
     )
 
 

@@ -5,6 +5,7 @@ another user's 403, bad input 4xx with nothing written."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,15 @@ import pytest
 from local_runtime.runtime import LocalStack
 from tests.integration.conftest import Api
 from tests.integration.test_engagement_api import consent_to_tracking
+
+
+@pytest.fixture(autouse=True)
+def answered_launches(stack: LocalStack) -> Iterator[None]:
+    """The launches these tests publish reach the launch trigger's rule: delivered here, so a later test that
+    counts deliveries sees its own only."""
+    yield
+    stack.bridge.drain()
+
 
 # Categories no other test writes products in, so these tests' products are the only candidates there
 # (SUSTAINABILITY is the view-count test's alone).

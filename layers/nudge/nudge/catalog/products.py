@@ -84,6 +84,7 @@ def _launch_detail(product: Product) -> dict[str, object]:
         "brand_id": product.brand_id,
         "category": product.category,
         "name": product.name,
+        "url": product.url,
         "launched_at": product.launched_at.isoformat() if product.launched_at else None,
     }
 
