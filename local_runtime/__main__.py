@@ -187,6 +187,7 @@ def _retention(arguments: argparse.Namespace) -> int:
         return 2
     try:
         with contextlib.redirect_stdout(sys.stderr):
+            stack.bridge.drain()  # what was queued before the job (a fresh seed's events) is not its doing
             summary = stack.run_schedule("apply_data_retention")
             summary["erasures_delivered"] = stack.bridge.drain()
     finally:
