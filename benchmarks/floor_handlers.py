@@ -343,6 +343,29 @@ def get_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": item["document"]["S"]}
 
 
+def _admin_list(kind: str) -> dict[str, Any]:
+    """One page of the admin documents of a kind: a Query of their partition."""
+    response = dynamodb.query(
+        TableName=NOTIFICATION_TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": kind}},
+        Limit=50,
+    )
+    return {"statusCode": 200, "body": json.dumps([item["sk"]["S"] for item in response["Items"]])}
+
+
+def list_segments(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _admin_list("SEGMENT")
+
+
+def list_templates(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _admin_list("TEMPLATE")
+
+
+def list_campaigns(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _admin_list("CAMPAIGN")
+
+
 def preview_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The segment, one Scan page of profiles, and their consents (a segment without rules matches every one)."""
     get_segment(event, context)

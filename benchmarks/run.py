@@ -389,6 +389,9 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "get_segment",
         lambda: _admin_event("get_segment", "get_segment.json", "segment_id", _bench_segment()),
     ),
+    ("list_segments", "list_segments", lambda: _sample("list_segments", "get_segments.json")),
+    ("list_templates", "list_templates", lambda: _sample("list_templates", "get_templates.json")),
+    ("list_campaigns", "list_campaigns", lambda: _sample("list_campaigns", "list_campaigns.json")),
     ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
     ("create_campaign", "create_campaign", _create_campaign_event),
     (
