@@ -992,3 +992,98 @@ def sweep_due_notifications(event: dict[str, Any], context: Any) -> dict[str, An
         ]
         boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
     return {"campaigns_started": 0, "shards_queued": len(due)}
+
+
+def get_template(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    key = {"pk": {"S": "TEMPLATE"}, "sk": {"S": event["pathParameters"]["template_id"]}}
+    item = dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)["Item"]
+    return {"statusCode": 200, "body": item["document"]["S"]}
+
+
+def _change_campaign(event: dict[str, Any], status: str) -> tuple[str, dict[str, Any]]:
+    """The campaign read, then its new state with the audit record in one transaction."""
+    campaign_id = event["pathParameters"]["campaign_id"]
+    key = {"pk": {"S": "CAMPAIGN"}, "sk": {"S": campaign_id}}
+    item = dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True)["Item"]
+    changed = item | {"status": {"S": status}}
+    audit = {"pk": {"S": "AUDIT"}, "sk": {"S": f"{time.time():.6f}"}, "after": {"S": status}}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": NOTIFICATION_TABLE, "Item": changed}},
+            {"Put": {"TableName": AUDIT_TABLE, "Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ]
+    )
+    return campaign_id, changed
+
+
+def send_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The change, the fan-out's segments in one transaction, a message per segment, the counters."""
+    campaign_id, _ = _change_campaign(event, "sending")
+    segments = int(os.environ.get("CAMPAIGN_SEGMENTS", "32"))
+    puts = [
+        {
+            "Put": {
+                "TableName": NOTIFICATION_TABLE,
+                "Item": {"pk": {"S": f"FLOOR#{campaign_id}"}, "sk": {"S": f"SEGMENT#{index}"}},
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        for index in range(segments)
+    ]
+    dynamodb.transact_write_items(TransactItems=puts)  # type: ignore[arg-type]
+    for start in range(0, segments, 10):
+        entries: Any = [
+            {"Id": str(index), "MessageBody": json.dumps({"campaign_id": campaign_id, "segment": index})}
+            for index in range(start, min(start + 10, segments))
+        ]
+        boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
+    _campaign_counts(campaign_id)
+    return {"statusCode": 202, "body": json.dumps({"campaign_id": campaign_id, "status": "sending"})}
+
+
+def cancel_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    campaign_id, _ = _change_campaign(event, "cancelled")
+    _campaign_counts(campaign_id)
+    return {"statusCode": 200, "body": json.dumps({"campaign_id": campaign_id, "status": "cancelled"})}
+
+
+def lift_suppression(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The key, the address's item, then its lifting with the audit record in one transaction."""
+    import hashlib
+    import hmac
+
+    address = event["queryStringParameters"]["email"].strip().lower()
+    digest = hmac.new(_key("SIGNING_KEY_SECRET_ARN"), f"suppression\n{address}".encode(), hashlib.sha256).hexdigest()
+    table = os.environ["SUPPRESSION_TABLE_NAME"]
+    dynamodb.get_item(TableName=table, Key={"pk": {"S": digest}}, ConsistentRead=True)
+    audit = {"pk": {"S": "AUDIT"}, "sk": {"S": f"{time.time():.6f}"}, "target": {"S": digest}}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": digest}},
+                    "UpdateExpression": "REMOVE since",
+                }
+            },
+            {"Put": {"TableName": AUDIT_TABLE, "Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ]
+    )
+    return {"statusCode": 200, "body": json.dumps({"suppressed": False})}
+
+
+def get_notification_explanation(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The delivery through the notification index, then it, its campaign, template and segment."""
+    found = dynamodb.query(
+        TableName=DELIVERY_TABLE,
+        IndexName="DeliveriesByNotification",
+        KeyConditionExpression="notification_id = :id",
+        ExpressionAttributeValues={":id": {"S": event["pathParameters"]["notification_id"]}},
+    )["Items"][0]
+    delivery = dynamodb.get_item(TableName=DELIVERY_TABLE, Key={"pk": found["pk"], "sk": found["sk"]})["Item"]
+    campaign = delivery.get("campaign_id", {"S": "bench-campaign"})["S"]
+    documents = []
+    for kind, name in (("CAMPAIGN", campaign), ("TEMPLATE", "demo-survey-invite"), ("SEGMENT", "bench-everyone")):
+        key = {"pk": {"S": kind}, "sk": {"S": name}}
+        documents.append(dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True).get("Item"))
+    return {"statusCode": 200, "body": json.dumps({"found": [bool(document) for document in documents]})}

@@ -181,6 +181,13 @@ def _bench_campaign() -> str:
     return "bench-campaign"
 
 
+def _bench_template() -> str:
+    from local_runtime.seed import DEMO_TEMPLATE_ID
+
+    _bench_campaign()  # stores the template
+    return DEMO_TEMPLATE_ID
+
+
 def _create_campaign_event() -> dict[str, Any]:
     _bench_campaign()
     event = _sample("create_campaign", "create_campaign.json")
@@ -300,6 +307,62 @@ def _unsubscribe_event(folder: str, name: str) -> dict[str, Any]:
     return event
 
 
+def _draft_campaign_event(folder: str, name: str) -> dict[str, Any]:
+    """A new draft campaign of the bench segment each time: sending or cancelling uses it up."""
+    from datetime import UTC, datetime
+
+    from local_runtime.seed import DEMO_CAMPAIGN
+    from nudge.notifications.campaign_admin import campaign_admin, create_campaign
+    from nudge.notifications.campaigns import CampaignFields
+    from nudge.users.actor import Actor
+
+    _bench_campaign()  # stores the template and the segment
+    campaign_id = f"bench-{uuid.uuid4().hex[:10]}"
+    fields = CampaignFields.model_validate(DEMO_CAMPAIGN | {"campaign_id": campaign_id, "segment_id": _bench_segment()})
+    create_campaign(campaign_admin(), Actor("bench-admin", True), fields, datetime.now(UTC))
+    return _admin_event(folder, name, "campaign_id", campaign_id)
+
+
+def _suppressed_address_event() -> dict[str, Any]:
+    """A new address on the suppression list each time: lifting it takes it off."""
+    from datetime import UTC, datetime
+
+    from nudge.subscribers.suppression import suppression_list
+
+    address = f"bench-{uuid.uuid4().hex[:10]}@example.com"
+    suppression_list().record_hard_bounce(address, datetime.now(UTC))
+    event = _sample("lift_suppression", "delete_suppression.json")
+    event["queryStringParameters"] = {"email": address}
+    event["rawQueryString"] = f"email={address}"
+    return event
+
+
+def _explanation_event() -> dict[str, Any]:
+    """A new user with a sent delivery of the bench campaign, asking why they received it."""
+    from datetime import UTC, datetime
+
+    from nudge.notifications.delivery_table import DeliveryRecord, delivery_table
+
+    event = _fresh_user_event("get_notification_explanation", "get_notification_explanation.json")
+    user, now = event["pathParameters"]["user_id"], datetime.now(UTC)
+    record = DeliveryRecord(
+        user_id=user,
+        campaign_id=_bench_campaign(),
+        channel="email",
+        status="sent",
+        at=now,
+        reason="You match the segment Everyone",
+        notification_id=uuid.uuid4().hex,
+        campaign_name="Bench campaign",
+        updated_at=now,
+    )
+    delivery_table().claim(record)
+    event["pathParameters"]["notification_id"] = record.notification_id
+    path = f"/v1/users/{user}/notifications/{record.notification_id}/why"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    return event
+
+
 def _campaign_segment_event() -> dict[str, Any]:
     """A new user consenting to email, and a new campaign to everyone started as one segment: the first request
     scans the profile table a page at a time (the stored profiles, each consenting one a delivery)."""
@@ -392,6 +455,15 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("list_segments", "list_segments", lambda: _sample("list_segments", "get_segments.json")),
     ("list_templates", "list_templates", lambda: _sample("list_templates", "get_templates.json")),
     ("list_campaigns", "list_campaigns", lambda: _sample("list_campaigns", "list_campaigns.json")),
+    (
+        "get_template",
+        "get_template",
+        lambda: _admin_event("get_template", "get_template.json", "template_id", _bench_template()),
+    ),
+    ("send_campaign", "send_campaign", lambda: _draft_campaign_event("send_campaign", "send_campaign.json")),
+    ("cancel_campaign", "cancel_campaign", lambda: _draft_campaign_event("cancel_campaign", "cancel_campaign.json")),
+    ("lift_suppression", "lift_suppression", _suppressed_address_event),
+    ("get_notification_explanation", "get_notification_explanation", _explanation_event),
     ("put_template", "put_template", lambda: _admin_event("put_template", "put_template.json", "template_id")),
     ("create_campaign", "create_campaign", _create_campaign_event),
     (

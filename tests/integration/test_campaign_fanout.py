@@ -626,3 +626,27 @@ def test_throttled_twice_is_retried_and_sent_once_a_refused_one_falls_back_and_t
     assert all(rates.sent("email", second) <= 2 for second in range(first, last + 1))
     assert sum(rates.sent("email", second) for second in range(first, last + 1)) == 9  # 6 taken, 1 refused, 2 throttled
     assert last - first >= 4  # 9 email calls at 2 a second span at least 5 seconds
+
+
+def test_a_first_start_writes_every_fan_out_segment_in_one_call_and_a_restart_keeps_the_done_ones(
+    campaigns: Campaigns,
+) -> None:
+    table = campaigns.fan_out.table
+    client = table._client
+    calls: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        assert table.create_fan_out("fan-out-once", 4) == [0, 1, 2, 3]
+        assert calls == ["TransactWriteItems"]
+        segment = table.get_fan_out_segment("fan-out-once", 2)
+        assert segment is not None
+        assert table.complete_segment(segment, CampaignCounts())
+        # A restart (the sweep died after starting it) finds the segments: the done one is not queued again.
+        assert table.create_fan_out("fan-out-once", 4) == [0, 1, 3]
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+    assert table.get_fan_out_segment("fan-out-once", 2) == segment._replace(status="done", checkpoint="")

@@ -47,6 +47,7 @@ TEMPLATE_PK = "TEMPLATE"
 CAMPAIGN_PK = "CAMPAIGN"
 COUNTS_SK = "COUNTS"
 DUE_CAMPAIGN_PK = "DUE_CAMPAIGN"
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 
 
 class CampaignPage(NamedTuple):
@@ -178,20 +179,45 @@ class NotificationTable:
 
     def create_fan_out(self, campaign_id: str, segments: int) -> list[int]:
         """A pending segment item for each segment of the campaign's parallel scan that has none (a second call
-        keeps the first's checkpoints); returns the segments not done."""
+        keeps the first's checkpoints); returns the segments not done. A first start writes them all in one
+        transaction; a resumed one (some exist) goes segment by segment."""
+        items = [self._pending_segment(campaign_id, index) for index in range(segments)]
+        if segments <= MAX_TRANSACTION_ITEMS and self._put_all_absent(items):
+            return list(range(segments))
         pending = []
-        for index in range(segments):
-            item = {**_key(_campaign_pk(campaign_id), _segment_sk(index)), "status": {"S": "pending"}}
+        for index, item in enumerate(items):
             created = conditional(
-                self._client.put_item,
-                TableName=self._table,
-                Item=item | {"checkpoint": {"S": ""}},
-                ConditionExpression="attribute_not_exists(pk)",
+                self._client.put_item, TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
             )
             found = None if created else self.get_fan_out_segment(campaign_id, index)
             if found is None or found.status == "pending":
                 pending.append(index)
         return pending
+
+    @staticmethod
+    def _pending_segment(campaign_id: str, index: int) -> dict[str, Any]:
+        return {
+            **_key(_campaign_pk(campaign_id), _segment_sk(index)),
+            "status": {"S": "pending"},
+            "checkpoint": {"S": ""},
+        }
+
+    def _put_all_absent(self, items: list[dict[str, Any]]) -> bool:
+        """All the items in one transaction, each only if absent; False (nothing written) when one exists."""
+        from botocore.exceptions import ClientError
+
+        puts = [
+            {"Put": {"TableName": self._table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+            for item in items
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=puts)  # type: ignore[arg-type]
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons):
+                return False
+            raise
+        return True
 
     def get_fan_out_segment(self, campaign_id: str, segment: int) -> FanOutSegment | None:
         key = _key(_campaign_pk(campaign_id), _segment_sk(segment))
