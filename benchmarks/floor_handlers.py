@@ -598,19 +598,33 @@ ERASURE_QUEUE = os.environ.get("ERASURE_QUEUE_URL", "")
 SIGNING_SECRET = os.environ.get("SIGNING_KEY_SECRET_ARN", "")
 
 
-def _partition(table: str, pk: str) -> list[dict[str, Any]]:
-    response = dynamodb.query(
-        TableName=table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
-    )
+def _partition(table: str, pk: str, index: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """The partition, or with `index` (name, key attribute) the user's items in that index."""
+    if index is None:
+        arguments: dict[str, Any] = {"KeyConditionExpression": "pk = :pk"}
+    else:
+        arguments = {"IndexName": index[0], "KeyConditionExpression": f"{index[1]} = :pk"}
+    response = dynamodb.query(TableName=table, ExpressionAttributeValues={":pk": {"S": pk}}, **arguments)
     return list(response["Items"])
 
 
 def export_user_data(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """As many Queries as the export makes (one per table, three for the audit trail), nothing decoded."""
+    """The Queries the export makes (one per table, two for the audit trail, the same indexes), nothing decoded."""
     user = event["pathParameters"]["user_id"]
-    tables = [BEHAVIOR_TABLE, RECOMMENDATION_TABLE, ANCHORING_TABLE, PROFILE_TABLE, AUDIT_TABLE, AUDIT_TABLE]
-    tables += [AUDIT_TABLE, SENSITIVE_TABLE, IDEMPOTENCY_TABLE]
-    sections = {f"{table}-{index}": len(_partition(table, f"USER#{user}")) for index, table in enumerate(tables)}
+    partition = f"USER#{user}"
+    reads: list[tuple[str, str, tuple[str, str] | None]] = [
+        (BEHAVIOR_TABLE, partition, None),
+        (RECOMMENDATION_TABLE, user, ("UserRecommendations", "user_id")),
+        (ANCHORING_TABLE, user, ("UserItems", "user_id")),
+        (PROFILE_TABLE, partition, None),
+        (AUDIT_TABLE, user, ("ByTargetUser", "target_user_id")),
+        (AUDIT_TABLE, user, ("ByActor", "actor_user_id")),
+        (SENSITIVE_TABLE, partition, None),
+        (IDEMPOTENCY_TABLE, partition, None),
+        (RESPONSE_TABLE, user, ("ResponsesByUser", "user_id")),
+        (DELIVERY_TABLE, partition, None),
+    ]
+    sections = {f"{table}-{at}": len(_partition(table, key, index)) for at, (table, key, index) in enumerate(reads)}
     return {"statusCode": 200, "body": json.dumps({"user_id": user, "tables": sections})}
 
 
