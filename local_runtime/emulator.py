@@ -32,6 +32,25 @@ EMULATOR_ENVIRONMENT = {
 }
 
 
+class OneDynamoDBWriteAtATime:
+    """WSGI guard: DynamoDB's writes one at a time. moto applies a transaction item by item and, when one item
+    fails, puts back every table the transaction touched as it copied it at the start, undoing what another
+    request wrote meanwhile; DynamoDB never loses such a write, so the emulator does not let one run meanwhile."""
+
+    WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        service, _, operation = str(environ.get("HTTP_X_AMZ_TARGET", "")).partition(".")
+        if service.startswith("DynamoDB_") and operation in self.WRITES:
+            with self._lock:  # the backend's work is done before the app returns its response
+                return self._app(environ, start_response)
+        return self._app(environ, start_response)
+
+
 class PortInUse(OSError):
     """The port asked for is taken by another process."""
 
@@ -67,7 +86,7 @@ class Emulator:
             server = make_server(
                 "127.0.0.1",
                 port,
-                ChannelEndpoints(DomainDispatcherApplication(create_backend_app), outbox),
+                ChannelEndpoints(OneDynamoDBWriteAtATime(DomainDispatcherApplication(create_backend_app)), outbox),
                 threaded=True,
                 request_handler=MotoRequestHandler,
                 fd=listening.fileno(),  # werkzeug serves a duplicate of it
