@@ -51,7 +51,7 @@ def gamer(api: Api, user: str, time_zone: str = "Atlantic/Reykjavik", quiet: dic
         "time_zone": time_zone,
         "demographics": {"location": {"country": "IS"}},
         "interests": {"categories": ["GAMING"]},
-        "notification_preferences": {"email": {"enabled": True}, "quiet_hours": quiet},
+        "notification_preferences": {"email": {"enabled": True, "frequency": "instant"}, "quiet_hours": quiet},
     }
     assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
     consent = {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}

@@ -45,7 +45,7 @@ from nudge.notifications.delivery_rules import (
     decide,
     reason,
 )
-from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, due_shards
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, digest_period, due_shards
 from nudge.notifications.notification_table import FanOutSegment, NotificationTable
 from nudge.notifications.outgoing import (
     Channel,
@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from nudge.behavior.behavior_table import BehaviorTable
     from nudge.notifications.campaign_admin import FanOut
     from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
+    from nudge.notifications.digests import Frequency
     from nudge.notifications.segments import SegmentRules
     from nudge.notifications.templates import NotificationTemplate, TemplateCategory
     from nudge.profiles.consent import ConsentRecord
@@ -219,6 +220,10 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     """Decide for one targeted recipient and claim the delivery in the ledger, due at its minute."""
     campaign_time = max(send.campaign.send_at or now, now)
     decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
+    if isinstance(decision, Delivery) and (frequency := _digest(send, recipient, decision)):
+        from nudge.notifications.digest_sending import queue_for_digest
+
+        return queue_for_digest(ports, send, recipient, decision, why, frequency)
     if isinstance(decision, Delivery):
         # Only a recipient with a channel costs the Query of their week's deliveries.
         recent = ports.deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
@@ -247,6 +252,12 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     if existing is not None and existing.status == "cancelled":
         counted = CampaignCounts()
     return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
+
+
+def _digest(send: Send, recipient: Recipient, decision: Delivery) -> Frequency | None:
+    from nudge.notifications.digests import digest_frequency
+
+    return digest_frequency(terms(send.campaign, send.template), recipient.profile, decision.channel)
 
 
 def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> int:
@@ -393,6 +404,10 @@ class _SweepContext:
         ports = self._ports
         if not ports.deliveries.take_due(record, now):
             return 0
+        if digest_period(record) is not None:
+            from nudge.notifications.digest_sending import send_digest
+
+            return send_digest(ports, self._campaign, record, now)
         campaign, template = self._campaign(record.campaign_id)
         profile, consent_item = ports.profiles.get_profile_with(
             record.user_id, ports.profiles.consent_read(record.user_id)
