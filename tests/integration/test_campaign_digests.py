@@ -10,12 +10,15 @@ import pytest
 
 from local_runtime.runtime import LocalStack
 from nudge.notifications import digest_sending
+from nudge.notifications.admin import put_template
 from nudge.notifications.outgoing import OutgoingEmail, OutgoingMessage
+from nudge.notifications.templates import TemplateFields
 from nudge.notifications.user_notifications import NotificationsQuery, notifications_for
-from nudge.profiles.consent import ConsentRecord
+from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields
 from nudge.users.actor import Actor
-from tests.integration.test_campaign_fanout import NOW, Campaigns, build_campaigns, counts
+from tests.integration.test_campaign_fanout import ADMIN, NOW, Campaigns, build_campaigns, counts
+from tests.integration.test_notification_admin_api import TEMPLATE
 
 LA_NINE = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)  # NOW is 05:00 in Los Angeles; its 09:00 (PDT)
 DAY = timedelta(days=1)
@@ -241,3 +244,32 @@ def test_the_users_list_export_and_erasure_have_the_items_and_the_digest(digests
     assert sorted(record.campaign_id for record in exported.deliveries) == sorted([tools, "_digest-daily-2026-06-10"])
     assert digests.ports.deliveries.erase_user("dana").deleted == {"deliveries": 2}
     assert digests.ledger("dana") == []
+
+
+def test_each_item_is_checked_again_at_the_digest_marketing_withdrawn_and_a_suppressed_address(
+    digests: Campaigns,
+) -> None:
+    emails = {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}
+    preferences = {"email": {"enabled": True, "frequency": "daily"}}
+    for user in ("dana", "bo"):
+        digests.person(
+            user,
+            consent=emails | {"marketing_emails": True},
+            time_zone="America/Los_Angeles",
+            notification_preferences=preferences,
+        )
+    marketing = TemplateFields.model_validate(TEMPLATE | {"category": "marketing"})
+    put_template(digests.admin.table, digests.admin.audit, ADMIN, "tpl-offer", marketing, NOW)
+    offer = _run(digests, "Offer", template_id="tpl-offer")
+    tools = _run(digests, "Tools")
+    product_only = ConsentRecord(settings=ConsentSettings.model_validate(emails), version=2)
+    assert digests.ports.profiles.save_consent("dana", product_only, 1, [])
+    digests.ports.suppressions.record_hard_bounce("bo@example.com", NOW + timedelta(minutes=30))
+
+    [message] = _at(digests, LA_NINE)
+    assert (message.user_id, _titles(message)) == ("dana", ["Tools"])
+    assert _email(message).headers["List-Unsubscribe"] == "<https://nudge.example/v1/unsubscribe/dana-product>"
+    assert _statuses(digests, "dana") == {offer: "cancelled", tools: "sent", "_digest-daily-2026-06-10": "sent"}
+    assert set(_statuses(digests, "bo").values()) == {"cancelled"}
+    assert digests.view(offer).counts == counts(targeted=2, eligible=2, scheduled=2, skipped_suppressed=1)
+    assert digests.view(tools).counts == counts(targeted=2, eligible=2, scheduled=2, sent=1, skipped_suppressed=1)

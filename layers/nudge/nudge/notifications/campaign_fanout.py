@@ -21,6 +21,12 @@ Crash rule: at most once. A crash between taking a delivery and writing its outc
 `sending`, out of the index: it is never taken again, so a (campaign, user, channel) is never handed
 to a provider twice; it counts as queued and neither sent nor failed.
 
+Digests: when the rules choose email for a campaign that is not urgent and the recipient's email
+frequency is daily or weekly, the delivery is claimed as an item of their next digest instead (no
+Query of their week: the caps count the digest, not its items), and the digest is a delivery of its
+own in the due index; when the sweep takes it, `digest_sending.send_digest` sends it
+(nudge.notifications.digest_sending).
+
 Fallback: when the sender fails (a permanent failure, or a transient one its own retries did not
 overcome), the delivery is marked failed and the next channel of the campaign that passes the rules is
 tried once, with a ledger item of its own (`fallback_used` when it is sent).
