@@ -160,6 +160,22 @@ def test_running_the_sweep_twice_sends_the_digest_once(digests: Campaigns) -> No
     assert [_email(message).subject for message in digests.sender.sent] == ["Your daily digest: 1 update"]
 
 
+def test_a_crash_while_sending_a_digest_never_sends_it_twice_and_later_items_get_their_own(
+    digests: Campaigns,
+) -> None:
+    _reader(digests, "dana")
+    tools = _run(digests, "Tools")
+    digests.sender.crash_for = "dana"
+    assert _at(digests, LA_NINE) == []
+    assert _at(digests, LA_NINE + timedelta(minutes=5)) == []
+    # At most once: the digest and its item stay `sending`, never sent again.
+    assert _statuses(digests, "dana") == {tools: "sending", "_digest-daily-2026-06-10": "sending"}
+    food = _run(digests, "Food")
+    [next_day] = _at(digests, LA_NINE + DAY)
+    assert _titles(next_day) == ["Food"]
+    assert _statuses(digests, "dana")[food] == "sent"
+
+
 class _QueueingSender:
     """While the digest is being sent, another campaign reaches the user."""
 
