@@ -128,3 +128,5 @@ def test_the_email_lists_each_item_escaped_with_the_unsubscribe_link() -> None:
     assert "<li>New: Rail Pass</li>" in email.html
     assert '<a href="https://nudge.example/u/t">Unsubscribe</a>' in email.html
     assert digest_email("weekly", "there", entries[:1], "u").subject == "Your weekly digest: 1 update"
+    named = digest_email("daily", "Ana", [DigestEntry("Ana, a new survey: Tools", "https://n.example/1", "Tools")], "u")
+    assert named.text.splitlines()[2:4] == ["- Ana, a new survey: Tools", "  https://n.example/1"]

@@ -122,14 +122,16 @@ def parse_period(period: str) -> tuple[Frequency, date] | None:
 def digest_email(
     frequency: Frequency, first_name: str, entries: list[DigestEntry], unsubscribe_url: str
 ) -> RenderedEmail:
-    """The digest's email: one line per item (title, then its product or survey and link); values escaped in
-    the HTML."""
+    """The digest's email: one line per item (title, then its product or survey unless the title names it,
+    and its link); values escaped in the HTML."""
     from nudge.notifications.templates import RenderedEmail
 
     count = f"{len(entries)} update{'s' if len(entries) != 1 else ''}"
     subject = f"Your {frequency} digest: {count}"
     lines, rows = [], []
     for entry in entries:
+        # "Dana, a new survey: Acme Cloud" need not be followed by "Acme Cloud".
+        entry = entry._replace(detail=entry.detail if entry.detail and entry.detail not in entry.title else None)
         extra = [part for part in (entry.detail, entry.url) if part]
         lines.append("\n".join([f"- {entry.title}", *(f"  {part}" for part in extra)]))
         title = escape(entry.title)
