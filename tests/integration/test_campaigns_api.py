@@ -184,6 +184,12 @@ def test_a_daily_readers_email_waits_for_their_digest_which_the_sweep_sends(api:
     by_campaign = {line["campaign_id"]: line for line in sent}
     assert (by_campaign[period]["status"], by_campaign[body["campaign_id"]]["status"]) == ("sent", "sent")
     assert by_campaign[body["campaign_id"]]["digest_id"] == by_campaign[period]["notification_id"]
+    why = api.call("GET", f"/v1/users/{user}/notifications/{by_campaign[period]['notification_id']}/why", user=user)
+    assert (why.status, why.body["campaign"], why.body["reason"]) == (
+        200,
+        None,
+        "You chose a daily digest of your email notifications",
+    )
     assert admin(api, "GET", f"/v1/admin/campaigns/{body['campaign_id']}").body["counts"]["sent"] >= 1
 
 
