@@ -78,7 +78,7 @@ def _seed(dynamodb: Any, table: str, recipients: int, now: datetime) -> None:
                 "name": "Ana Lima",
                 "time_zone": "Europe/Lisbon",
                 "interests": {"categories": ["TECH_SAAS"]},
-                "notification_preferences": {"email": {"enabled": True}},
+                "notification_preferences": {"email": {"enabled": True, "frequency": "instant"}},
             }
         )
         record = ProfileRecord(fields=fields, created_at=now, updated_at=now, version=1)

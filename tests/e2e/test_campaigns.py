@@ -31,7 +31,7 @@ def _person(client: Client, user: str, channels: dict[str, bool]) -> None:
         "name": "Bjork Gudmunds",
         "demographics": {"location": {"country": "IS"}},
         "interests": {"categories": ["GAMING"]},
-        "notification_preferences": {"email": {"enabled": True}, "whatsapp": {"enabled": True}},
+        "notification_preferences": {"email": {"enabled": True, "frequency": "instant"}, "whatsapp": {"enabled": True}},
     }
     assert client.request("PUT", f"/v1/users/{user}/profile", profile, token).status == 200
     consent = {"personalized_notifications": {"enabled": True, "channels": channels}}

@@ -114,7 +114,10 @@ class Campaigns:
             "name": "Ana Lima",
             "demographics": {"location": {"country": "PT"}},
             "interests": {"categories": ["TECH_SAAS"]},
-            "notification_preferences": {"email": {"enabled": True}, "whatsapp": {"enabled": True}},
+            "notification_preferences": {
+                "email": {"enabled": True, "frequency": "instant"},
+                "whatsapp": {"enabled": True},
+            },
         } | profile
         fields = ProfileFields.model_validate(document)
         record = ProfileRecord(fields=fields, created_at=NOW, updated_at=NOW, version=1)
@@ -184,6 +187,11 @@ class Campaigns:
 
 @pytest.fixture
 def campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
+    return build_campaigns(stack, monkeypatch)
+
+
+def build_campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campaigns:
+    """Tables and a queue of their own, an in-memory sender and a clock at NOW."""
     monkeypatch.setattr(campaign_fanout, "PAGE_SIZE", 3)  # many pages, so checkpoints move
     template = Template.load(stack_name=f"cmp-{uuid4().hex[:8]}")
     provision(stack.emulator, template)
@@ -224,7 +232,10 @@ def test_each_recipient_is_counted_by_what_happened_and_the_delayed_one_goes_at_
     campaigns.person("capped")
     campaigns.person(
         "sleeping",
-        notification_preferences={"email": {"enabled": True}, "quiet_hours": {"start": "11:00", "end": "13:00"}},
+        notification_preferences={
+            "email": {"enabled": True, "frequency": "instant"},
+            "quiet_hours": {"start": "11:00", "end": "13:00"},
+        },
     )
     campaigns.person("elsewhere", demographics={"location": {"country": "BR"}})
     earlier = DeliveryRecord(
@@ -337,7 +348,9 @@ def test_a_failed_channel_falls_back_once_to_the_next_one_that_passes(campaigns:
 def test_sms_is_passed_over_for_a_campaign_that_is_not_urgent(campaigns: Campaigns) -> None:
     consent = {"personalized_notifications": {"enabled": True, "channels": {"email": True, "sms": True}}}
     campaigns.person(
-        "texter", consent=consent, notification_preferences={"email": {"enabled": True}, "sms": {"enabled": True}}
+        "texter",
+        consent=consent,
+        notification_preferences={"email": {"enabled": True, "frequency": "instant"}, "sms": {"enabled": True}},
     )
     template_with_sms = campaigns.campaign(channels=["sms", "email"])
 
@@ -505,7 +518,7 @@ def test_a_suppressed_address_is_never_emailed_one_batch_read_per_page(campaigns
 
 def test_an_address_suppressed_before_its_delayed_send_is_not_emailed(campaigns: Campaigns) -> None:
     quiet = {
-        "email": {"enabled": True},
+        "email": {"enabled": True, "frequency": "instant"},
         "whatsapp": {"enabled": True},
         "quiet_hours": {"start": "11:00", "end": "13:00"},
     }

@@ -44,14 +44,20 @@ def campaign_body(segment_id: str, template_id: str, **overrides: Any) -> dict[s
     return body | overrides
 
 
-def gamer(api: Api, user: str, time_zone: str = "Atlantic/Reykjavik", quiet: dict[str, str] | None = None) -> None:
+def gamer(
+    api: Api,
+    user: str,
+    time_zone: str = "Atlantic/Reykjavik",
+    quiet: dict[str, str] | None = None,
+    frequency: str = "instant",
+) -> None:
     profile = {
         "email": f"{user}@example.com",
         "name": "Ana Lima",
         "time_zone": time_zone,
         "demographics": {"location": {"country": "IS"}},
         "interests": {"categories": ["GAMING"]},
-        "notification_preferences": {"email": {"enabled": True}, "quiet_hours": quiet},
+        "notification_preferences": {"email": {"enabled": True, "frequency": frequency}, "quiet_hours": quiet},
     }
     assert api.call("PUT", f"/v1/users/{user}/profile", profile, user=user).status == 200
     consent = {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}
@@ -145,6 +151,46 @@ def test_a_campaign_is_sent_through_the_queue_and_the_user_sees_why(api: Api, st
     assert api.call("GET", f"/v1/users/{users[0]}/notifications", user=users[1]).status == 403
     assert api.call("GET", f"/v1/users/{users[0]}/notifications", user=ADMIN, admin=True).status == 200
     assert admin(api, "POST", f"/v1/admin/campaigns/{body['campaign_id']}/send").status == 409
+
+
+def test_a_daily_readers_email_waits_for_their_digest_which_the_sweep_sends(api: Api, stack: LocalStack) -> None:
+    """Through the functions, with their roles checked: queued as a digest item, then sent in the digest."""
+    user = new_id("reader")
+    gamer(api, user, frequency="daily")
+    segment_id, template_id = segment_and_template(api)
+    body = campaign_body(segment_id, template_id)
+    assert admin(api, "POST", "/v1/admin/campaigns", body).status == 201
+    assert admin(api, "POST", f"/v1/admin/campaigns/{body['campaign_id']}/send").status == 202
+    stack.bridge.drain()
+    stack.run_schedule("sweep_due_notifications")
+    stack.bridge.drain()
+
+    waiting = api.call("GET", f"/v1/users/{user}/notifications", user=user).body["notifications"]
+    by_campaign = {line["campaign_id"]: line for line in waiting}
+    assert by_campaign[body["campaign_id"]]["status"] == "digest_pending"
+    [period] = [campaign_id for campaign_id in by_campaign if campaign_id.startswith("_digest-daily-")]
+    assert by_campaign[period]["status"] == "scheduled"
+    # Its 09:00 has not come: bring the digest's minute forward, as if it had.
+    stack.emulator.client("dynamodb").update_item(
+        TableName=stack.template.ref("DeliveryTable"),
+        Key={"pk": {"S": f"USER#{user}"}, "sk": {"S": f"DELIVERY#{period}#email"}},
+        UpdateExpression="SET due_at = :past",
+        ExpressionAttributeValues={":past": {"S": "2026-01-01T00:00:00.000000Z"}},
+    )
+    stack.run_schedule("sweep_due_notifications")
+    stack.bridge.drain()
+
+    sent = api.call("GET", f"/v1/users/{user}/notifications", user=user).body["notifications"]
+    by_campaign = {line["campaign_id"]: line for line in sent}
+    assert (by_campaign[period]["status"], by_campaign[body["campaign_id"]]["status"]) == ("sent", "sent")
+    assert by_campaign[body["campaign_id"]]["digest_id"] == by_campaign[period]["notification_id"]
+    why = api.call("GET", f"/v1/users/{user}/notifications/{by_campaign[period]['notification_id']}/why", user=user)
+    assert (why.status, why.body["campaign"], why.body["reason"]) == (
+        200,
+        None,
+        "You chose a daily digest of your email notifications",
+    )
+    assert admin(api, "GET", f"/v1/admin/campaigns/{body['campaign_id']}").body["counts"]["sent"] >= 1
 
 
 def test_a_scheduled_campaign_starts_at_its_time_and_a_cancelled_one_sends_nothing(api: Api, stack: LocalStack) -> None:

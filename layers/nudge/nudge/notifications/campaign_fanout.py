@@ -21,6 +21,12 @@ Crash rule: at most once. A crash between taking a delivery and writing its outc
 `sending`, out of the index: it is never taken again, so a (campaign, user, channel) is never handed
 to a provider twice; it counts as queued and neither sent nor failed.
 
+Digests: when the rules choose email for a campaign that is not urgent and the recipient's email
+frequency is daily or weekly, the delivery is claimed as an item of their next digest instead (no
+Query of their week: the caps count the digest, not its items), and the digest is a delivery of its
+own in the due index; when the sweep takes it, `digest_sending.send_digest` sends it
+(nudge.notifications.digest_sending).
+
 Fallback: when the sender fails (a permanent failure, or a transient one its own retries did not
 overcome), the delivery is marked failed and the next channel of the campaign that passes the rules is
 tried once, with a ledger item of its own (`fallback_used` when it is sent).
@@ -45,7 +51,7 @@ from nudge.notifications.delivery_rules import (
     decide,
     reason,
 )
-from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, due_shards
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, digest_period, due_shards
 from nudge.notifications.notification_table import FanOutSegment, NotificationTable
 from nudge.notifications.outgoing import (
     Channel,
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
     from nudge.behavior.behavior_table import BehaviorTable
     from nudge.notifications.campaign_admin import FanOut
     from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
+    from nudge.notifications.digests import Frequency
     from nudge.notifications.segments import SegmentRules
     from nudge.notifications.templates import NotificationTemplate, TemplateCategory
     from nudge.profiles.consent import ConsentRecord
@@ -219,6 +226,10 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     """Decide for one targeted recipient and claim the delivery in the ledger, due at its minute."""
     campaign_time = max(send.campaign.send_at or now, now)
     decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
+    if isinstance(decision, Delivery) and (frequency := _digest(send, recipient, decision)):
+        from nudge.notifications.digest_sending import queue_for_digest
+
+        return queue_for_digest(ports, send, recipient, decision, why, frequency)
     if isinstance(decision, Delivery):
         # Only a recipient with a channel costs the Query of their week's deliveries.
         recent = ports.deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
@@ -247,6 +258,12 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     if existing is not None and existing.status == "cancelled":
         counted = CampaignCounts()
     return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
+
+
+def _digest(send: Send, recipient: Recipient, decision: Delivery) -> Frequency | None:
+    from nudge.notifications.digests import digest_frequency
+
+    return digest_frequency(terms(send.campaign, send.template), recipient.profile, decision.channel)
 
 
 def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> int:
@@ -393,6 +410,10 @@ class _SweepContext:
         ports = self._ports
         if not ports.deliveries.take_due(record, now):
             return 0
+        if digest_period(record) is not None:
+            from nudge.notifications.digest_sending import send_digest
+
+            return send_digest(ports, self._campaign, record, now)
         campaign, template = self._campaign(record.campaign_id)
         profile, consent_item = ports.profiles.get_profile_with(
             record.user_id, ports.profiles.consent_read(record.user_id)

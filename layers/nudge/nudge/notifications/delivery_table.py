@@ -2,16 +2,24 @@
 notification list and the frequency caps' record.
 
 Item shape (nothing outside this module builds these keys):
-- delivery: pk=USER#<user_id>, sk=DELIVERY#<campaign_id>#<channel>; `status` (scheduled, sending, sent,
-  failed, cancelled), `at` (the send moment, UTC text), `reason`, `notification_id`, `provider_message_id`,
-  `failure`, `fallback` (sent as a fallback), `updated_at`; from the provider's feedback, one marker per
-  event type (`delivered_at`, `opened_at`, `clicked_at`, `bounced_at`, `complained_at`), each set once
-  with `attribute_not_exists`, so a duplicated or late event changes nothing twice.
+- delivery: pk=USER#<user_id>, sk=DELIVERY#<campaign_id>#<channel>; `status` (scheduled, digest_pending,
+  sending, sent, failed, cancelled), `at` (the send moment, UTC text), `reason`, `notification_id`,
+  `provider_message_id`, `failure`, `fallback` (sent as a fallback), `updated_at`, `digest_id`; from the
+  provider's feedback, one marker per event type (`delivered_at`, `opened_at`, `clicked_at`,
+  `bounced_at`, `complained_at`), each set once with `attribute_not_exists`, so a duplicated or late
+  event changes nothing twice.
   It is written with `attribute_not_exists` before a provider is called, so a (campaign, user,
   channel) is handed to a provider at most once, whatever the queue redelivers. A scheduled delivery
   also has `due_shard` ("0".."15") and `due_at` (its minute, UTC text): the keys of the sparse
   DueDeliveries index the minute sweep reads; taking a delivery removes them in the same
   conditional update that moves it from scheduled to sending.
+- digest item: a delivery whose email waits for the user's digest (nudge.notifications.digests):
+  `digest_pending`, out of the due index and of the frequency caps, `at` the digest it was queued
+  for; once a digest takes it (conditional on still pending, so no item is in two digests) `sending`
+  then the digest's outcome, with `digest_id` (the digest's notification id) and the digest's `at`.
+- digest: pk=USER#<user_id>, sk=DELIVERY#_digest-<period>#email (`_` opens no campaign id), written
+  `scheduled` for its moment like any delivery (DueDeliveries), put only if absent: one per period.
+  It is what the frequency caps count of a digest.
 - Global index DeliveriesByNotification (notification_id, keys only): the delivery a provider's event
   or a click names.
 - Local index DeliveriesByTime (pk, at): the user's deliveries by time, for the frequency caps (one
@@ -49,11 +57,14 @@ if TYPE_CHECKING:
     from nudge.users.personal_data import Erasure
 
 FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained"]
-DeliveryStatus = Literal["scheduled", "sending", "sent", "failed", "cancelled"]
+DeliveryStatus = Literal["scheduled", "digest_pending", "sending", "sent", "failed", "cancelled"]
 DUE_SHARDS = 16
 # Deliveries that count for the frequency caps: what was sent or is on its way.
 COUNTED = frozenset({"scheduled", "sending", "sent"})
 _SK_PREFIX = "DELIVERY#"
+_DIGEST_PREFIX = "_digest-"
+# How far back a digest looks for its pending items (a period and the rolls of a long backlog).
+DIGEST_LOOKBACK = timedelta(days=35)
 
 
 class DeliveryRecord(NudgeModel):
@@ -74,6 +85,7 @@ class DeliveryRecord(NudgeModel):
     clicked_at: datetime | None = None
     bounced_at: datetime | None = None
     complained_at: datetime | None = None
+    digest_id: str | None = Field(default=None, description="The notification id of the digest that carried it")
 
 
 class DeliveryKey(NamedTuple):
@@ -97,6 +109,16 @@ def _user_pk(user_id: str) -> str:
 
 def _key(user_id: str, campaign_id: str, channel: str) -> dict[str, Any]:
     return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": f"{_SK_PREFIX}{campaign_id}#{channel}"}}
+
+
+def digest_campaign_id(period: str) -> str:
+    """The ledger's campaign id of a period's digest."""
+    return f"{_DIGEST_PREFIX}{period}"
+
+
+def digest_period(record: DeliveryRecord) -> str | None:
+    """The period of a digest delivery, None for a campaign's delivery."""
+    return record.campaign_id.removeprefix(_DIGEST_PREFIX) if record.campaign_id.startswith(_DIGEST_PREFIX) else None
 
 
 def due_shard(user_id: str) -> str:
@@ -162,24 +184,90 @@ class DeliveryTable:
     def finish(self, record: DeliveryRecord, now: datetime, also: dict[str, Any] | None = None) -> None:
         """Record the outcome (sent, failed, cancelled) of a delivery this worker holds, with `also` (the
         campaign's counters, another table's transaction element) in the same transaction."""
-        values: dict[str, Any] = {":status": {"S": record.status}, ":now": {"S": now.isoformat()}}
-        clauses = ["#status = :status", "updated_at = :now"]
-        for name in ("provider_message_id", "failure"):
-            value = getattr(record, name)
-            if value is not None:
-                clauses.append(f"{name} = :{name}")
-                values[f":{name}"] = {"S": value}
-        update: dict[str, Any] = {
-            "TableName": self._table,
-            "Key": _key(record.user_id, record.campaign_id, record.channel),
-            "UpdateExpression": f"SET {', '.join(clauses)} REMOVE due_shard, due_at",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": values,
-        }
+        update = self._outcome(record, now)
         if also is None:
             self._client.update_item(**update)
         else:
             write_transaction(self._client, [{"Update": update}, also])
+
+    def _outcome(self, record: DeliveryRecord, now: datetime, *also_set: str) -> dict[str, Any]:
+        """The UpdateItem of a delivery's outcome: its status, and each other named field that has a value."""
+        values: dict[str, Any] = {":status": {"S": record.status}, ":now": {"S": now.isoformat()}}
+        names = {"#status": "status"}
+        clauses = ["#status = :status", "updated_at = :now"]
+        stored = record.model_dump(mode="json")  # `at` as `claim` writes it
+        for name in ("provider_message_id", "failure", *also_set):
+            if stored[name] is not None:
+                clauses.append(f"#{name} = :{name}")
+                names[f"#{name}"] = name
+                values[f":{name}"] = {"S": stored[name]}
+        return {
+            "TableName": self._table,
+            "Key": _key(record.user_id, record.campaign_id, record.channel),
+            "UpdateExpression": f"SET {', '.join(clauses)} REMOVE due_shard, due_at",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
+
+    def pending_digest_items(self, user_id: str, until: datetime, limit: int) -> list[DeliveryRecord]:
+        """Up to `limit` of the user's digest items queued for a digest at or before `until`, oldest first (a
+        consistent Query of DeliveriesByTime, filtered to `digest_pending`)."""
+        from nudge.item_codec import query_all
+
+        items = query_all(
+            self._client,
+            TableName=self._table,
+            IndexName="DeliveriesByTime",
+            KeyConditionExpression="pk = :pk AND #at BETWEEN :low AND :high",
+            FilterExpression="#status = :pending",
+            ExpressionAttributeNames={"#at": "at", "#status": "status"},
+            ExpressionAttributeValues={
+                ":pk": {"S": _user_pk(user_id)},
+                ":low": {"S": utc_text(until - DIGEST_LOOKBACK)},
+                # A stored `at` is pydantic's text (no fraction at a whole second), which sorts after utc_text of
+                # the same second: the bound is the next second (digest moments are whole minutes).
+                ":high": {"S": utc_text(until + timedelta(seconds=1))},
+                ":pending": {"S": "digest_pending"},
+            },
+            ConsistentRead=True,
+        )
+        return [_record(item) for item in items[:limit]]
+
+    def hold_for_digest(self, item: DeliveryRecord, digest_id: str, now: datetime) -> bool:
+        """Move a pending digest item to sending for the digest `digest_id`; False when it is no longer pending
+        (another digest holds it): an item is never in two digests."""
+        from nudge.item_codec import conditional
+
+        return conditional(
+            self._client.update_item,
+            TableName=self._table,
+            Key=_key(item.user_id, item.campaign_id, item.channel),
+            UpdateExpression="SET #status = :sending, digest_id = :digest, updated_at = :now",
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":sending": {"S": "sending"},
+                ":pending": {"S": "digest_pending"},
+                ":digest": {"S": digest_id},
+                ":now": {"S": now.isoformat()},
+            },
+        )
+
+    def cancel_digest_item(self, item: DeliveryRecord, now: datetime, also: dict[str, Any] | None) -> bool:
+        """Cancel a pending digest item (`item` carries the failure), with `also` in the same transaction; False,
+        nothing written, when it is no longer pending."""
+        update = self._outcome(item, now) | {"ConditionExpression": "#status = :pending"}
+        update["ExpressionAttributeValues"][":pending"] = {"S": "digest_pending"}
+        return write_transaction(self._client, [{"Update": update}, *([also] if also else [])])
+
+    def finish_digest(
+        self, digest: DeliveryRecord, items: list[DeliveryRecord], now: datetime, also: list[dict[str, Any]]
+    ) -> None:
+        """The outcome of a digest and of each item it held (their status, the digest's `at` and provider message
+        id), with `also` (the campaigns' counters), in one transaction."""
+        updates = [{"Update": self._outcome(digest, now)}]
+        updates += [{"Update": self._outcome(item, now, "at", "digest_id")} for item in items]
+        write_transaction(self._client, [*updates, *also])
 
     def find(self, notification_id: str) -> DeliveryKey | None:
         """The delivery a notification id names (one Query of DeliveriesByNotification), None when unknown."""
@@ -225,7 +313,8 @@ class DeliveryTable:
 
     def recent(self, user_id: str, moment: datetime, campaign_id: str) -> list[datetime]:
         """When the user's counted deliveries of other campaigns are, from 7 days before `moment` to a day
-        after it (one Query). The campaign's own are left out: a redelivered message finds its own claims."""
+        after it (one Query). The campaign's own are left out: a redelivered message finds its own claims.
+        A digest counts once: its items (pending, or carried with `digest_id`) do not count."""
         from nudge.item_codec import query_all
 
         items = query_all(
@@ -239,12 +328,13 @@ class DeliveryTable:
                 ":low": {"S": utc_text(moment - timedelta(days=7))},
                 ":high": {"S": utc_text(moment + timedelta(days=1))},
             },
-            ProjectionExpression="#at, #status, campaign_id",
+            ProjectionExpression="#at, #status, campaign_id, digest_id",
         )
+        # A digest's items are counted by the digest alone.
         return [
             datetime.fromisoformat(item["at"]["S"])
             for item in items
-            if item["status"]["S"] in COUNTED and item["campaign_id"]["S"] != campaign_id
+            if item["status"]["S"] in COUNTED and item["campaign_id"]["S"] != campaign_id and "digest_id" not in item
         ]
 
     def due(self, shard: str, now: datetime, limit: int) -> list[DeliveryRecord]:

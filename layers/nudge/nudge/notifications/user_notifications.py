@@ -1,5 +1,7 @@
 """GET /v1/users/{user_id}/notifications: what Nudge sent or scheduled to the user, newest first: when, on
-which channel, its status, and why the user received it."""
+which channel, its status, and why the user received it. A daily or weekly reader sees each campaign's email
+(`digest_pending` until a digest carries it, then with `digest_id`) and each digest (`campaign_id`
+`_digest-<period>`) on its own line."""
 
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ class UserNotification(NudgeModel):
     at: datetime = Field(description="When it was sent, or is to be")
     reason: str = Field(description="Why the user received it")
     fallback: bool = Field(description="Sent on this channel because the campaign's first channel failed")
+    digest_id: str | None = Field(
+        description="For an email that waits for (or went in) the user's digest: the digest's notification id once "
+        "a digest carries it"
+    )
 
 
 class UserNotifications(NudgeModel):
