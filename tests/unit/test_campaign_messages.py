@@ -122,12 +122,22 @@ def test_a_template_without_the_channel_fails_permanently() -> None:
         ),
         ({"send_at": NOW - timedelta(seconds=1)}, ("send_at", "is in the past")),
         ({"send_at": NOW + timedelta(minutes=1)}, None),
+        (
+            {"data": FIELDS["data"] | {"survey_id": "s-1"}},
+            ("data.survey_id", "only a survey_invite campaign names a survey"),
+        ),
+        ({"type": "survey_invite", "data": FIELDS["data"] | {"survey_id": "s-1"}}, None),
     ],
 )
 def test_campaign_problems(changes: dict[str, Any], problem: tuple[str, str] | None) -> None:
     fields = CampaignFields.model_validate(FIELDS | changes)
     found = campaign_problems(fields, NotificationTemplate.model_validate(TEMPLATE), NOW)
     assert found == ([problem] if problem else [])
+
+
+def test_a_survey_id_is_an_identifier() -> None:
+    with pytest.raises(ValueError, match="survey_id"):
+        CampaignFields.model_validate(FIELDS | {"type": "survey_invite", "data": {"survey_id": "bad id/"}})
 
 
 def test_a_template_lacking_a_campaign_channel_is_a_problem() -> None:
