@@ -1,6 +1,7 @@
 """The automatic campaigns through the template's rules and schedule: a published survey's invite (to the
 category's interested, consenting users, once per survey; nothing without its template) and the weekly summary
-(to the users who consent to marketing email, once per ISO week; nothing without a marketing template)."""
+(to the users who consent to marketing email, once per ISO week; nothing without a marketing template); a survey
+invite's sends and first opens in the survey's funnel, once each, for the users who share analytics."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from typing import Any
 import pytest
 
 from local_runtime.runtime import LocalStack
+from nudge.analytics.analytics_table import SurveyAnalyticsTable
 from tests.integration.conftest import Api
 from tests.integration.test_campaigns_api import admin, gamer, new_id
+from tests.integration.test_delivery_feedback import _event, _publish
 from tests.integration.test_notification_admin_api import TEMPLATE
 
 APP_URL = "https://app.nudge.example"
@@ -197,3 +200,43 @@ def test_the_weekly_summary_goes_once_a_week_to_the_users_who_consent_to_marketi
     assert notifications(api, not_marketing) == []
     assert weekly_run(stack, "2031-03-10T09:00:00Z") == {"outcome": "started", "campaign_id": "weekly-summary-2031-W11"}
     send_due(stack)
+
+
+def test_a_survey_invites_sends_and_first_opens_feed_its_funnel_once_each(
+    api: Api, stack: LocalStack, invite_template: str
+) -> None:
+    sharing = [user_with(api, ["SPORTS"], NOTIFY_BY_EMAIL | {"analytics_sharing": True}) for _ in range(11)]
+    not_sharing = user_with(api, ["SPORTS"], NOTIFY_BY_EMAIL)
+    assert admin(api, "PUT", f"/v1/admin/templates/{invite_template}", INVITE_TEMPLATE).status == 200
+    brand, survey_id = f"acme-{uuid.uuid4().hex[:8]}", new_id("survey")
+    campaign_id = f"survey-invite-{survey_id}"
+    publish_survey(api, brand, survey_id, category="SPORTS")
+    send_due(stack)
+
+    def funnel() -> dict[str, Any]:
+        answer = api.call("GET", f"/v1/brands/{brand}/surveys/{survey_id}/analytics", user="b", brand=brand)
+        shown: dict[str, Any] = answer.body["funnel"]
+        return shown
+
+    assert admin(api, "GET", f"/v1/admin/campaigns/{campaign_id}").body["counts"]["sent"] == 12
+    assert funnel() == {
+        "notification_sent": 11, "notification_opened": 0, "survey_started": 0, "survey_completed": 0,
+    }  # fmt: skip
+
+    def open_event(user: str) -> None:
+        [invite] = notifications(api, user)
+        _publish(stack, _event("open", invite["notification_id"], campaign_id, f"{user}@example.com"))
+
+    for user in [*sharing[:9], sharing[0], not_sharing]:  # one open duplicated; one of a user who does not share
+        open_event(user)
+    stack.bridge.drain()
+    assert admin(api, "GET", f"/v1/admin/campaigns/{campaign_id}").body["counts"]["opened"] == 10
+    assert funnel()["notification_opened"] is None  # 9: under the minimum segment size, hidden
+    assert SurveyAnalyticsTable(
+        stack.template.ref("SurveyAnalyticsTable"), stack.emulator.client("dynamodb")
+    ).aggregates(survey_id).funnel == {"notification_sent": 11, "notification_opened": 9}
+
+    open_event(sharing[9])
+    open_event(sharing[9])
+    stack.bridge.drain()
+    assert (funnel()["notification_sent"], funnel()["notification_opened"]) == (11, 10)
