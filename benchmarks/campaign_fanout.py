@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from nudge.analytics.analytics_table import SurveyAnalyticsTable
 from nudge.audit.audit_table import AuditTable
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.item_codec import put_all, to_item
@@ -111,6 +112,7 @@ def campaign_throughput(template: Any, emulator: Any, meter: Any, recipients: in
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
         suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
+        funnel=SurveyAnalyticsTable(template.ref("SurveyAnalyticsTable"), dynamodb),
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     _seed(dynamodb, template.ref("ProfileTable"), recipients, now)

@@ -29,7 +29,7 @@ def _follower(client: Client, user: str, category: str) -> None:
         "email": f"{user}@example.com",
         "name": "Ines Duarte",
         "interests": {"categories": [category]},
-        "notification_preferences": {"email": {"enabled": True}},
+        "notification_preferences": {"email": {"enabled": True, "frequency": "instant"}},
     }
     assert client.request("PUT", f"/v1/users/{user}/profile", profile, token).status == 200
     consent = {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}

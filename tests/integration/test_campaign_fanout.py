@@ -18,6 +18,7 @@ import pytest
 from local_runtime.emulator import provision
 from local_runtime.runtime import LocalStack
 from local_runtime.template import Template
+from nudge.analytics.analytics_table import SurveyAnalyticsTable
 from nudge.audit.audit_table import AuditTable
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.engagement.engagement_score import EngagementAggregates
@@ -214,6 +215,7 @@ def build_campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campa
         clock=clock,
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
         suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
+        funnel=SurveyAnalyticsTable(template.ref("SurveyAnalyticsTable"), dynamodb),
     )
     admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
     return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)

@@ -95,6 +95,7 @@ def test_a_launch_starts_one_campaign_to_the_categorys_fans(api: Api, stack: Loc
         "product_name": "Acme Arcade",
         "survey_title": None,
         "url": "https://acme.example/arcade",
+        "survey_id": None,
     }
     segment = admin(api, "GET", "/v1/admin/segments/product-launch-gaming").body
     assert segment["rules"]["categories"] == ["GAMING"]

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from nudge.notifications.campaign_fanout import Send, outgoing
+from nudge.notifications.campaign_fanout import Send, funnel_survey, outgoing
 from nudge.notifications.campaigns import Campaign, CampaignFields, campaign_problems
 from nudge.notifications.delivery_table import DeliveryRecord
 from nudge.notifications.outgoing import OutgoingEmail, OutgoingSms, OutgoingWhatsApp, PermanentSendFailure
 from nudge.notifications.templates import NotificationTemplate
-from nudge.profiles.consent import ConsentRecord
+from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -122,12 +122,35 @@ def test_a_template_without_the_channel_fails_permanently() -> None:
         ),
         ({"send_at": NOW - timedelta(seconds=1)}, ("send_at", "is in the past")),
         ({"send_at": NOW + timedelta(minutes=1)}, None),
+        (
+            {"data": FIELDS["data"] | {"survey_id": "s-1"}},
+            ("data.survey_id", "only a survey_invite campaign names a survey"),
+        ),
+        ({"type": "survey_invite", "data": FIELDS["data"] | {"survey_id": "s-1"}}, None),
     ],
 )
 def test_campaign_problems(changes: dict[str, Any], problem: tuple[str, str] | None) -> None:
     fields = CampaignFields.model_validate(FIELDS | changes)
     found = campaign_problems(fields, NotificationTemplate.model_validate(TEMPLATE), NOW)
     assert found == ([problem] if problem else [])
+
+
+@pytest.mark.parametrize(
+    ("campaign_type", "sharing", "counted"),
+    [("survey_invite", True, "s-1"), ("survey_invite", False, None), ("product_launch", True, None)],
+)
+def test_a_send_counts_in_the_survey_funnel_only_for_an_invite_to_a_user_who_shares_analytics(
+    campaign_type: str, sharing: bool, counted: str | None
+) -> None:
+    data = FIELDS["data"] | ({"survey_id": "s-1"} if campaign_type == "survey_invite" else {})
+    send = _send(type=campaign_type, data=data)
+    consent = ConsentRecord(settings=ConsentSettings(analytics_sharing=sharing))
+    assert funnel_survey(send._replace(consent=consent)) == counted
+
+
+def test_a_survey_id_is_an_identifier() -> None:
+    with pytest.raises(ValueError, match="survey_id"):
+        CampaignFields.model_validate(FIELDS | {"type": "survey_invite", "data": {"survey_id": "bad id/"}})
 
 
 def test_a_template_lacking_a_campaign_channel_is_a_problem() -> None:

@@ -40,16 +40,25 @@ class FakeDeliveries:
         self.keys = {"n-1": DeliveryKey("ana", "cmp-1", "email")}
         self.markers: dict[tuple[DeliveryKey, str], datetime] = {}
         self.counted: list[dict[str, Any]] = []
+        self.funnel_surveys: dict[DeliveryKey, str] = {}
 
     def find(self, notification_id: str) -> DeliveryKey | None:
         return self.keys.get(notification_id)
 
-    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: dict[str, Any]) -> bool:
+    def funnel_survey(self, key: DeliveryKey) -> str | None:
+        return self.funnel_surveys.get(key)
+
+    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: list[dict[str, Any]]) -> bool:
         if (key, kind) in self.markers:
             return False
         self.markers[(key, kind)] = at
-        self.counted.append(also)
+        self.counted.extend(also)
         return True
+
+
+class FakeFunnel:
+    def funnel_request(self, survey_id: str, step: str, amount: int = 1) -> dict[str, Any]:
+        return {f"funnel:{survey_id}": {step: amount}}
 
 
 class FakeNotifications:
@@ -69,7 +78,7 @@ def suppression() -> SuppressionList:
 
 @pytest.fixture
 def ports(deliveries: FakeDeliveries, suppression: SuppressionList) -> FeedbackPorts:
-    return FeedbackPorts(cast(Any, deliveries), cast(Any, FakeNotifications()), suppression)
+    return FeedbackPorts(cast(Any, deliveries), cast(Any, FakeNotifications()), suppression, cast(Any, FakeFunnel()))
 
 
 @pytest.mark.parametrize(
@@ -117,6 +126,21 @@ def test_each_kind_is_counted_once_however_often_and_in_whatever_order_it_comes(
     assert deliveries.counted == [{"cmp-1": {"opened": 1}}, {"cmp-1": {"delivered": 1}}, {"cmp-1": {"clicked": 1}}]
     key = deliveries.keys["n-1"]
     assert deliveries.markers[(key, "opened")] == datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def test_the_first_open_of_a_delivery_counted_in_a_survey_funnel_is_counted_there_once(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    deliveries.funnel_surveys[deliveries.keys["n-1"]] = "survey-1"
+    outcomes = [record_ses_event(ports, sample(name))["outcome"] for name in ["open", "open", "delivery", "click"]]
+
+    assert outcomes == ["recorded", "duplicate", "recorded", "recorded"]
+    assert deliveries.counted == [
+        {"cmp-1": {"opened": 1}},
+        {"funnel:survey-1": {"notification_opened": 1}},
+        {"cmp-1": {"delivered": 1}},
+        {"cmp-1": {"clicked": 1}},
+    ]
 
 
 def test_a_permanent_bounce_and_a_complaint_suppress_the_address(

@@ -22,6 +22,11 @@ def text(variable: str) -> str:
     return value
 
 
+def optional_text(variable: str) -> str | None:
+    """A setting an operator may leave empty (the template declares it all the same); None when empty."""
+    return os.environ.get(variable) or None
+
+
 def whole_number(variable: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(variable)
     if raw is None or raw == "":

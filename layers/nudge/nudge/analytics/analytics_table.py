@@ -4,7 +4,8 @@ Item shapes (nothing outside this module builds these keys):
 - cell:    pk=SURVEY#<survey_id>, sk=CELL#<dimension>#<value>, whole-number counters (contribution.py
   says which); one item per dimension value, so a response updates at most 7 of them.
 - funnel:  pk=SURVEY#<survey_id>, sk=FUNNEL, `notification_sent`, `notification_opened`,
-  `survey_started`: counters the notification and survey-start paths add to (count_funnel_step).
+  `survey_started`: counters the notification and survey-start paths add to (count_funnel_step, or
+  funnel_request in the transaction of a survey invite's send or first open).
 - keyword: pk=WORDS#<survey_id>, sk=<word>, `frequency` (distinct respondents who used it) and
   `survey_id`, the key of the KeywordsByFrequency index, from which the top keywords are one Query.
 
@@ -102,8 +103,12 @@ class SurveyAnalyticsTable:
 
     def count_funnel_step(self, survey_id: str, step: FunnelStep, amount: int = 1) -> None:
         """Adds to a funnel step; callers count only users who share analytics."""
-        update = add_counters(self._table, {"pk": _pk(survey_id), "sk": {"S": FUNNEL_SK}}, {step: amount})["Update"]
-        self._client.update_item(**update)
+        self._client.update_item(**self.funnel_request(survey_id, step, amount)["Update"])
+
+    def funnel_request(self, survey_id: str, step: FunnelStep, amount: int = 1) -> dict[str, Any]:
+        """A TransactWriteItems element adding to a funnel step (ADD only), for a caller that counts it with its
+        own change (a delivery's outcome or marker); callers count only users who share analytics."""
+        return add_counters(self._table, {"pk": _pk(survey_id), "sk": {"S": FUNNEL_SK}}, {step: amount})
 
 
 def survey_analytics_table() -> SurveyAnalyticsTable:

@@ -67,6 +67,7 @@ from nudge.notifications.segments import matches
 from nudge.observability import logger
 
 if TYPE_CHECKING:
+    from nudge.analytics.analytics_table import SurveyAnalyticsTable
     from nudge.behavior.behavior_table import BehaviorTable
     from nudge.notifications.campaign_admin import FanOut
     from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue
@@ -95,6 +96,7 @@ class CampaignPorts(NamedTuple):
     # The user's signed one-click unsubscribe link for a template category (nudge.subscribers.unsubscribe).
     unsubscribe_link: Callable[[str, TemplateCategory, datetime], str]
     suppressions: SuppressionList
+    funnel: SurveyAnalyticsTable  # a survey invite's sends count in its survey's funnel
 
 
 class Scan(NamedTuple):
@@ -298,13 +300,26 @@ def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: boo
         # ValueError: a token value the template cannot take (MissingTokenValue, TokenValueTooLong).
         logger().warning("delivery failed", extra={"campaign_id": campaign_id, "channel": record.channel})
         failed = record.model_copy(update={"status": "failed", "failure": str(error)[:500]})
-        failure = ports.notifications.counts_request(campaign_id, CampaignCounts(failed=1)) if last else None
+        failure = [ports.notifications.counts_request(campaign_id, CampaignCounts(failed=1))] if last else None
         ports.deliveries.finish(failed, ports.clock(), failure)
         return False
     sent = record.model_copy(update={"status": "sent", "provider_message_id": message_id})
-    success = CampaignCounts(sent=1, fallback_used=int(record.fallback))
-    ports.deliveries.finish(sent, ports.clock(), ports.notifications.counts_request(campaign_id, success))
+    success = [
+        ports.notifications.counts_request(campaign_id, CampaignCounts(sent=1, fallback_used=int(record.fallback)))
+    ]
+    survey_id = funnel_survey(send)
+    if survey_id is not None:
+        success.append(ports.funnel.funnel_request(survey_id, "notification_sent"))
+    ports.deliveries.finish(sent, ports.clock(), success, funnel_survey_id=survey_id)
     return True
+
+
+def funnel_survey(send: Send) -> str | None:
+    """The survey whose funnel counts this send: a survey invite's, when the recipient shares analytics (brands
+    see only those users in their analytics)."""
+    if send.campaign.type != "survey_invite" or not send.consent.settings.analytics_sharing:
+        return None
+    return send.campaign.data.survey_id
 
 
 def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> OutgoingMessage:
@@ -446,7 +461,7 @@ class _SweepContext:
         if problem == "suppressed":
             # Suppressed since the decision: counted, and never emailed (no fallback, as for a withdrawal).
             failure = "the address was suppressed before the send time"
-            count = self._ports.notifications.counts_request(record.campaign_id, CampaignCounts(skipped_suppressed=1))
+            count = [self._ports.notifications.counts_request(record.campaign_id, CampaignCounts(skipped_suppressed=1))]
         cancelled = record.model_copy(update={"status": "cancelled", "failure": failure})
         self._ports.deliveries.finish(cancelled, now, count)
 
@@ -464,6 +479,7 @@ def _fallbacks(campaign_terms: CampaignTerms, recipient: Recipient, channel: Cha
 def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts:
     from datetime import UTC
 
+    from nudge.analytics.analytics_table import survey_analytics_table
     from nudge.behavior.behavior_table import behavior_table
     from nudge.notifications.campaign_queue import campaign_queue
     from nudge.notifications.delivery_table import delivery_table
@@ -482,4 +498,5 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=unsubscribe_url,
         suppressions=suppression_list(),
+        funnel=survey_analytics_table(),
     )

@@ -9,7 +9,8 @@ scheduled deliveries included.
 Validation at creation (422 naming the field, nothing written): the segment and template exist, the
 channels are not empty nor repeated, the template has content for every channel, SMS alone is
 refused for a campaign that is not urgent (every recipient would be passed over), `send_at` is not in
-the past, and every token the template uses has a value: `product_name`, `survey_title` and `url`
+the past, only a `survey_invite` names a survey (`data.survey_id`, whose funnel its sends and first
+opens feed), and every token the template uses has a value: `product_name`, `survey_title` and `url`
 from `data`; names have their fallback, `reason` and `unsubscribe_url` come from Nudge.
 """
 
@@ -51,6 +52,9 @@ class CampaignData(NudgeModel):
     product_name: DataText | None = None
     survey_title: DataText | None = None
     url: Annotated[str, Field(min_length=1, max_length=500, pattern=r"^https://\S+$")] | None = None
+    survey_id: Identifier | None = Field(
+        default=None, description="survey_invite only: the survey whose funnel counts the sends and first opens"
+    )
 
 
 class CampaignFields(NudgeModel):
@@ -122,6 +126,8 @@ def campaign_problems(fields: CampaignFields, template: NotificationTemplate, no
     ]
     if fields.channels == ["sms"] and fields.priority != "urgent":
         problems.append(("channels", "sms is only sent for urgent campaigns: add another channel or make it urgent"))
+    if fields.data.survey_id is not None and fields.type != "survey_invite":
+        problems.append(("data.survey_id", "only a survey_invite campaign names a survey"))
     if fields.send_at is not None and fields.send_at < now:
         problems.append(("send_at", "is in the past"))
     supplied = {name for name in DATA_TOKENS if getattr(fields.data, name)} | set(FALLBACKS) | NUDGE_TOKENS

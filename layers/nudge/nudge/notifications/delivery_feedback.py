@@ -5,7 +5,9 @@ The event's mail tags name the notification (`notification_id`, `campaign_id`, a
 them); DeliveryTable.find gives its delivery. Each event type sets its marker on the delivery once
 (`delivered_at`, `opened_at`, ...), in the same transaction as the campaign counter it adds one to: a
 duplicated event, or a second one of a type already marked, writes nothing, whatever the order (an open
-before its delivery counts both once).
+before its delivery counts both once). A survey invite's delivery that counted in its survey's funnel when
+sent (`funnel_survey_id`, nudge/notifications/campaign_fanout.py) has its first open added to the funnel's
+`notification_opened` in that same transaction, so a duplicated open is counted nowhere twice.
 The suppression list hears only what set a marker: a Permanent bounce and a complaint suppress the address, a
 Transient (or Undetermined) bounce adds a soft bounce, a delivery ends the run of soft bounces. `Send` events
 and tags of mail that is not a campaign delivery (erasure confirmations) are recorded nowhere.
@@ -23,6 +25,7 @@ from nudge.models import NudgeModel
 from nudge.notifications.channels.ses_email import identifier_of
 
 if TYPE_CHECKING:
+    from nudge.analytics.analytics_table import SurveyAnalyticsTable
     from nudge.notifications.delivery_table import DeliveryTable, FeedbackKind
     from nudge.notifications.notification_table import NotificationTable
     from nudge.subscribers.suppression import SuppressionList
@@ -68,6 +71,7 @@ class FeedbackPorts(NamedTuple):
     deliveries: DeliveryTable
     notifications: NotificationTable
     suppression: SuppressionList
+    funnel: SurveyAnalyticsTable
 
 
 def _tag(tags: dict[str, list[str]], name: str) -> str | None:
@@ -102,7 +106,7 @@ def record_feedback(ports: FeedbackPorts, feedback: Feedback) -> Outcome:
     """Set the delivery's marker and add to the campaign's counter, once; then tell the suppression list."""
     if feedback.kind is None or feedback.notification_id is None or feedback.campaign_id is None:
         return "ignored"
-    marks = DeliveryMarks(ports.deliveries, ports.notifications)
+    marks = DeliveryMarks(ports.deliveries, ports.notifications, ports.funnel)
     outcome = marks.mark_once(feedback.kind, feedback.campaign_id, feedback.notification_id, feedback.at)
     if outcome == "recorded":
         _suppress(ports.suppression, feedback)
@@ -112,11 +116,14 @@ def record_feedback(ports: FeedbackPorts, feedback: Feedback) -> Outcome:
 class DeliveryMarks:
     """A delivery's markers with their campaign counters; as subscribers.clicks.CampaignClickCounter, the
     clicks through Nudge's signed redirect (the same `clicked_at` marker as SES's Click event: one notification
-    is never counted twice)."""
+    is never counted twice). Without `funnel` (the click path), opens are not asked for."""
 
-    def __init__(self, deliveries: DeliveryTable, notifications: NotificationTable) -> None:
+    def __init__(
+        self, deliveries: DeliveryTable, notifications: NotificationTable, funnel: SurveyAnalyticsTable | None = None
+    ) -> None:
         self._deliveries = deliveries
         self._notifications = notifications
+        self._funnel = funnel
 
     def mark_once(self, kind: FeedbackKind, campaign_id: str, notification_id: str, at: datetime) -> Outcome:
         key = self._deliveries.find(notification_id)
@@ -124,8 +131,11 @@ class DeliveryMarks:
             return "unknown_delivery"
         from nudge.notifications.campaigns import CampaignCounts
 
-        counter = self._notifications.counts_request(campaign_id, CampaignCounts(**{kind: 1}))
-        return "recorded" if self._deliveries.mark(key, kind, at, counter) else "duplicate"
+        counters = [self._notifications.counts_request(campaign_id, CampaignCounts(**{kind: 1}))]
+        survey_id = self._deliveries.funnel_survey(key) if kind == "opened" and self._funnel else None
+        if survey_id is not None and self._funnel is not None:
+            counters.append(self._funnel.funnel_request(survey_id, "notification_opened"))
+        return "recorded" if self._deliveries.mark(key, kind, at, counters) else "duplicate"
 
     def record_click(self, campaign_id: str, notification_id: str, at: datetime) -> None:
         self.mark_once("clicked", campaign_id, notification_id, at)
@@ -161,8 +171,9 @@ def delivery_marks() -> DeliveryMarks:
 
 
 def feedback_ports() -> FeedbackPorts:
+    from nudge.analytics.analytics_table import survey_analytics_table
     from nudge.notifications.delivery_table import delivery_table
     from nudge.notifications.notification_table import notification_table
     from nudge.subscribers.suppression import suppression_list
 
-    return FeedbackPorts(delivery_table(), notification_table(), suppression_list())
+    return FeedbackPorts(delivery_table(), notification_table(), suppression_list(), survey_analytics_table())

@@ -7,7 +7,9 @@ Item shape (nothing outside this module builds these keys):
   `provider_message_id`, `failure`, `fallback` (sent as a fallback), `updated_at`, `digest_id`; from the
   provider's feedback, one marker per event type (`delivered_at`, `opened_at`, `clicked_at`,
   `bounced_at`, `complained_at`), each set once with `attribute_not_exists`, so a duplicated or late
-  event changes nothing twice.
+  event changes nothing twice. A sent delivery of a survey invite that counts in the survey's funnel
+  (the recipient shares analytics) has `funnel_survey_id`, so its first open is counted there too (not
+  part of the record: it is the campaign's survey, nothing of the user's).
   It is written with `attribute_not_exists` before a provider is called, so a (campaign, user,
   channel) is handed to a provider at most once, whatever the queue redelivers. A scheduled delivery
   also has `due_shard` ("0".."15") and `due_at` (its minute, UTC text): the keys of the sparse
@@ -65,6 +67,7 @@ _SK_PREFIX = "DELIVERY#"
 _DIGEST_PREFIX = "_digest-"
 # How far back a digest looks for its pending items (a period and the rolls of a long backlog).
 DIGEST_LOOKBACK = timedelta(days=35)
+FUNNEL_SURVEY = "funnel_survey_id"
 
 
 class DeliveryRecord(NudgeModel):
@@ -134,7 +137,7 @@ def _minute(moment: datetime) -> str:
 
 
 def _record(item: dict[str, Any]) -> DeliveryRecord:
-    return DeliveryRecord.model_validate(from_item(item, drop=("pk", "sk", "due_shard", "due_at")))
+    return DeliveryRecord.model_validate(from_item(item, drop=("pk", "sk", "due_shard", "due_at", FUNNEL_SURVEY)))
 
 
 class DeliveryTable:
@@ -181,22 +184,32 @@ class DeliveryTable:
             },
         )
 
-    def finish(self, record: DeliveryRecord, now: datetime, also: dict[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        record: DeliveryRecord,
+        now: datetime,
+        also: list[dict[str, Any]] | None = None,
+        funnel_survey_id: str | None = None,
+    ) -> None:
         """Record the outcome (sent, failed, cancelled) of a delivery this worker holds, with `also` (the
-        campaign's counters, another table's transaction element) in the same transaction."""
-        update = self._outcome(record, now)
-        if also is None:
+        campaign's counters, the survey funnel's: other tables' transaction elements) in the same transaction;
+        `funnel_survey_id`: the survey whose funnel counts the delivery (and later its first open)."""
+        update = self._outcome(record, now, stored_too={FUNNEL_SURVEY: funnel_survey_id})
+        if not also:
             self._client.update_item(**update)
         else:
-            write_transaction(self._client, [{"Update": update}, also])
+            write_transaction(self._client, [{"Update": update}, *also])
 
-    def _outcome(self, record: DeliveryRecord, now: datetime, *also_set: str) -> dict[str, Any]:
-        """The UpdateItem of a delivery's outcome: its status, and each other named field that has a value."""
+    def _outcome(
+        self, record: DeliveryRecord, now: datetime, *also_set: str, stored_too: dict[str, str | None] | None = None
+    ) -> dict[str, Any]:
+        """The UpdateItem of a delivery's outcome: its status, each other named field that has a value, and each
+        attribute of `stored_too` (not a record field) that has one."""
         values: dict[str, Any] = {":status": {"S": record.status}, ":now": {"S": now.isoformat()}}
         names = {"#status": "status"}
         clauses = ["#status = :status", "updated_at = :now"]
-        stored = record.model_dump(mode="json")  # `at` as `claim` writes it
-        for name in ("provider_message_id", "failure", *also_set):
+        stored = record.model_dump(mode="json") | (stored_too or {})  # `at` as `claim` writes it
+        for name in ("provider_message_id", "failure", *also_set, *(stored_too or {})):
             if stored[name] is not None:
                 clauses.append(f"#{name} = :{name}")
                 names[f"#{name}"] = name
@@ -295,9 +308,18 @@ class DeliveryTable:
         )
         return _record(item) if item else None
 
-    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: dict[str, Any]) -> bool:
-        """Set the delivery's `<kind>_at` marker with `also` (the campaign's counter) in one transaction; False,
-        nothing written, when the marker was set already (a duplicated or late event)."""
+    def funnel_survey(self, key: DeliveryKey) -> str | None:
+        """The survey whose funnel counts the delivery (set when it was sent), None for most (one GetItem)."""
+        item = self._client.get_item(
+            TableName=self._table,
+            Key=_key(key.user_id, key.campaign_id, key.channel),
+            ProjectionExpression=FUNNEL_SURVEY,
+        ).get("Item")
+        return item[FUNNEL_SURVEY]["S"] if item and FUNNEL_SURVEY in item else None
+
+    def mark(self, key: DeliveryKey, kind: FeedbackKind, at: datetime, also: list[dict[str, Any]]) -> bool:
+        """Set the delivery's `<kind>_at` marker with `also` (the campaign's counter, the survey funnel's) in one
+        transaction; False, nothing written, when the marker was set already (a duplicated or late event)."""
         marker = {
             "Update": {
                 "TableName": self._table,
@@ -309,7 +331,7 @@ class DeliveryTable:
             }
         }
         # Many events of one campaign add to its one counters item at once: a conflict is sent again.
-        return write_transaction(self._client, [marker, also], conflict_attempts=5)
+        return write_transaction(self._client, [marker, *also], conflict_attempts=5)
 
     def recent(self, user_id: str, moment: datetime, campaign_id: str) -> list[datetime]:
         """When the user's counted deliveries of other campaigns are, from 7 days before `moment` to a day
