@@ -45,7 +45,8 @@ def main(source: str, destination: str) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     translated = transform(template, {}, _NoManagedPolicies())
     Path(destination).parent.mkdir(parents=True, exist_ok=True)
-    Path(destination).write_text(json.dumps(translated, indent=2, default=str))
+    # Compact, as CloudFormation keeps a processed template: cfn-lint then checks its 1 MB limit on that size.
+    Path(destination).write_text(json.dumps(translated, separators=(",", ":"), default=str))
     return 0
 
 
