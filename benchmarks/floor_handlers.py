@@ -1101,3 +1101,51 @@ def get_notification_explanation(event: dict[str, Any], context: Any) -> dict[st
         key = {"pk": {"S": kind}, "sk": {"S": name}}
         documents.append(dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True).get("Item"))
     return {"statusCode": 200, "body": json.dumps({"found": [bool(document) for document in documents]})}
+
+
+def _get_document(kind: str, name: str) -> dict[str, Any] | None:
+    key = {"pk": {"S": kind}, "sk": {"S": name}}
+    return dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=key, ConsistentRead=True).get("Item")
+
+
+def _start_triggered(campaign_id: str, segment_id: str, template_id: str) -> dict[str, Any]:
+    """As a trigger starts its campaign through the admin code: the template, the unchanged segment, no campaign
+    yet; the draft created (its segment and template read again, its counters), then sent."""
+    _get_document("TEMPLATE", template_id)
+    _get_document("SEGMENT", segment_id)
+    _get_document("CAMPAIGN", campaign_id)
+    for kind, name in (("SEGMENT", segment_id), ("TEMPLATE", template_id)):
+        _get_document(kind, name)
+    draft = json.dumps({"campaign_id": campaign_id, "segment_id": segment_id, "template_id": template_id})
+    item = {"pk": {"S": "CAMPAIGN"}, "sk": {"S": campaign_id}, "document": {"S": draft}}
+    audit = {"pk": {"S": "AUDIT"}, "sk": {"S": f"{time.time():.6f}"}, "after": {"S": draft}}
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": NOTIFICATION_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": AUDIT_TABLE, "Item": audit, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ]
+    )
+    _campaign_counts(campaign_id)
+    event = {"pathParameters": {"campaign_id": campaign_id}}
+    send_campaign(event, None)
+    return {"outcome": "started", "campaign_id": campaign_id}
+
+
+def start_product_launch_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    detail = event["detail"]
+    segment = f"product-launch-{detail['category'].lower()}"
+    return _start_triggered(f"product-launch-{detail['product_id']}", segment, os.environ["PRODUCT_LAUNCH_TEMPLATE_ID"])
+
+
+def start_survey_invite_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    detail = event["detail"]
+    segment = f"survey-invite-{detail['category'].lower()}"
+    return _start_triggered(f"survey-invite-{detail['survey_id']}", segment, os.environ["SURVEY_INVITE_TEMPLATE_ID"])
+
+
+def start_weekly_summary_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import datetime
+
+    year, week, _ = datetime.datetime.fromisoformat(event["time"]).isocalendar()
+    campaign_id = f"weekly-summary-{year}-W{week:02d}"
+    return _start_triggered(campaign_id, "weekly-summary", os.environ["WEEKLY_SUMMARY_TEMPLATE_ID"])

@@ -363,6 +363,57 @@ def _explanation_event() -> dict[str, Any]:
     return event
 
 
+def _trigger_template(template_id: str, category: str) -> None:
+    """The plain email template a trigger's campaigns use, stored under the id the trigger's setting names."""
+    from datetime import UTC, datetime
+
+    from nudge.audit.audit_table import audit_table
+    from nudge.notifications.admin import put_template
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.templates import TemplateFields
+    from nudge.users.actor import Actor
+
+    email = {
+        "subject": "{{first_name}}, something new",
+        "html": "<p>Hi {{first_name}},</p><p><small>{{reason}}</small></p>",
+        "text": "Hi {{first_name}},\n{{reason}}",
+    }
+    fields = TemplateFields.model_validate({"name": "Bench trigger", "category": category, "email": email})
+    put_template(
+        notification_table(), audit_table(), Actor("bench-admin", True), template_id, fields, datetime.now(UTC)
+    )
+
+
+def _launch_event() -> dict[str, Any]:
+    """A new product's launch: its campaign is created and sent."""
+    _trigger_template("product-launch", "product")
+    event = _sample("start_product_launch_campaign", "product_launched.json")
+    product = f"bench-{uuid.uuid4().hex[:10]}"
+    event["detail"] |= {"product_id": product, "event_id": f"product.launched:{product}"}
+    return event
+
+
+def _publication_event() -> dict[str, Any]:
+    """A new survey's publication: its invite is created and sent."""
+    _trigger_template("survey-invite", "product")
+    event = _sample("start_survey_invite_campaign", "survey_published.json")
+    survey = f"bench-{uuid.uuid4().hex[:10]}"
+    event["detail"] |= {"survey_id": survey, "event_id": f"survey.published:{survey}"}
+    return event
+
+
+def _weekly_event() -> dict[str, Any]:
+    """The schedule's run in a week of its own (a week's summary is started once)."""
+    import random
+    from datetime import datetime, timedelta
+
+    _trigger_template("weekly-summary", "marketing")
+    event = _sample("start_weekly_summary_campaign", "weekly_schedule.json")
+    week = datetime(2030, 1, 7, 9) + timedelta(weeks=random.randrange(100_000))  # noqa: S311 - not a secret
+    event["time"] = f"{week.isoformat()}Z"
+    return event
+
+
 def _campaign_segment_event() -> dict[str, Any]:
     """A new user consenting to email, and a new campaign to everyone started as one segment: the first request
     scans the profile table a page at a time (the stored profiles, each consenting one a delivery)."""
@@ -516,6 +567,9 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
     ("unsubscribe_user", "unsubscribe_user", lambda: _unsubscribe_event("unsubscribe_user", "one_click.json")),
     ("get_suppression", "get_suppression", lambda: _sample("get_suppression", "get_suppression.json")),
     ("process_campaign_segment", "process_campaign_segment", _campaign_segment_event),
+    ("start_product_launch_campaign", "start_product_launch_campaign", _launch_event),
+    ("start_survey_invite_campaign", "start_survey_invite_campaign", _publication_event),
+    ("start_weekly_summary_campaign", "start_weekly_summary_campaign", _weekly_event),
     # Nothing due (no campaign scheduled, no delivery waiting): the due-campaign Query and one Query per shard.
     (
         "sweep_due_notifications",
