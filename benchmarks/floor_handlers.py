@@ -992,3 +992,22 @@ def sweep_due_notifications(event: dict[str, Any], context: Any) -> dict[str, An
         ]
         boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
     return {"campaigns_started": 0, "shards_queued": len(due)}
+
+
+def send_survey_reminders(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The reminder template's GetItem, then one Query per shard of the due survey reminders (none due)."""
+    from datetime import UTC, datetime, timedelta
+
+    template = {"pk": {"S": "TEMPLATE"}, "sk": {"S": os.environ["SURVEY_REMINDER_TEMPLATE_ID"]}}
+    dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=template, ConsistentRead=True)
+    by = (datetime.now(UTC) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    due = 0
+    for shard in range(16):
+        due += dynamodb.query(
+            TableName=DELIVERY_TABLE,
+            IndexName="SurveyRemindersDue",
+            KeyConditionExpression="reminder_shard = :shard AND reminder_started_at <= :by",
+            ExpressionAttributeValues={":shard": {"S": str(shard)}, ":by": {"S": by}},
+            Limit=100,
+        )["Count"]
+    return {"due": due}

@@ -173,6 +173,13 @@ def test_a_started_survey_is_reminded_once_on_whatsapp_when_opted_in_else_by_ema
     assert reminders.run(DUE + timedelta(hours=49, minutes=1)) == {"already_decided": 1}
     assert reminders.deliver(DUE + timedelta(hours=49, minutes=2)) == [("mail", "email"), ("wa", "whatsapp")]
     assert reminders.view().counts.sent == 2
+    [closed] = people.ports.deliveries.export_user("wa").survey_reminders
+    assert (closed.survey_id, closed.started_at, closed.outcome, closed.decided_at) == (
+        SURVEY_ID,
+        STARTED,
+        "queued",
+        DUE,
+    )
 
 
 def test_a_second_start_moves_nothing_and_a_run_twice_sends_once(reminders: Reminders) -> None:

@@ -361,13 +361,13 @@ class DeliveryTable:
     def close_reminder(
         self, reminder: SurveyReminder, outcome: str, now: datetime, also: dict[str, Any] | None = None
     ) -> bool:
-        """Take the reminder out of the due index with its outcome (an outcome set before stays), with `also`
-        (the campaign's counts) in the same transaction; False when another run closed it first."""
+        """Take the reminder out of the due index with its outcome (an outcome and time set before stay), with
+        `also` (the campaign's counts) in the same transaction; False when another run closed it first."""
         update: dict[str, Any] = {
             "TableName": self._table,
             "Key": _reminder_key(reminder.user_id, reminder.survey_id),
-            "UpdateExpression": "SET outcome = if_not_exists(outcome, :outcome), decided_at = :now "
-            "REMOVE reminder_shard, reminder_started_at",
+            "UpdateExpression": "SET outcome = if_not_exists(outcome, :outcome), "
+            "decided_at = if_not_exists(decided_at, :now) REMOVE reminder_shard, reminder_started_at",
             "ConditionExpression": "attribute_exists(reminder_shard)",
             "ExpressionAttributeValues": {":outcome": {"S": outcome}, ":now": {"S": now.isoformat()}},
         }
