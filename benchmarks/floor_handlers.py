@@ -1149,3 +1149,22 @@ def start_weekly_summary_campaign(event: dict[str, Any], context: Any) -> dict[s
     year, week, _ = datetime.datetime.fromisoformat(event["time"]).isocalendar()
     campaign_id = f"weekly-summary-{year}-W{week:02d}"
     return _start_triggered(campaign_id, "weekly-summary", os.environ["WEEKLY_SUMMARY_TEMPLATE_ID"])
+
+
+def send_survey_reminders(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The reminder template's GetItem, then one Query per shard of the due survey reminders (none due)."""
+    from datetime import UTC, datetime, timedelta
+
+    template = {"pk": {"S": "TEMPLATE"}, "sk": {"S": os.environ["SURVEY_REMINDER_TEMPLATE_ID"]}}
+    dynamodb.get_item(TableName=NOTIFICATION_TABLE, Key=template, ConsistentRead=True)
+    by = (datetime.now(UTC) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    due = 0
+    for shard in range(16):
+        due += dynamodb.query(
+            TableName=DELIVERY_TABLE,
+            IndexName="SurveyRemindersDue",
+            KeyConditionExpression="reminder_shard = :shard AND reminder_started_at <= :by",
+            ExpressionAttributeValues={":shard": {"S": str(shard)}, ":by": {"S": by}},
+            Limit=100,
+        )["Count"]
+    return {"due": due}

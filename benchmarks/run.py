@@ -155,6 +155,26 @@ def _bench_segment() -> str:
     return "bench-everyone"
 
 
+def _reminder_schedule() -> dict[str, Any]:
+    """The reminder job's schedule event with its template stored (the local seed's), nothing due: the template's
+    GetItem, then one Query per shard."""
+    import os
+    from datetime import UTC, datetime
+
+    from local_runtime.seed import DEMO_TEMPLATE
+    from nudge.audit.audit_table import audit_table
+    from nudge.notifications.admin import put_template
+    from nudge.notifications.notification_table import notification_table
+    from nudge.notifications.templates import TemplateFields
+    from nudge.users.actor import Actor
+
+    template_id, fields = os.environ["SURVEY_REMINDER_TEMPLATE_ID"], TemplateFields.model_validate(DEMO_TEMPLATE)
+    put_template(
+        notification_table(), audit_table(), Actor("bench-admin", True), template_id, fields, datetime.now(UTC)
+    )
+    return _sample("send_survey_reminders", "schedule.json")
+
+
 def _bench_campaign() -> str:
     """A stored draft campaign of the bench segment and the local seed's template (stored here first)."""
     from datetime import UTC, datetime
@@ -576,6 +596,7 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
         "sweep_due_notifications",
         lambda: _sample("sweep_due_notifications", "minute_schedule.json"),
     ),
+    ("send_survey_reminders", "send_survey_reminders", _reminder_schedule),
 ]
 
 

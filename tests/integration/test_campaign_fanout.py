@@ -662,6 +662,7 @@ def test_a_first_start_writes_every_fan_out_segment_in_one_call_and_a_restart_ke
         assert table.complete_segment(segment, CampaignCounts())
         # A restart (the sweep died after starting it) finds the segments: the done one is not queued again.
         assert table.create_fan_out("fan-out-once", 4) == [0, 1, 3]
+        assert table.create_fan_out("fan-out-none", 0) == []  # a campaign that never scans (survey reminders)
     finally:
         client.meta.events.unregister("before-call.dynamodb", count)
     assert table.get_fan_out_segment("fan-out-once", 2) == segment._replace(status="done", checkpoint="")

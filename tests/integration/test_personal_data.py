@@ -22,7 +22,7 @@ from nudge.audit.records import AuditRecord
 from nudge.behavior.behavior_export import BehaviorExport
 from nudge.catalog.response_export import SurveyResponseExport
 from nudge.defaults.recommendation_export import RecommendationExport
-from nudge.item_codec import from_item
+from nudge.item_codec import from_item, write_transaction
 from nudge.notifications.delivery_table import DeliveryExport, DeliveryRecord, DeliveryTable
 from nudge.privacy.erasure_models import ErasureView
 from nudge.privacy.user_data import export_user_data
@@ -157,6 +157,8 @@ def delivered(stack: LocalStack, user: str) -> None:
         updated_at=now,
     )
     assert deliveries.claim(record) is None
+    # A survey the user started, as event ingestion records its reminder.
+    assert write_transaction(deliveries._client, [deliveries.reminder_started(user, "privacy-survey", now)])
 
 
 def with_experiment(api: Api, admin: str, experiment_id: str, action: Callable[[], object]) -> None:
@@ -296,6 +298,8 @@ def test_an_export_holds_everything_the_routes_stored_about_the_user(api: Api, p
         4,
     )
     [delivery] = section(exported, "DeliveryTable", DeliveryExport).deliveries
+    [reminder] = section(exported, "DeliveryTable", DeliveryExport).survey_reminders
+    assert (reminder.user_id, reminder.survey_id, reminder.outcome) == (user, "privacy-survey", None)
     assert (delivery.user_id, delivery.campaign_id, delivery.channel, delivery.status) == (
         user,
         "privacy-campaign",
@@ -353,7 +357,7 @@ def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
         "SensitiveAttributeTable": Erasure(deleted={"attributes": 1}),
         "IdempotencyTable": Erasure(deleted={"idempotency_records": 0}),
         "SurveyResponseTable": Erasure(anonymized={"responses": 1}),
-        "DeliveryTable": Erasure(deleted={"deliveries": 1}),
+        "DeliveryTable": Erasure(deleted={"deliveries": 1, "survey_reminders": 1}),
     }
     assert items_naming(stack, user) == []
     # Research keeps the closed answers of the response, without the user or their words.

@@ -30,7 +30,7 @@ from nudge.users.actor import Actor
 
 MAX_BATCH = 100
 # A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check, the pending
-# product views and 95 events.
+# product views and 95 more: the events, and one survey reminder per survey the chunk starts or completes.
 EVENTS_PER_TRANSACTION = 95
 MAX_ATTEMPTS = 5
 
@@ -108,8 +108,7 @@ def ingest_events(
     accepted: list[str] = []
     duplicates: list[str] = []
     not_tracked: list[str] = []
-    for start in range(0, len(events), EVENTS_PER_TRANSACTION):
-        chunk = events[start : start + EVENTS_PER_TRANSACTION]
+    for chunk in chunks(events):
         done = _ingest_chunk(store, user_id, chunk, now)
         signals = done.state.signals
         accepted += [event.event_id for event in done.written]
@@ -119,6 +118,21 @@ def ingest_events(
     metrics().add_metric(name="DuplicateEvents", unit=MetricUnit.Count, value=len(duplicates))
     metrics().add_metric(name="EventsNotTracked", unit=MetricUnit.Count, value=len(not_tracked))
     return Ingestion(accepted, duplicates, not_tracked, signals or SignalAggregates())
+
+
+def chunks(events: Sequence[BehavioralEvent]) -> list[Sequence[BehavioralEvent]]:
+    """The events in order, in chunks whose events and survey reminders fit one transaction."""
+    found: list[Sequence[BehavioralEvent]] = []
+    start, surveys = 0, set[str]()
+    for index, event in enumerate(events):
+        survey = getattr(event, "survey_id", None) if event.type in ("survey_start", "survey_complete") else None
+        new = {survey} - surveys if survey else set()
+        if index - start + 1 + len(surveys) + len(new) > EVENTS_PER_TRANSACTION:
+            found.append(events[start:index])
+            start, surveys = index, {survey} if survey else set()
+        else:
+            surveys |= new
+    return [*found, events[start:]] if events else found
 
 
 def _within_retention(events: Sequence[BehavioralEvent], oldest: datetime, retention: timedelta) -> None:

@@ -1,7 +1,8 @@
-"""The BehaviorStore of event ingestion, over three tables: the user's aggregates and raw events (behavior
-table), their consent and activity (profile table), and the batch's product views, without the user, for
+"""The BehaviorStore of event ingestion, over four tables: the user's aggregates and raw events (behavior
+table), their consent and activity (profile table), the batch's product views, without the user, for
 the product recommendations' view counts (catalog table: one more item in the transaction, only when the
-batch has tracked product views).
+batch has tracked product views), and for each survey the batch starts or completes, its reminder
+(delivery table: one more item per survey, nudge/notifications/survey_reminders.py).
 
 Each batch is one BatchGetItem (signals, engagement, consent) and one TransactWriteItems. The write
 holds on to what it was computed from: the aggregates by version, and the consent by a
@@ -11,8 +12,9 @@ retry reads it. Each table's module builds its own keys and items; this one only
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -23,8 +25,11 @@ from nudge.catalog.catalog_table import CatalogTable, catalog_table
 from nudge.item_codec import batch_get_items
 from nudge.profiles.profile_table import ProfileTable, profile_table
 
+if TYPE_CHECKING:
+    from nudge.behavior.events import BehavioralEvent
+
 # Which kind of element each failed index of a transaction was: an event id, or one of these.
-STATE_ELEMENTS = ("signals", "engagement", "consent", "pending_views")
+STATE_ELEMENTS = ("signals", "engagement", "consent", "pending_views", "survey_reminder")
 
 
 class IngestionTables:
@@ -74,6 +79,9 @@ class IngestionTables:
         if views:
             elements.append(self._catalog.pending_views_put(user_id, views))
             labels.append("pending_views")
+        reminders = _survey_reminders(user_id, write)
+        elements += reminders
+        labels += ["survey_reminder"] * len(reminders)
         elements += [self._behavior.event_put(user_id, event, write.at) for event in write.events]
         labels += [event.event_id for event in write.events]
         return elements, labels
@@ -87,6 +95,38 @@ def _product_views(write: BatchWrite) -> dict[str, int]:
         if event.type == "product_view" and isinstance(product_id, str):
             views[product_id] = views.get(product_id, 0) + 1
     return views
+
+
+def survey_progress(events: Sequence[BehavioralEvent]) -> dict[str, datetime | None]:
+    """survey_id -> the earliest survey_start among the events, or None when they complete the survey."""
+    completed: set[str] = set()
+    starts: dict[str, datetime] = {}
+    for event in events:
+        survey_id = getattr(event, "survey_id", None)
+        if not isinstance(survey_id, str):
+            continue
+        if event.type == "survey_complete":
+            completed.add(survey_id)
+        elif event.type == "survey_start":
+            starts[survey_id] = min(starts.get(survey_id, event.occurred_at), event.occurred_at)
+    return dict.fromkeys(completed) | {survey_id: at for survey_id, at in starts.items() if survey_id not in completed}
+
+
+def _survey_reminders(user_id: str, write: BatchWrite) -> list[dict[str, Any]]:
+    """The reminder updates of the surveys the batch starts or completes (only consented engagement events
+    reach a write). The delivery table's module loads only for such a batch."""
+    progress = survey_progress(write.events)
+    if not progress:
+        return []
+    from nudge.notifications.delivery_table import delivery_table
+
+    deliveries = delivery_table()
+    return [
+        deliveries.reminder_completed(user_id, survey_id, write.at)
+        if started is None
+        else deliveries.reminder_started(user_id, survey_id, started)
+        for survey_id, started in progress.items()
+    ]
 
 
 def _rejection(error: ClientError, labels: list[str]) -> BatchRejected:

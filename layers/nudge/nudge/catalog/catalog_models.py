@@ -34,7 +34,7 @@ Description = Annotated[str, Field(max_length=2000)]
 
 
 def _https(value: str) -> str:
-    from urllib.parse import urlsplit  # only product writes look at URLs
+    from urllib.parse import urlsplit  # only writes with a URL look at it
 
     parts = urlsplit(value)
     if parts.scheme != "https" or not parts.hostname or not value.isprintable() or " " in value:
@@ -93,6 +93,7 @@ class SurveyFields(NudgeModel):
     title: Name
     category: Category
     product_id: Identifier | None = Field(default=None, description="One of the brand's own products")
+    url: HttpsUrl | None = Field(default=None, description="Where users answer it: the {{url}} of its reminders")
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
     status: SurveyStatus = "draft"
 

@@ -227,22 +227,14 @@ def _suppressed_emails(ports: CampaignPorts, scan: Scan, recipients: list[Recipi
 def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str, now: datetime) -> CampaignCounts:
     """Decide for one targeted recipient and claim the delivery in the ledger, due at its minute."""
     campaign_time = max(send.campaign.send_at or now, now)
-    decision = decide(terms(send.campaign, send.template), recipient, campaign_time)
-    if isinstance(decision, Delivery) and (frequency := _digest(send, recipient, decision)):
+    first = decide(terms(send.campaign, send.template), recipient, campaign_time)
+    if isinstance(first, Delivery) and (frequency := _digest(send, recipient, first)):
         from nudge.notifications.digest_sending import queue_for_digest
 
-        return queue_for_digest(ports, send, recipient, decision, why, frequency)
-    if isinstance(decision, Delivery):
-        # Only a recipient with a channel costs the Query of their week's deliveries.
-        recent = ports.deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
-        decision = decide(
-            terms(send.campaign, send.template), recipient.model_copy(update={"recent": recent}), campaign_time
-        )
+        return queue_for_digest(ports, send, recipient, first, why, frequency)
+    decision = plan(ports.deliveries, send, recipient, campaign_time, first)
     if isinstance(decision, Skipped):
-        skipped = {SKIP_COUNTERS[decision.reason]: 1}
-        return CampaignCounts(
-            targeted=1, eligible=int(decision.reason == "frequency_cap"), downgraded=int(decision.downgraded), **skipped
-        )
+        return skipped_counts(decision)
     record = DeliveryRecord(
         user_id=recipient.user_id,
         campaign_id=send.campaign.campaign_id,
@@ -266,6 +258,31 @@ def _digest(send: Send, recipient: Recipient, decision: Delivery) -> Frequency |
     from nudge.notifications.digests import digest_frequency
 
     return digest_frequency(terms(send.campaign, send.template), recipient.profile, decision.channel)
+
+
+def plan(
+    deliveries: DeliveryTable,
+    send: Send,
+    recipient: Recipient,
+    campaign_time: datetime,
+    first: Delivery | Skipped | None = None,
+) -> Delivery | Skipped:
+    """The delivery rules for one recipient, with their week's deliveries for the caps (`first`: the rules'
+    answer without them, when the caller has it already)."""
+    campaign_terms = terms(send.campaign, send.template)
+    decision = first if first is not None else decide(campaign_terms, recipient, campaign_time)
+    if isinstance(decision, Delivery):
+        # Only a recipient with a channel costs the Query of their week's deliveries.
+        recent = deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
+        decision = decide(campaign_terms, recipient.model_copy(update={"recent": recent}), campaign_time)
+    return decision
+
+
+def skipped_counts(decision: Skipped) -> CampaignCounts:
+    skipped = {SKIP_COUNTERS[decision.reason]: 1}
+    return CampaignCounts(
+        targeted=1, eligible=int(decision.reason == "frequency_cap"), downgraded=int(decision.downgraded), **skipped
+    )
 
 
 def deliver(ports: CampaignPorts, send: Send, record: DeliveryRecord, fallbacks: list[Channel]) -> int:

@@ -26,6 +26,13 @@ Item shape (nothing outside this module builds these keys):
   or a click names.
 - Local index DeliveriesByTime (pk, at): the user's deliveries by time, for the frequency caps (one
   Query of the last 7 days) and the user's notification list (newest first).
+- survey reminder: pk=USER#<user_id>, sk=REMINDER#<survey_id>; `survey_id`, `started_at` (the first tracked
+  survey_start's time), and while pending `reminder_shard` ("0".."15") and `reminder_started_at` (the same
+  time): the keys of the sparse SurveyRemindersDue index the reminder job reads by start time. Closing it
+  removes them and sets `outcome` and `decided_at`; the item stays, so a survey is reminded of at most once
+  (nudge/notifications/survey_reminders.py). Written by event ingestion's transaction as an update that
+  cannot fail (`if_not_exists`), so a second start moves nothing. It has no `at`, so it is never in
+  DeliveriesByTime (the caps, the user's list).
 
 Personal data: every item is in the user's partition, so `export_user` is one Query and `erase_user`
 deletes what it returns.
@@ -68,6 +75,8 @@ _DIGEST_PREFIX = "_digest-"
 # How far back a digest looks for its pending items (a period and the rolls of a long backlog).
 DIGEST_LOOKBACK = timedelta(days=35)
 FUNNEL_SURVEY = "funnel_survey_id"
+_REMINDER_PREFIX = "REMINDER#"
+_REMINDER_INDEX_KEYS = ("reminder_shard", "reminder_started_at")
 
 
 class DeliveryRecord(NudgeModel):
@@ -91,6 +100,14 @@ class DeliveryRecord(NudgeModel):
     digest_id: str | None = Field(default=None, description="The notification id of the digest that carried it")
 
 
+class SurveyReminder(NudgeModel):
+    user_id: str
+    survey_id: str
+    started_at: datetime = Field(description="When the user started the survey (the first start tracked)")
+    outcome: str | None = Field(default=None, description="What the reminder job decided; none while pending")
+    decided_at: datetime | None = None
+
+
 class DeliveryKey(NamedTuple):
     user_id: str
     campaign_id: str
@@ -99,6 +116,9 @@ class DeliveryKey(NamedTuple):
 
 class DeliveryExport(ExportSection):
     deliveries: list[DeliveryRecord] = Field(description="Every delivery of a campaign to the user")
+    survey_reminders: list[SurveyReminder] = Field(
+        default_factory=list, description="Surveys the user started, with what their reminder came to"
+    )
 
 
 class DeliveryPage(NamedTuple):
@@ -134,6 +154,15 @@ def due_shards() -> list[str]:
 
 def _minute(moment: datetime) -> str:
     return utc_text(moment.replace(second=0, microsecond=0))
+
+
+def _reminder_key(user_id: str, survey_id: str) -> dict[str, Any]:
+    return {"pk": {"S": _user_pk(user_id)}, "sk": {"S": f"{_REMINDER_PREFIX}{survey_id}"}}
+
+
+def _reminder(item: dict[str, Any]) -> SurveyReminder:
+    values = from_item(item, drop=("sk", *_REMINDER_INDEX_KEYS))
+    return SurveyReminder.model_validate(values | {"user_id": values.pop("pk").removeprefix("USER#")})
 
 
 def _record(item: dict[str, Any]) -> DeliveryRecord:
@@ -390,9 +419,82 @@ class DeliveryTable:
             [_record(item) for item in response["Items"]], encode_cursor(response.get("LastEvaluatedKey"))
         )
 
+    def reminder_started(self, user_id: str, survey_id: str, started_at: datetime) -> dict[str, Any]:
+        """A TransactWriteItems update making the survey's reminder pending from `started_at`, unless the user has
+        one for the survey already (pending or closed: nothing of it moves). It has no condition, so it never
+        cancels the transaction it is in."""
+        return self._reminder_update(
+            user_id,
+            survey_id,
+            "SET survey_id = :survey, started_at = if_not_exists(started_at, :start), "
+            "reminder_shard = if_not_exists(reminder_shard, :shard), "
+            "reminder_started_at = if_not_exists(reminder_started_at, :start)",
+            {":start": {"S": utc_text(started_at)}, ":shard": {"S": due_shard(user_id)}},
+        )
+
+    def reminder_completed(self, user_id: str, survey_id: str, now: datetime) -> dict[str, Any]:
+        """A TransactWriteItems update closing the survey's reminder as `completed` (written even without a
+        start: a start tracked later then reminds of nothing). No condition, as for a start."""
+        return self._reminder_update(
+            user_id,
+            survey_id,
+            "SET survey_id = :survey, outcome = if_not_exists(outcome, :completed), "
+            "decided_at = if_not_exists(decided_at, :now) REMOVE reminder_shard, reminder_started_at",
+            {":completed": {"S": "completed"}, ":now": {"S": now.isoformat()}},
+        )
+
+    def _reminder_update(self, user_id: str, survey_id: str, expression: str, values: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _reminder_key(user_id, survey_id),
+                "UpdateExpression": expression,
+                "ExpressionAttributeValues": {":survey": {"S": survey_id}, **values},
+            }
+        }
+
+    def due_reminders(
+        self, shard: str, started_by: datetime, limit: int, start_key: dict[str, Any] | None
+    ) -> tuple[list[SurveyReminder], dict[str, Any] | None]:
+        """A page of the shard's pending reminders of surveys started at `started_by` or before, oldest first,
+        and the key to continue after (None on the last page)."""
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "SurveyRemindersDue",
+            "KeyConditionExpression": "reminder_shard = :shard AND reminder_started_at <= :by",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":by": {"S": utc_text(started_by)}},
+            "Limit": limit,
+        }
+        if start_key is not None:
+            arguments["ExclusiveStartKey"] = start_key
+        response = self._client.query(**arguments)
+        return [_reminder(item) for item in response["Items"]], response.get("LastEvaluatedKey")
+
+    def close_reminder(
+        self, reminder: SurveyReminder, outcome: str, now: datetime, also: dict[str, Any] | None = None
+    ) -> bool:
+        """Take the reminder out of the due index with its outcome (an outcome and time set before stay), with
+        `also` (the campaign's counts) in the same transaction; False when another run closed it first."""
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _reminder_key(reminder.user_id, reminder.survey_id),
+            "UpdateExpression": "SET outcome = if_not_exists(outcome, :outcome), "
+            "decided_at = if_not_exists(decided_at, :now) REMOVE reminder_shard, reminder_started_at",
+            "ConditionExpression": "attribute_exists(reminder_shard)",
+            "ExpressionAttributeValues": {":outcome": {"S": outcome}, ":now": {"S": now.isoformat()}},
+        }
+        if also is None:
+            from nudge.item_codec import conditional
+
+            return conditional(self._client.update_item, **update)
+        return write_transaction(self._client, [{"Update": update}, also], conflict_attempts=5)
+
     def export_user(self, user_id: str) -> DeliveryExport:
         items = partition_items(self._client, self._table, _user_pk(user_id))
-        return DeliveryExport(deliveries=[_record(item) for item in items])
+        return DeliveryExport(
+            deliveries=[_record(item) for item in items if item["sk"]["S"].startswith(_SK_PREFIX)],
+            survey_reminders=[_reminder(item) for item in items if item["sk"]["S"].startswith(_REMINDER_PREFIX)],
+        )
 
     def erase_user(self, user_id: str) -> Erasure:
         from nudge.users.personal_data import Erasure
@@ -402,7 +504,9 @@ class DeliveryTable:
             for item in partition_items(self._client, self._table, _user_pk(user_id), keys_only=True)
         ]
         delete_all(self._client, self._table, keys)
-        return Erasure(deleted={"deliveries": len(keys)})
+        reminders = sum(key["sk"]["S"].startswith(_REMINDER_PREFIX) for key in keys)
+        deleted = {"deliveries": len(keys) - reminders} | ({"survey_reminders": reminders} if reminders else {})
+        return Erasure(deleted=deleted)
 
 
 def delivery_table() -> DeliveryTable:

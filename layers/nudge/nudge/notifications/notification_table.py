@@ -182,7 +182,7 @@ class NotificationTable:
         keeps the first's checkpoints); returns the segments not done. A first start writes them all in one
         transaction; a resumed one (some exist) goes segment by segment."""
         items = [self._pending_segment(campaign_id, index) for index in range(segments)]
-        if segments <= MAX_TRANSACTION_ITEMS and self._put_all_absent(items):
+        if 0 < segments <= MAX_TRANSACTION_ITEMS and self._put_all_absent(items):
             return list(range(segments))
         pending = []
         for index, item in enumerate(items):

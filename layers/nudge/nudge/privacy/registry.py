@@ -60,7 +60,8 @@ REGISTRY: Registry = MappingProxyType(
         "DeliveryTable": HoldsPersonalData(
             delivery_table,
             "each campaign's delivery to the user: channel, status, when, why they were targeted, the provider's "
-            "message id; the send ledger and the frequency caps' record",
+            "message id; the send ledger and the frequency caps' record; each survey the user started, with what its "
+            "reminder came to",
         ),
         "SurveyAnalyticsTable": HoldsNoPersonalData(
             "counters per survey and dimension value (age range, gender, country, state, channel, day, keyword) of "
