@@ -8,6 +8,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from local_runtime.runtime import LocalStack
 from local_runtime.tokens import issue_token
 from tests.e2e.conftest import Client
@@ -48,16 +50,21 @@ def _campaign_when(client: Client, path: str, admin: str, done: Any) -> dict[str
     raise AssertionError(f"the campaign did not get there in time: {last}")
 
 
-def test_a_product_launch_emails_the_users_following_its_category(stack: LocalStack, client: Client) -> None:
+def test_a_product_launch_emails_the_users_following_its_category(
+    stack: LocalStack, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tag = uuid.uuid4().hex[:8]
+    # A launch template of this test's own, as ProductLaunchTemplateId names it: other tests' launches start nothing.
+    function = stack.function("start_product_launch_campaign")
+    monkeypatch.setitem(function.environment, "PRODUCT_LAUNCH_TEMPLATE_ID", f"launch-{tag}")
     follower, other = f"follower-{tag}", f"other-{tag}"
-    _follower(client, follower, "ARTS_CRAFTS")
-    _follower(client, other, "AUTOMOTIVE")
+    _follower(client, follower, "MEDIA")
+    _follower(client, other, "BUSINESS_SERVICES")
     admin = client.as_user("ops", admin=True)
-    assert client.request("PUT", "/v1/admin/templates/product-launch", LAUNCH_TEMPLATE, admin).status == 200
+    assert client.request("PUT", f"/v1/admin/templates/launch-{tag}", LAUNCH_TEMPLATE, admin).status == 200
     product = {
         "name": f"Trowel {tag}",
-        "category": "ARTS_CRAFTS",
+        "category": "MEDIA",
         "url": "https://acme.example/trowel",
         "launched_at": datetime.now(UTC).isoformat(),
     }
