@@ -1,7 +1,9 @@
 """Asynchronous delivery, as AWS would do it for the template's functions:
 
 - EventBridge rules: moto matches events against the rules and queues them on a delivery queue
-  per rule; they are drained into the target function.
+  per rule; they are drained into the target function, which Lambda invokes asynchronously: an event the
+  function fails is tried again (at once here, 1 and 2 minutes later on AWS), 3 attempts in all, then
+  given up (on AWS, to the function's dead-letter queue).
 - SQS event sources: the queue's messages are passed in batches, as Lambda's poller would, and
   the ones a function reports in `batchItemFailures` (or all, when it raises) stay on the queue,
   visible again at once, so the queue's redrive policy moves them to its dead-letter queue after
@@ -18,6 +20,9 @@ from typing import Any
 from local_runtime.emulator import Emulator, delivery_queue_name
 from local_runtime.lambdas import LocalFunction
 from local_runtime.template import ACCOUNT_ID, REGION, BusRule, QueueSource, Template
+
+# Lambda's asynchronous invocation: the first attempt and 2 retries.
+ASYNC_ATTEMPTS = 3
 
 
 class BridgeDelivery:
@@ -60,11 +65,11 @@ class BridgeDelivery:
         """Deliver what is queued now; returns how many events or messages were handed to functions."""
         count = 0
         for queue_url, function in self._targets:
-            messages = self._sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            messages = self._sqs.receive_message(
+                QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["ApproximateReceiveCount"]
+            ).get("Messages", [])
             for message in messages:
-                result = function.invoke(json.loads(message["Body"]))
-                self.delivered.append({"function": function.spec.logical_id, "result": result})
-                self._sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self._invoke_async(queue_url, function, message)
                 count += 1
         for queue_url, source in self._sources:
             count += self._poll(queue_url, source)
@@ -79,6 +84,21 @@ class BridgeDelivery:
                 return total
             total += delivered
         return total
+
+    def _invoke_async(self, queue_url: str, function: LocalFunction, message: dict[str, Any]) -> None:
+        handle = message["ReceiptHandle"]
+        try:
+            result = function.invoke(json.loads(message["Body"]))
+        except Exception as error:  # noqa: BLE001 - Lambda would retry the event
+            attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", ASYNC_ATTEMPTS))
+            self.delivered.append({"function": function.spec.logical_id, "error": repr(error), "attempt": attempt})
+            if attempt < ASYNC_ATTEMPTS:
+                self._sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+                return
+            print(f"{function.spec.logical_id} failed {attempt} times, event given up: {error!r}", flush=True)
+        else:
+            self.delivered.append({"function": function.spec.logical_id, "result": result})
+        self._sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=handle)
 
     def _poll(self, queue_url: str, source: QueueSource) -> int:
         messages = self._sqs.receive_message(

@@ -1,6 +1,8 @@
 """EventBridge rule target: an SES v2 event (send, delivery, bounce, complaint, open, click) of Nudge's
-configuration set, recorded on its campaign delivery and counters once."""
+configuration set, recorded on its campaign delivery and counters once. An event whose delivery the index does
+not show yet fails, so Lambda's asynchronous retries bring it again (delivery_feedback.INDEX_LAG_WINDOW)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,4 +13,4 @@ from nudge.observability import observed
 
 @observed
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    return record_ses_event(feedback_ports(), event)
+    return record_ses_event(feedback_ports(), event, datetime.now(UTC))

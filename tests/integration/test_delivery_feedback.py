@@ -58,7 +58,7 @@ class Deliveries:
         self.notifications = NotificationTable(stack.template.ref("NotificationTable"), dynamodb)
         self.campaign_id = f"cmp-{uuid4().hex[:8]}"
 
-    def sent(self, user: str) -> DeliveryRecord:
+    def sent(self, user: str, claim: bool = True) -> DeliveryRecord:
         record = DeliveryRecord(
             user_id=user,
             campaign_id=self.campaign_id,
@@ -71,7 +71,8 @@ class Deliveries:
             provider_message_id="0100019a7c191be4-e9aedb9a",
             updated_at=NOW,
         )
-        assert self.table.claim(record) is None
+        if claim:
+            assert self.table.claim(record) is None
         return record
 
     def counts(self) -> CampaignCounts:
@@ -138,6 +139,37 @@ def test_an_event_of_a_mail_that_is_no_campaign_delivery_is_ignored(stack: Local
     answer = stack.functions[FUNCTION].invoke(_event("open", "n-unknown", deliveries.campaign_id, "x@example.com"))
     assert answer == {"outcome": "unknown_delivery"}
     assert stack.functions[FUNCTION].invoke({"detail-type": "Email Opened", "detail": {}})["outcome"] == "rejected"
+    assert _feedback(deliveries.counts()) == (0, 0, 0, 0, 0)
+
+
+def _fresh(event: dict[str, Any]) -> dict[str, Any]:
+    event["detail"]["mail"]["timestamp"] = datetime.now(UTC).isoformat()
+    return event
+
+
+def test_a_fresh_event_the_index_does_not_show_yet_is_retried_and_counted_once_it_does(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, claim=False)  # written after the event reads the index: the index lags
+    _publish(stack, _fresh(_event("delivery", record.notification_id, deliveries.campaign_id, "a@example.com")))
+
+    assert stack.bridge.deliver_pending() == 1
+    assert "DeliveryNotIndexedYet" in stack.bridge.delivered[-1]["error"]
+    assert deliveries.table.claim(record) is None
+    assert stack.bridge.drain() == 1
+
+    assert stack.bridge.delivered[-1]["result"] == {"outcome": "recorded"}
+    assert _feedback(deliveries.counts()) == (1, 0, 0, 0, 0)
+
+
+def test_a_fresh_event_of_a_notification_never_written_is_tried_three_times_then_given_up(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, claim=False)
+    _publish(stack, _fresh(_event("open", record.notification_id, deliveries.campaign_id, "a@example.com")))
+
+    assert stack.bridge.drain() == 3
+    assert [entry.get("attempt") for entry in stack.bridge.delivered[-3:]] == [1, 2, 3]
     assert _feedback(deliveries.counts()) == (0, 0, 0, 0, 0)
 
 

@@ -4,7 +4,7 @@ to a delivery's markers, its campaign's counters and the suppression list, witho
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,7 +14,9 @@ from nudge.errors import InvalidInput
 from nudge.notifications.campaigns import CampaignCounts
 from nudge.notifications.channels.ses_email import tag_value
 from nudge.notifications.delivery_feedback import (
+    INDEX_LAG_WINDOW,
     DeliveryMarks,
+    DeliveryNotIndexedYet,
     FeedbackPorts,
     parse_feedback,
     record_feedback,
@@ -26,6 +28,8 @@ from tests.unit.test_subscriber_control import FakeSuppressionStore
 
 SAMPLES = Path(__file__).parents[2] / "events" / "record_delivery_feedback"
 ADDRESS = "recipient@example.com"
+# The samples' mails are of 2026-12-01 09:00; read hours later, an unknown notification is no index lag.
+LATER = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 def sample(name: str, notification_id: str = "n-1", campaign_id: str = "cmp-1") -> dict[str, Any]:
@@ -102,14 +106,14 @@ def test_an_event_that_is_not_an_ses_event_is_rejected_naming_the_field(ports: F
     with pytest.raises(InvalidInput) as raised:
         parse_feedback(event)
     assert raised.value.field == "detail.mail.messageId"
-    assert record_ses_event(ports, {"detail": "nothing"})["outcome"] == "rejected"
+    assert record_ses_event(ports, {"detail": "nothing"}, LATER)["outcome"] == "rejected"
 
 
 def test_each_kind_is_counted_once_however_often_and_in_whatever_order_it_comes(
     ports: FeedbackPorts, deliveries: FakeDeliveries
 ) -> None:
     names = ["open", "delivery", "open", "click", "delivery", "send", "click", "open"]
-    outcomes = [record_ses_event(ports, sample(name))["outcome"] for name in names]
+    outcomes = [record_ses_event(ports, sample(name), LATER)["outcome"] for name in names]
 
     assert outcomes == [
         "recorded", "recorded", "duplicate", "recorded", "duplicate", "ignored", "duplicate", "duplicate"
@@ -122,13 +126,13 @@ def test_each_kind_is_counted_once_however_often_and_in_whatever_order_it_comes(
 def test_a_permanent_bounce_and_a_complaint_suppress_the_address(
     ports: FeedbackPorts, deliveries: FakeDeliveries, suppression: SuppressionList
 ) -> None:
-    assert record_feedback(ports, parse_feedback(sample("bounce_permanent"))) == "recorded"
+    assert record_feedback(ports, parse_feedback(sample("bounce_permanent")), LATER) == "recorded"
     assert suppression.status(ADDRESS).reason == "hard_bounce"
 
     deliveries.keys["n-2"] = DeliveryKey("bo", "cmp-1", "email")
     complaint = sample("complaint", notification_id="n-2")
     complaint["detail"]["complaint"]["complainedRecipients"] = [{"emailAddress": "bo@example.com"}]
-    assert record_feedback(ports, parse_feedback(complaint)) == "recorded"
+    assert record_feedback(ports, parse_feedback(complaint), LATER) == "recorded"
     assert suppression.status("bo@example.com").reason == "complaint"
     assert deliveries.counted == [{"cmp-1": {"bounced": 1}}, {"cmp-1": {"complained": 1}}]
 
@@ -136,22 +140,22 @@ def test_a_permanent_bounce_and_a_complaint_suppress_the_address(
 def test_a_duplicated_transient_bounce_is_one_soft_bounce_and_a_delivery_ends_the_run(
     ports: FeedbackPorts, suppression: SuppressionList
 ) -> None:
-    record_feedback(ports, parse_feedback(sample("bounce_transient")))
-    record_feedback(ports, parse_feedback(sample("bounce_transient")))
+    record_feedback(ports, parse_feedback(sample("bounce_transient")), LATER)
+    record_feedback(ports, parse_feedback(sample("bounce_transient")), LATER)
     assert (suppression.status(ADDRESS).soft_bounces_in_a_row, suppression.status(ADDRESS).suppressed) == (1, False)
 
-    record_feedback(ports, parse_feedback(sample("delivery")))
+    record_feedback(ports, parse_feedback(sample("delivery")), LATER)
     assert suppression.status(ADDRESS).soft_bounces_in_a_row == 0
 
 
 def test_an_event_of_an_unknown_delivery_or_another_campaign_changes_nothing(
     ports: FeedbackPorts, deliveries: FakeDeliveries
 ) -> None:
-    assert record_ses_event(ports, sample("open", notification_id="n-unknown"))["outcome"] == "unknown_delivery"
-    assert record_ses_event(ports, sample("open", campaign_id="cmp-other"))["outcome"] == "unknown_delivery"
+    assert record_ses_event(ports, sample("open", notification_id="n-unknown"), LATER)["outcome"] == "unknown_delivery"
+    assert record_ses_event(ports, sample("open", campaign_id="cmp-other"), LATER)["outcome"] == "unknown_delivery"
     event = sample("open")
     del event["detail"]["mail"]["tags"]["campaign_id"]  # an email that is not a campaign's
-    assert record_ses_event(ports, event)["outcome"] == "ignored"
+    assert record_ses_event(ports, event, LATER)["outcome"] == "ignored"
     assert deliveries.counted == []
 
 
@@ -161,5 +165,45 @@ def test_a_click_through_the_redirect_and_an_ses_click_count_one_notification_on
     marks = DeliveryMarks(ports.deliveries, ports.notifications)
     marks.record_click("cmp-1", "n-1", datetime(2026, 12, 1, 9, 31, tzinfo=UTC))
     marks.record_click("cmp-1", "n-1", datetime(2026, 12, 1, 9, 32, tzinfo=UTC))
-    assert record_ses_event(ports, sample("click"))["outcome"] == "duplicate"
+    assert record_ses_event(ports, sample("click"), LATER)["outcome"] == "duplicate"
     assert deliveries.counted == [{"cmp-1": {"clicked": 1}}]
+
+
+MAILED = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the samples' mail timestamp
+
+
+def test_a_fresh_event_the_index_does_not_show_yet_fails_to_be_retried_and_counts_once_found(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    event = sample("delivery", notification_id="n-lagging")
+    just_inside = MAILED + INDEX_LAG_WINDOW - timedelta(milliseconds=1)
+    with pytest.raises(DeliveryNotIndexedYet):
+        record_ses_event(ports, event, MAILED + timedelta(seconds=3))
+    with pytest.raises(DeliveryNotIndexedYet):
+        record_ses_event(ports, event, just_inside)
+    assert deliveries.counted == []
+
+    deliveries.keys["n-lagging"] = DeliveryKey("cy", "cmp-1", "email")  # the index has caught up
+    assert record_ses_event(ports, event, just_inside)["outcome"] == "recorded"
+    assert deliveries.counted == [{"cmp-1": {"delivered": 1}}]
+
+
+def test_an_unknown_event_as_old_as_the_window_is_dropped_logged_and_counted(
+    ports: FeedbackPorts, deliveries: FakeDeliveries, caplog: pytest.LogCaptureFixture
+) -> None:
+    from nudge.observability import metrics
+
+    metrics().clear_metrics()
+    answer = record_ses_event(ports, sample("delivery", notification_id="n-gone"), MAILED + INDEX_LAG_WINDOW)
+
+    assert answer == {"outcome": "unknown_delivery"}
+    assert metrics().metric_set["DeliveryFeedbackUnknown"]["Value"] == [1.0]
+    [logged] = [record for record in caplog.records if record.getMessage() == "feedback of an unknown delivery dropped"]
+    assert (logged.levelname, getattr(logged, "notification_id", None)) == ("WARNING", "n-gone")
+    assert deliveries.counted == []
+    metrics().clear_metrics()
+
+
+def test_a_fresh_event_of_another_campaigns_notification_is_dropped_not_retried(ports: FeedbackPorts) -> None:
+    event = sample("open", campaign_id="cmp-other")
+    assert record_ses_event(ports, event, MAILED + timedelta(seconds=1))["outcome"] == "unknown_delivery"
