@@ -21,6 +21,7 @@ from local_runtime.channels import ChannelEndpoints
 from local_runtime.intrinsics import Resolver
 from local_runtime.outbox import Outbox
 from local_runtime.template import REGION, Template
+from local_runtime.whatsapp_events import WABA_ID
 
 # Fake credentials: moto accepts anything, and they keep a developer's real ones out of reach.
 EMULATOR_ENVIRONMENT = {
@@ -133,6 +134,29 @@ def provision(emulator: Emulator, template: Template) -> None:
         events.put_targets(
             Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}]
         )
+    _provision_topics(emulator, template)
+
+
+def _provision_topics(emulator: Emulator, template: Template) -> None:
+    """Every SNS topic; each function's subscription goes to a delivery queue the runtime drains into it, as
+    for rules."""
+    sns, sqs = emulator.client("sns"), emulator.client("sqs")
+    for logical_id in template.resources_of_type("AWS::SNS::Topic"):
+        sns.create_topic(Name=template.physical_name(logical_id))
+    for source in template.topic_sources():
+        queue_url = sqs.create_queue(QueueName=delivery_queue_name(source.name))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=template.ref(source.topic_id), Protocol="sqs", Endpoint=queue_arn)
+
+
+def point_whatsapp_events(emulator: Emulator, template: Template, enabled: bool = True) -> None:
+    """Set (or clear) the WhatsApp Business Account's event destination to the WhatsApp events topic, the
+    operator's one step on AWS (README, Delivery feedback). `make run` sets it; a test that wants statuses sets
+    it for itself, so no other test's sends put statuses on the topic it did not ask for."""
+    destinations = [{"eventDestinationArn": template.ref("WhatsAppEventsTopic")}] if enabled else []
+    emulator.client("socialmessaging").put_whatsapp_business_account_event_destinations(
+        id=WABA_ID, eventDestinations=destinations
+    )
 
 
 def _provision_email(emulator: Emulator, template: Template) -> None:

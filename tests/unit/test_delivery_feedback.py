@@ -207,3 +207,87 @@ def test_an_unknown_event_as_old_as_the_window_is_dropped_logged_and_counted(
 def test_a_fresh_event_of_another_campaigns_notification_is_dropped_not_retried(ports: FeedbackPorts) -> None:
     event = sample("open", campaign_id="cmp-other")
     assert record_ses_event(ports, event, MAILED + timedelta(seconds=1))["outcome"] == "unknown_delivery"
+
+
+def whatsapp_sample(status: str, notification_id: str = "n-1", campaign_id: str = "cmp-1") -> dict[str, Any]:
+    """An SNS event of End User Messaging Social's topic, its status naming the notification as our sender does."""
+    event: dict[str, Any] = json.loads((SAMPLES / f"whatsapp_{status}.json").read_text())
+    sns = event["Records"][0]["Sns"]
+    message = json.loads(sns["Message"])
+    entry = json.loads(message["whatsAppWebhookEntry"])
+    callback = {"notification_id": notification_id, "campaign_id": campaign_id}
+    entry["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] = json.dumps(callback)
+    message["whatsAppWebhookEntry"] = json.dumps(entry)
+    sns["Message"] = json.dumps(message)
+    return event
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "at"),
+    [
+        ("delivered", "delivered", datetime(2026, 12, 1, 9, 0, 4, tzinfo=UTC)),
+        ("read", "opened", datetime(2026, 12, 1, 9, 12, tzinfo=UTC)),
+        ("failed", "undelivered", datetime(2026, 12, 1, 9, 0, 6, tzinfo=UTC)),
+    ],
+)
+def test_each_whatsapp_status_reads_as_its_kind_with_the_ids_of_its_callback_data(
+    status: str, kind: str, at: datetime
+) -> None:
+    from nudge.notifications.whatsapp_feedback import parse_statuses
+
+    message = whatsapp_sample(status, "demo-user.n-9", "cmp_9")["Records"][0]["Sns"]["Message"]
+    [feedback] = parse_statuses(message)
+    assert (feedback.kind, feedback.at, feedback.sent_at) == (kind, at, at)
+    assert (feedback.notification_id, feedback.campaign_id) == ("demo-user.n-9", "cmp_9")
+    assert feedback.message_id.startswith("wamid.")
+    assert feedback.addresses == []  # a phone number never reaches the (email) suppression list
+
+
+def test_whatsapp_statuses_are_counted_once_each_on_the_same_markers_as_email(
+    ports: FeedbackPorts, deliveries: FakeDeliveries, suppression: SuppressionList
+) -> None:
+    from nudge.notifications.delivery_feedback import record_provider_event
+
+    deliveries.keys["n-2"] = DeliveryKey("bo", "cmp-1", "whatsapp")
+    events = [whatsapp_sample("read"), whatsapp_sample("delivered"), whatsapp_sample("read")]
+    events.append(whatsapp_sample("failed", notification_id="n-2"))
+    answers = [record_provider_event(ports, event, LATER) for event in events]
+
+    assert answers == [
+        {"outcomes": [{"outcome": outcome}]} for outcome in ("recorded", "recorded", "duplicate", "recorded")
+    ]
+    assert deliveries.counted == [{"cmp-1": {"opened": 1}}, {"cmp-1": {"delivered": 1}}, {"cmp-1": {"undelivered": 1}}]
+    assert deliveries.markers[(deliveries.keys["n-2"], "undelivered")] == datetime(2026, 12, 1, 9, 0, 6, tzinfo=UTC)
+
+
+def test_a_sent_status_a_reply_and_a_message_of_another_sender_change_nothing(
+    ports: FeedbackPorts, deliveries: FakeDeliveries
+) -> None:
+    from nudge.notifications.delivery_feedback import record_provider_event
+
+    sent = whatsapp_sample("delivered")
+    sns = sent["Records"][0]["Sns"]
+    sns["Message"] = sns["Message"].replace('\\"status\\": \\"delivered\\"', '\\"status\\": \\"sent\\"')
+    other = whatsapp_sample("delivered")
+    message = json.loads(other["Records"][0]["Sns"]["Message"])
+    message["whatsAppWebhookEntry"] = message["whatsAppWebhookEntry"].replace("biz_opaque_callback_data", "x")
+    other["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    reply_entry = {"id": "1", "changes": [{"value": {"messages": [{"from": "447700900123", "type": "text"}]}}]}
+    reply = {"Records": [{"Sns": {"Message": json.dumps({"whatsAppWebhookEntry": json.dumps(reply_entry)})}}]}
+
+    assert record_provider_event(ports, sent, LATER) == {"outcomes": [{"outcome": "ignored"}]}
+    assert record_provider_event(ports, other, LATER) == {"outcomes": [{"outcome": "ignored"}]}
+    assert record_provider_event(ports, reply, LATER) == {"outcomes": []}
+    assert deliveries.counted == []
+
+
+def test_an_sns_message_that_is_no_whatsapp_event_is_rejected_and_a_fresh_unknown_status_retried(
+    ports: FeedbackPorts,
+) -> None:
+    from nudge.notifications.delivery_feedback import record_provider_event
+
+    answer = record_provider_event(ports, {"Records": [{"Sns": {"Message": "{}"}}]}, LATER)
+    assert answer["outcomes"][0]["outcome"] == "rejected"
+    assert answer["outcomes"][0]["field"] == "whatsAppWebhookEntry"
+    with pytest.raises(DeliveryNotIndexedYet):
+        record_provider_event(ports, whatsapp_sample("delivered", "n-new"), datetime(2026, 12, 1, 9, 0, 30, tzinfo=UTC))

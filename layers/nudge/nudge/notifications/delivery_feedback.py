@@ -1,5 +1,6 @@
-"""Delivery feedback: SES v2 events (through EventBridge) move a campaign delivery's markers and its campaign's
-counters, and feed the suppression list.
+"""Delivery feedback: SES v2 events (through EventBridge) and WhatsApp statuses (through End User Messaging
+Social's SNS topic, whatsapp_feedback.py) move a campaign delivery's markers and its campaign's counters, and
+SES's feed the suppression list.
 
 The event's mail tags name the notification (`notification_id`, `campaign_id`, as `ses_email.tag_value` wrote
 them); DeliveryTable.find gives its delivery. Each event type sets its marker on the delivery once
@@ -185,6 +186,24 @@ def record_ses_event(ports: FeedbackPorts, event: dict[str, Any], now: datetime)
     except InvalidInput as error:
         return {"outcome": "rejected", "field": str(error.field), "problem": str(error)}
     return {"outcome": record_feedback(ports, feedback, now)}
+
+
+def record_provider_event(ports: FeedbackPorts, event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The function's answer to what invoked it: an SES event (the rule's), or SNS records of WhatsApp statuses
+    (End User Messaging Social's topic), each status answered in order."""
+    if "Records" not in event:
+        return record_ses_event(ports, event, now)
+    from nudge.notifications.whatsapp_feedback import parse_statuses
+
+    outcomes: list[dict[str, str]] = []
+    for record in event["Records"]:
+        try:
+            statuses = parse_statuses(str((record.get("Sns") or {}).get("Message", "")))
+        except InvalidInput as error:
+            outcomes.append({"outcome": "rejected", "field": str(error.field), "problem": str(error)})
+            continue
+        outcomes.extend({"outcome": record_feedback(ports, feedback, now)} for feedback in statuses)
+    return {"outcomes": outcomes}
 
 
 def _suppress(suppression: SuppressionList, feedback: Feedback) -> None:

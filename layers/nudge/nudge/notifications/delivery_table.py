@@ -5,8 +5,8 @@ Item shape (nothing outside this module builds these keys):
 - delivery: pk=USER#<user_id>, sk=DELIVERY#<campaign_id>#<channel>; `status` (scheduled, sending, sent,
   failed, cancelled), `at` (the send moment, UTC text), `reason`, `notification_id`, `provider_message_id`,
   `failure`, `fallback` (sent as a fallback), `updated_at`; from the provider's feedback, one marker per
-  event type (`delivered_at`, `opened_at`, `clicked_at`, `bounced_at`, `complained_at`), each set once
-  with `attribute_not_exists`, so a duplicated or late event changes nothing twice.
+  event type (`delivered_at`, `opened_at`, `clicked_at`, `bounced_at`, `complained_at`, `undelivered_at`),
+  each set once with `attribute_not_exists`, so a duplicated or late event changes nothing twice.
   It is written with `attribute_not_exists` before a provider is called, so a (campaign, user,
   channel) is handed to a provider at most once, whatever the queue redelivers. A scheduled delivery
   also has `due_shard` ("0".."15") and `due_at` (its minute, UTC text): the keys of the sparse
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
     from nudge.users.personal_data import Erasure
 
-FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained"]
+FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained", "undelivered"]
 DeliveryStatus = Literal["scheduled", "sending", "sent", "failed", "cancelled"]
 DUE_SHARDS = 16
 # Deliveries that count for the frequency caps: what was sent or is on its way.
@@ -74,6 +74,9 @@ class DeliveryRecord(NudgeModel):
     clicked_at: datetime | None = None
     bounced_at: datetime | None = None
     complained_at: datetime | None = None
+    undelivered_at: datetime | None = Field(
+        default=None, description="When the provider reported it could not deliver what it had accepted (WhatsApp)"
+    )
 
 
 class DeliveryKey(NamedTuple):
