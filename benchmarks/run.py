@@ -21,6 +21,10 @@
    and p50/p99, beside Gorse's cached recommendation read.
 9. Campaign fan-out (campaign_fanout.py): DynamoDB calls and Nudge's own time per recipient for one
    worker, and the workers a 1,000,000-recipient campaign needs to be handed to the senders in 10 minutes.
+10. Delivery feedback (delivery_feedback.py): 10,000 SES events and WhatsApp statuses of one campaign, with
+   duplicates and events that fail until their deliveries exist, through RecordDeliveryFeedbackFunction's
+   handler from concurrent threads (it has no batch path): DynamoDB calls per event, events/s, the failed
+   invocations retried, and the campaign's counters against the distinct events.
 
 Figures are against moto on loopback, so absolute latencies include moto's own work; the ratios
 and call counts are what carry over to AWS.
@@ -55,6 +59,8 @@ JOB_SEGMENTS = 16
 ERASURE_USERS = 300
 CAMPAIGN_RECIPIENTS = 2_000
 CAMPAIGN_SEGMENTS = 4
+FEEDBACK_EVENTS = 10_000
+FEEDBACK_THREADS = 4
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
 
 
@@ -900,26 +906,32 @@ def campaign(stack: LocalStack) -> None:
     )
 
 
+def feedback(stack: LocalStack) -> None:
+    from benchmarks.delivery_feedback import ThreadMeter, feedback_throughput
+    from nudge import clients
+
+    feedback_throughput(stack, ThreadMeter(clients.dynamodb()), FEEDBACK_EVENTS, FEEDBACK_THREADS)
+
+
 def main() -> None:
-    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs", "campaign"]
+    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs", "campaign", "feedback"]
     phases = {argument.split(":")[0] for argument in arguments}
     only = {name for argument in arguments if argument.startswith("cold:") for name in argument[5:].split(",")}
     stack = LocalStack.start(seed=False, deliver_events=False)
+    runs: dict[str, Callable[[], None]] = {
+        "cold": lambda: cold_start(only),
+        "warm": lambda: warm_requests(stack),
+        "job": lambda: recalculation(stack),
+        "erasure": lambda: erasure(stack),
+        "analytics": lambda: survey_analytics(stack),
+        "recs": lambda: product_recommendations(stack),
+        "campaign": lambda: campaign(stack),
+        "feedback": lambda: feedback(stack),
+    }
     try:
-        if "cold" in phases:
-            cold_start(only)
-        if "warm" in phases:
-            warm_requests(stack)
-        if "job" in phases:
-            recalculation(stack)
-        if "erasure" in phases:
-            erasure(stack)
-        if "analytics" in phases:
-            survey_analytics(stack)
-        if "recs" in phases:
-            product_recommendations(stack)
-        if "campaign" in phases:
-            campaign(stack)
+        for name, run in runs.items():
+            if name in phases:
+                run()
     finally:
         stack.stop()
 

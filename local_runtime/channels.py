@@ -2,7 +2,9 @@
 
 - a stand-in for AWS End User Messaging Social (`socialmessaging`), which moto lacks: `SendWhatsAppMessage`
   (POST /v1/whatsapp/send, rest-json) answered as the service does, so the unchanged boto3 client works
-  against the emulator's endpoint; its message must be a WhatsApp Cloud API template message;
+  against the emulator's endpoint; its message must be a WhatsApp Cloud API template message. Once
+  `PutWhatsAppBusinessAccountEventDestinations` named a topic, each accepted message's statuses are published
+  there (whatsapp_events.py);
 - a record, in the outbox, of every message the emulator accepted: SES v2 `SendEmail` and SNS `Publish` to a
   phone number go on to moto as before and are recorded when moto answers 200. The request itself is
   recorded because moto's SES backend keeps only the subject and one body part (no text part beside the
@@ -33,6 +35,7 @@ _SIGNED_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request
 _PHONE_NUMBER_ID = re.compile(r"^(phone-number-id-[0-9a-zA-Z]+|arn:.*:phone-number-id/[0-9a-zA-Z]+)$")
 _MESSAGE_ID = re.compile(rb"<MessageId>([^<]+)</MessageId>")
 SEND_WHATSAPP_PATH = "/v1/whatsapp/send"
+EVENT_DESTINATIONS_PATH = "/v1/whatsapp/waba/eventdestinations"
 SEND_EMAIL_PATH = "/v2/email/outbound-emails"
 
 
@@ -40,6 +43,7 @@ class ChannelEndpoints:
     def __init__(self, app: WsgiApp, outbox: Outbox) -> None:
         self._app = app
         self.outbox = outbox
+        self.whatsapp_event_destination: str | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         match = _SIGNED_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -47,6 +51,8 @@ class ChannelEndpoints:
         route = (service, environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
         if route == ("social-messaging", "POST", SEND_WHATSAPP_PATH):
             return self._send_whatsapp(_body(environ), start_response)
+        if route == ("social-messaging", "PUT", EVENT_DESTINATIONS_PATH):
+            return self._put_event_destinations(_body(environ), start_response)
         if route == ("ses", "POST", SEND_EMAIL_PATH):
             return self._recorded(environ, start_response, _email_entry_with_feedback)
         if route[:2] == ("sns", "POST"):
@@ -86,7 +92,28 @@ class ChannelEndpoints:
         except ValueError as error:
             return _json(start_response, "400 Bad Request", {"message": str(error)}, "ValidationException")
         self.outbox.record(entry)
+        if self.whatsapp_event_destination is not None:
+            self._publish_statuses(request, entry)
         return _json(start_response, "200 OK", {"messageId": entry.message_id})
+
+    def _put_event_destinations(self, request: bytes, start_response: StartResponse) -> Iterable[bytes]:
+        destinations = json.loads(request or b"{}").get("eventDestinations", [])
+        self.whatsapp_event_destination = destinations[0]["eventDestinationArn"] if destinations else None
+        return _json(start_response, "200 OK", {})
+
+    def _publish_statuses(self, request: bytes, entry: OutboxEntry) -> None:
+        from datetime import UTC, datetime
+
+        from local_runtime.whatsapp_events import publish, status_event
+
+        parameters = json.loads(request)
+        callback = json.loads(base64.b64decode(parameters["message"])).get("biz_opaque_callback_data")
+        now = datetime.now(UTC)
+        statuses = [
+            status_event(entry.message_id, entry.to, status, callback, entry.headers["origination"], now)
+            for status in ("sent", "delivered")
+        ]
+        publish(str(self.whatsapp_event_destination), statuses)
 
 
 def _body(environ: dict[str, Any]) -> bytes:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from moto.core.model_instances import model_data
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -21,6 +22,7 @@ from local_runtime.channels import ChannelEndpoints
 from local_runtime.intrinsics import Resolver
 from local_runtime.outbox import Outbox
 from local_runtime.template import REGION, Template
+from local_runtime.whatsapp_events import WABA_ID
 
 # Fake credentials: moto accepts anything, and they keep a developer's real ones out of reach.
 EMULATOR_ENVIRONMENT = {
@@ -35,7 +37,10 @@ EMULATOR_ENVIRONMENT = {
 class OneDynamoDBWriteAtATime:
     """WSGI guard: DynamoDB's writes one at a time. moto applies a transaction item by item and, when one item
     fails, puts back every table the transaction touched as it copied it at the start, undoing what another
-    request wrote meanwhile; DynamoDB never loses such a write, so the emulator does not let one run meanwhile."""
+    request wrote meanwhile; DynamoDB never loses such a write, so the emulator does not let one run meanwhile.
+
+    It also forgets the DynamoDB objects moto keeps for its dashboard: moto holds every model object it ever
+    made, each table's copy before each transaction included, so a long run would grow without bound."""
 
     WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
@@ -47,7 +52,10 @@ class OneDynamoDBWriteAtATime:
         service, _, operation = str(environ.get("HTTP_X_AMZ_TARGET", "")).partition(".")
         if service.startswith("DynamoDB_") and operation in self.WRITES:
             with self._lock:  # the backend's work is done before the app returns its response
-                return self._app(environ, start_response)
+                response = self._app(environ, start_response)
+                for model in model_data["dynamodb"].values():
+                    model.instances_tracked = []  # type: ignore[attr-defined]
+                return response
         return self._app(environ, start_response)
 
 
@@ -152,6 +160,29 @@ def provision(emulator: Emulator, template: Template) -> None:
         events.put_targets(
             Rule=rule.name, EventBusName=rule.bus_name, Targets=[{"Id": "local-delivery", "Arn": queue_arn}]
         )
+    _provision_topics(emulator, template)
+
+
+def _provision_topics(emulator: Emulator, template: Template) -> None:
+    """Every SNS topic; each function's subscription goes to a delivery queue the runtime drains into it, as
+    for rules."""
+    sns, sqs = emulator.client("sns"), emulator.client("sqs")
+    for logical_id in template.resources_of_type("AWS::SNS::Topic"):
+        sns.create_topic(Name=template.physical_name(logical_id))
+    for source in template.topic_sources():
+        queue_url = sqs.create_queue(QueueName=delivery_queue_name(source.name))["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=template.ref(source.topic_id), Protocol="sqs", Endpoint=queue_arn)
+
+
+def point_whatsapp_events(emulator: Emulator, template: Template, enabled: bool = True) -> None:
+    """Set (or clear) the WhatsApp Business Account's event destination to the WhatsApp events topic, the
+    operator's one step on AWS (README, Delivery feedback). `make run` sets it; a test that wants statuses sets
+    it for itself, so no other test's sends put statuses on the topic it did not ask for."""
+    destinations = [{"eventDestinationArn": template.ref("WhatsAppEventsTopic")}] if enabled else []
+    emulator.client("socialmessaging").put_whatsapp_business_account_event_destinations(
+        id=WABA_ID, eventDestinations=destinations
+    )
 
 
 def _provision_email(emulator: Emulator, template: Template) -> None:

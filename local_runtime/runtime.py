@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_runtime.bridge import BridgeDelivery
 from local_runtime.cors import CorsGateway, CorsRules
-from local_runtime.emulator import Emulator, provision
+from local_runtime.emulator import Emulator, point_whatsapp_events, provision
 from local_runtime.gateway import Gateway
 from local_runtime.lambdas import LocalFunction, add_layer_to_path, load_functions
 from local_runtime.template import Template
@@ -40,6 +40,8 @@ class LocalStack:
         template.parameter_overrides.update(parameter_overrides or {})
         emulator = Emulator.start(emulator_port)
         provision(emulator, template)
+        if deliver_events:
+            point_whatsapp_events(emulator, template)
         return cls._assemble(template, emulator, seed, deliver_events, recorder)
 
     @classmethod
@@ -73,7 +75,9 @@ class LocalStack:
             from local_runtime.seed import seed_demo_data
 
             demo_users = seed_demo_data()
-        bridge = BridgeDelivery(emulator, template.bus_rules(), functions, template.queue_sources(), template)
+        bridge = BridgeDelivery(
+            emulator, template.bus_rules(), functions, template.queue_sources(), template, template.topic_sources()
+        )
         if deliver_events:
             bridge.start()
         gateway = CorsGateway(template.http_routes(), functions, CorsRules.from_template(template))

@@ -123,6 +123,32 @@ DEMO_PROFILES: list[tuple[str, dict[str, object], dict[str, object]]] = [
 ]
 
 
+def _simulator_profile(address: str, time_zone: str, language: str, category: str) -> dict[str, object]:
+    return {
+        "email": address,
+        "time_zone": time_zone,
+        "demographics": {"languages": [language]},
+        "interests": {"categories": [category]},
+        "notification_preferences": {"email": {"enabled": True, "frequency": "instant"}},
+    }
+
+
+_EMAIL_ONLY_TRACKED: dict[str, object] = {
+    "personalized_notifications": {"enabled": True, "channels": {"email": True}},
+    "behavioral_tracking": True,
+}
+# Two profiles whose addresses are SES's mailbox simulator, in the demo segment (interests, English, the
+# engagement their seeded views give them): when the demo campaign is sent, the local SES stand-in answers one
+# with a Permanent bounce and the other with a complaint, so the campaign counts `bounced` and `complained` and
+# both addresses are suppressed (README, Delivery feedback). No behaviour events beyond those views.
+DEMO_SIMULATOR_PROFILES: list[tuple[str, dict[str, object], dict[str, object]]] = [
+    ("demo-bounce", _simulator_profile("bounce@simulator.amazonses.com", "America/Chicago", "en-US", "TRAVEL"),
+     _EMAIL_ONLY_TRACKED),
+    ("demo-complaint", _simulator_profile("complaint@simulator.amazonses.com", "Europe/Dublin", "en-IE", "TECH_SAAS"),
+     _EMAIL_ONLY_TRACKED),
+]  # fmt: skip
+
+
 def _events(profile: tuple[str, int, Decimal, int, float, int, bool], now: datetime) -> list[dict[str, object]]:
     user, created, ratio, answers, accepted_share, response_seconds, accommodates = profile
     listed = Decimal("450.00")
@@ -191,7 +217,7 @@ def seed_profiles(now: datetime) -> None:
     from nudge.users.actor import Actor
 
     tables = profile_writes()
-    for user, profile, consent in DEMO_PROFILES:
+    for user, profile, consent in [*DEMO_PROFILES, *DEMO_SIMULATOR_PROFILES]:
         actor = Actor(user, is_admin=False, source_ip="127.0.0.1", user_agent="nudge-seed")
         fields = ProfileFields.model_validate(profile)
         replace_profile(tables, actor, user, fields, now)
@@ -266,8 +292,9 @@ DEMO_CAMPAIGN = {
 
 
 def seed_notifications(now: datetime) -> None:
-    """A demo segment (it matches demo-user and demo-big-spender), a demo template and a draft campaign of
-    both, as an admin writes them: audited the first time, left as they are on every later start."""
+    """A demo segment (it matches demo-user, demo-big-spender and the simulator profiles demo-bounce and
+    demo-complaint), a demo template and a draft campaign of both, as an admin writes them: audited the first
+    time, left as they are on every later start."""
     from nudge.audit.audit_table import audit_table
     from nudge.errors import Conflict
     from nudge.notifications.admin import put_segment, put_template

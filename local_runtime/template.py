@@ -84,6 +84,15 @@ class QueueSource:
 
 
 @dataclass(frozen=True)
+class TopicSource:
+    """An SNS subscription of a function: SNS invokes it (asynchronously) with one record per message."""
+
+    name: str
+    function_id: str
+    topic_id: str
+
+
+@dataclass(frozen=True)
 class Schedule:
     function_id: str
     expression: str
@@ -253,6 +262,16 @@ class Template:
                     reports_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
                 )
             )
+        return sources
+
+    def topic_sources(self) -> list[TopicSource]:
+        sources = []
+        for function_id, event_name, properties in self._function_events("SNS"):
+            topic = properties["Topic"]
+            if "Ref" not in topic:
+                raise ValueError(f"{function_id}: SNS Topic must be !Ref <topic> of a topic in the template")
+            name = f"{self.stack_name}-{function_id}-{event_name}"
+            sources.append(TopicSource(name=name, function_id=function_id, topic_id=topic["Ref"]))
         return sources
 
     def schedules(self) -> list[Schedule]:

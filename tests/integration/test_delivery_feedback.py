@@ -4,6 +4,7 @@ policy checked), and move a campaign delivery's markers and its campaign's count
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,13 +13,16 @@ from uuid import uuid4
 
 import pytest
 
+from local_runtime.emulator import point_whatsapp_events
 from local_runtime.runtime import LocalStack
+from local_runtime.whatsapp_events import status_event
 from nudge.audit.audit_table import AuditTable
 from nudge.notifications.campaigns import CampaignCounts
 from nudge.notifications.channels.ses_email import SesEmailSender, tag_value
+from nudge.notifications.channels.whatsapp import WhatsAppSender
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import OutgoingEmail
+from nudge.notifications.outgoing import Channel, OutgoingEmail, OutgoingWhatsApp
 from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import secret_key
@@ -58,11 +62,11 @@ class Deliveries:
         self.notifications = NotificationTable(stack.template.ref("NotificationTable"), dynamodb)
         self.campaign_id = f"cmp-{uuid4().hex[:8]}"
 
-    def sent(self, user: str) -> DeliveryRecord:
+    def sent(self, user: str, claim: bool = True, channel: Channel = "email") -> DeliveryRecord:
         record = DeliveryRecord(
             user_id=user,
             campaign_id=self.campaign_id,
-            channel="email",
+            channel=channel,
             status="sent",
             at=NOW,
             reason="You see this because you selected 'TRAVEL' as an interest",
@@ -71,7 +75,8 @@ class Deliveries:
             provider_message_id="0100019a7c191be4-e9aedb9a",
             updated_at=NOW,
         )
-        assert self.table.claim(record) is None
+        if claim:
+            assert self.table.claim(record) is None
         return record
 
     def counts(self) -> CampaignCounts:
@@ -138,6 +143,37 @@ def test_an_event_of_a_mail_that_is_no_campaign_delivery_is_ignored(stack: Local
     answer = stack.functions[FUNCTION].invoke(_event("open", "n-unknown", deliveries.campaign_id, "x@example.com"))
     assert answer == {"outcome": "unknown_delivery"}
     assert stack.functions[FUNCTION].invoke({"detail-type": "Email Opened", "detail": {}})["outcome"] == "rejected"
+    assert _feedback(deliveries.counts()) == (0, 0, 0, 0, 0)
+
+
+def _fresh(event: dict[str, Any]) -> dict[str, Any]:
+    event["detail"]["mail"]["timestamp"] = datetime.now(UTC).isoformat()
+    return event
+
+
+def test_a_fresh_event_the_index_does_not_show_yet_is_retried_and_counted_once_it_does(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, claim=False)  # written after the event reads the index: the index lags
+    _publish(stack, _fresh(_event("delivery", record.notification_id, deliveries.campaign_id, "a@example.com")))
+
+    assert stack.bridge.deliver_pending() == 1
+    assert "DeliveryNotIndexedYet" in stack.bridge.delivered[-1]["error"]
+    assert deliveries.table.claim(record) is None
+    assert stack.bridge.drain() == 1
+
+    assert stack.bridge.delivered[-1]["result"] == {"outcome": "recorded"}
+    assert _feedback(deliveries.counts()) == (1, 0, 0, 0, 0)
+
+
+def test_a_fresh_event_of_a_notification_never_written_is_tried_three_times_then_given_up(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, claim=False)
+    _publish(stack, _fresh(_event("open", record.notification_id, deliveries.campaign_id, "a@example.com")))
+
+    assert stack.bridge.drain() == 3
+    assert [entry.get("attempt") for entry in stack.bridge.delivered[-3:]] == [1, 2, 3]
     assert _feedback(deliveries.counts()) == (0, 0, 0, 0, 0)
 
 
@@ -217,3 +253,72 @@ def test_mail_to_the_simulator_comes_back_as_ses_events_through_the_same_rule(
     if reason is not None:  # lifted, so the simulator's address is clean for whatever comes next
         audit = AuditTable(stack.template.ref("AuditTable"), stack.emulator.client("dynamodb"))
         suppression_list().lift(address, Actor("admin", is_admin=True), datetime.now(UTC), audit)
+
+
+@pytest.fixture
+def whatsapp_events(stack: LocalStack) -> Iterator[None]:
+    """The WhatsApp Business Account's event destination set to the template's topic, for this test only."""
+    point_whatsapp_events(stack.emulator, stack.template)
+    yield
+    point_whatsapp_events(stack.emulator, stack.template, enabled=False)
+
+
+def _send_whatsapp(stack: LocalStack, record: DeliveryRecord) -> str:
+    message = OutgoingWhatsApp(
+        notification_id=record.notification_id,
+        user_id=record.user_id,
+        campaign_id=record.campaign_id,
+        to="+447700900123",
+        template_name="survey_invite",
+        language="en_GB",
+        parameters=["Carol"],
+    )
+    origination = stack.functions["ProcessCampaignSegmentFunction"].environment["WHATSAPP_ORIGINATION_PHONE_NUMBER_ID"]
+    return WhatsAppSender(origination, stack.emulator.client("socialmessaging")).send(message)
+
+
+def _publish_status(stack: LocalStack, record: DeliveryRecord, message_id: str, status: str) -> None:
+    callback = json.dumps({"notification_id": record.notification_id, "campaign_id": record.campaign_id})
+    text = status_event(message_id, "+447700900123", status, callback, "phone-number-id-0", datetime.now(UTC))
+    stack.emulator.client("sns").publish(TopicArn=stack.template.ref("WhatsAppEventsTopic"), Message=text)
+
+
+@pytest.mark.usefixtures("whatsapp_events")
+def test_a_whatsapp_send_comes_back_as_statuses_through_the_topic_and_counts_delivered_once(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, channel="whatsapp")
+    message_id = _send_whatsapp(stack, record)
+
+    assert stack.bridge.drain() == 2  # the stand-in's sent, then delivered
+    answers = [entry["result"] for entry in stack.bridge.delivered[-2:]]
+    assert answers == [{"outcomes": [{"outcome": "ignored"}]}, {"outcomes": [{"outcome": "recorded"}]}]
+    for status in ("read", "read", "delivered"):
+        _publish_status(stack, record, message_id, status)
+    assert stack.bridge.drain() == 3
+
+    assert _feedback(deliveries.counts()) == (1, 1, 0, 0, 0)
+    stored = deliveries.record(user)
+    assert stored.delivered_at is not None
+    assert stored.opened_at is not None
+    assert stored.status == "sent"
+
+
+@pytest.mark.usefixtures("whatsapp_events")
+def test_a_failed_whatsapp_status_marks_the_delivery_undelivered_once(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    record = deliveries.sent(user, channel="whatsapp")
+    for _ in range(2):
+        _publish_status(stack, record, "wamid.failed", "failed")
+    assert stack.bridge.drain() == 2
+
+    assert deliveries.counts().undelivered == 1
+    assert deliveries.record(user).undelivered_at is not None
+
+
+def test_without_an_event_destination_a_whatsapp_send_publishes_nothing(
+    stack: LocalStack, deliveries: Deliveries, user: str
+) -> None:
+    _send_whatsapp(stack, deliveries.sent(user, channel="whatsapp"))
+    assert stack.bridge.drain() == 0

@@ -50,3 +50,20 @@ def test_concurrent_counter_transactions_lose_nothing_to_cancelled_ones(stack: L
     stored = dynamodb.get_item(TableName=table, Key=counter, ConsistentRead=True)["Item"]
     assert outcomes == {"written": TRANSACTIONS // 2, "TransactionCanceledException": TRANSACTIONS // 2}
     assert int(stored["survey_started"]["N"]) == TRANSACTIONS // 2
+
+
+def test_the_emulator_keeps_no_copy_of_the_tables_a_transaction_touched(stack: LocalStack) -> None:
+    from moto.core.model_instances import model_data
+
+    dynamodb = stack.emulator.client("dynamodb")
+    table = Template.load().ref("SurveyAnalyticsTable")
+    counter = {"pk": {"S": f"SURVEY#copies-{uuid4().hex[:8]}"}, "sk": {"S": "FUNNEL"}}
+    update = {"TableName": table, "Key": counter, "UpdateExpression": "ADD survey_started :one"}
+    for _ in range(30):
+        dynamodb.transact_write_items(
+            TransactItems=[{"Update": update | {"ExpressionAttributeValues": {":one": {"N": "1"}}}}]
+        )
+
+    # moto alone keeps a copy of the table (and of each of its items) per transaction, for its dashboard.
+    kept = {name: len(getattr(model, "instances_tracked", [])) for name, model in model_data["dynamodb"].items()}
+    assert sum(kept.values()) == 0, kept

@@ -16,7 +16,11 @@ def test_every_demo_user_has_a_profile_and_a_consent() -> None:
     ]
 
 
-@pytest.mark.parametrize(("user", "profile", "consent"), seed.DEMO_PROFILES, ids=lambda value: str(value)[:20])
+@pytest.mark.parametrize(
+    ("user", "profile", "consent"),
+    [*seed.DEMO_PROFILES, *seed.DEMO_SIMULATOR_PROFILES],
+    ids=lambda value: str(value)[:20],
+)
 def test_each_is_valid_as_the_routes_would_take_it(
     user: str, profile: dict[str, object], consent: dict[str, object]
 ) -> None:
@@ -34,3 +38,24 @@ def test_they_differ_in_zone_interests_channels_and_tracking_consent() -> None:
     channels = [consent.personalized_notifications.channels for consent in consents]
     assert {channel.sms for channel in channels} == {channel.whatsapp for channel in channels} == {True, False}
     assert {consent.behavioral_tracking for consent in consents} == {True, False}
+
+
+def test_the_simulator_profiles_are_the_bounce_and_complaint_addresses_in_the_demo_segment_with_email_consent() -> None:
+    from local_runtime.ses_feedback import BOUNCE, COMPLAINT
+    from nudge.notifications.segments import SegmentFields, matches
+
+    rules = SegmentFields.model_validate(seed.DEMO_SEGMENT).rules
+    profiles = {user: ProfileFields.model_validate(profile) for user, profile, _ in seed.DEMO_SIMULATOR_PROFILES}
+    assert {user: profile.email for user, profile in profiles.items()} == {
+        "demo-bounce": BOUNCE,
+        "demo-complaint": COMPLAINT,
+    }
+    assert rules.min_engagement_score is not None
+    assert all(matches(rules, profile, rules.min_engagement_score) for profile in profiles.values())
+    for _, _, consent in seed.DEMO_SIMULATOR_PROFILES:
+        settings = ConsentSettings.model_validate(consent)
+        assert (settings.personalized_notifications.enabled, settings.personalized_notifications.channels.email) == (
+            True,
+            True,
+        )
+        assert settings.behavioral_tracking  # their seeded views give them the segment's engagement

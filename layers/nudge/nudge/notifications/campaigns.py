@@ -87,11 +87,14 @@ class CampaignCounts(NudgeModel):
     skipped_suppressed: int = 0
     skipped_no_address: int = 0
     skipped_opted_out: int = 0
-    delivered: int = Field(default=0, description="Emails the provider reported delivered")
-    opened: int = Field(default=0, description="Notifications opened (once each)")
+    delivered: int = Field(default=0, description="Emails and WhatsApp messages the provider reported delivered")
+    opened: int = Field(default=0, description="Notifications opened (once each; a WhatsApp message read)")
     clicked: int = Field(default=0, description="Notifications with a click (once each)")
     bounced: int = Field(default=0, description="Emails that bounced, permanently or not (once each)")
     complained: int = Field(default=0, description="Emails the recipient marked as spam")
+    undelivered: int = Field(
+        default=0, description="WhatsApp messages the provider accepted, then reported failed (once each)"
+    )
 
     def plus(self, other: CampaignCounts) -> CampaignCounts:
         return CampaignCounts(

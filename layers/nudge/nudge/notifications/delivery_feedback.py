@@ -1,5 +1,6 @@
-"""Delivery feedback: SES v2 events (through EventBridge) move a campaign delivery's markers and its campaign's
-counters, and feed the suppression list.
+"""Delivery feedback: SES v2 events (through EventBridge) and WhatsApp statuses (through End User Messaging
+Social's SNS topic, whatsapp_feedback.py) move a campaign delivery's markers and its campaign's counters, and
+SES's feed the suppression list.
 
 The event's mail tags name the notification (`notification_id`, `campaign_id`, as `ses_email.tag_value` wrote
 them); DeliveryTable.find gives its delivery. Each event type sets its marker on the delivery once
@@ -11,11 +12,16 @@ sent (`funnel_survey_id`, nudge/notifications/campaign_fanout.py) has its first 
 The suppression list hears only what set a marker: a Permanent bounce and a complaint suppress the address, a
 Transient (or Undetermined) bounce adds a soft bounce, a delivery ends the run of soft bounces. `Send` events
 and tags of mail that is not a campaign delivery (erasure confirmations) are recorded nowhere.
+
+DeliveriesByNotification is a global index, so eventually consistent: an event that comes right after its
+delivery was written may not find it yet. Such an event is failed (DeliveryNotIndexedYet) while its mail is
+younger than INDEX_LAG_WINDOW, so Lambda's asynchronous retries deliver it again; an older one names no
+delivery at all (erased since, or never Nudge's) and is dropped, logged and counted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError
@@ -31,6 +37,11 @@ if TYPE_CHECKING:
     from nudge.subscribers.suppression import SuppressionList
 
 Outcome = Literal["recorded", "duplicate", "unknown_delivery", "ignored"]
+# Lambda retries a failed asynchronous invocation (EventBridge's and SNS's) 1 and then 2 more minutes later: an
+# event failed in the first minute after its mail is tried again inside the window, and the last attempt, 3
+# minutes after the first, always falls outside it, so an id no index will ever show is dropped, not sent to
+# the function's dead-letter queue. A global index catches up in well under a second.
+INDEX_LAG_WINDOW = timedelta(minutes=2)
 _KINDS: dict[str, FeedbackKind] = {
     "Delivery": "delivered",
     "Open": "opened",
@@ -38,6 +49,10 @@ _KINDS: dict[str, FeedbackKind] = {
     "Bounce": "bounced",
     "Complaint": "complained",
 }
+
+
+class DeliveryNotIndexedYet(Exception):
+    """The event's notification is not (yet) in DeliveriesByNotification and its mail is recent: retry."""
 
 
 class _Mail(NudgeModel, extra="ignore"):
@@ -63,6 +78,7 @@ class Feedback(NamedTuple):
     campaign_id: str | None
     message_id: str
     at: datetime
+    sent_at: datetime  # the mail's (or message's) own time, which bounds the retries for index lag
     addresses: list[str]
     permanent: bool  # a Permanent bounce
 
@@ -97,20 +113,45 @@ def parse_feedback(event: dict[str, Any]) -> Feedback:
         campaign_id=_tag(detail.mail.tags, "campaign_id"),
         message_id=detail.mail.message_id,
         at=at,
+        sent_at=detail.mail.timestamp,
         addresses=addresses,
         permanent=own.get("bounceType") == "Permanent",
     )
 
 
-def record_feedback(ports: FeedbackPorts, feedback: Feedback) -> Outcome:
-    """Set the delivery's marker and add to the campaign's counter, once; then tell the suppression list."""
+def record_feedback(ports: FeedbackPorts, feedback: Feedback, now: datetime) -> Outcome:
+    """Set the delivery's marker and add to the campaign's counter, once; then tell the suppression list.
+    DeliveryNotIndexedYet when the notification is not found and the mail is younger than INDEX_LAG_WINDOW."""
     if feedback.kind is None or feedback.notification_id is None or feedback.campaign_id is None:
         return "ignored"
     marks = DeliveryMarks(ports.deliveries, ports.notifications, ports.funnel)
     outcome = marks.mark_once(feedback.kind, feedback.campaign_id, feedback.notification_id, feedback.at)
+    if outcome == "not_indexed":
+        return _not_found(feedback, now)
     if outcome == "recorded":
         _suppress(ports.suppression, feedback)
     return outcome
+
+
+def _not_found(feedback: Feedback, now: datetime) -> Outcome:
+    age = now - feedback.sent_at
+    if age < INDEX_LAG_WINDOW:
+        raise DeliveryNotIndexedYet(f"notification {feedback.notification_id} not found {age} after its mail")
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from nudge.observability import logger, metrics
+
+    logger().warning(
+        "feedback of an unknown delivery dropped",
+        extra={
+            "notification_id": feedback.notification_id,
+            "campaign_id": feedback.campaign_id,
+            "kind": feedback.kind,
+            "age_seconds": int(age.total_seconds()),
+        },
+    )
+    metrics().add_metric(name="DeliveryFeedbackUnknown", unit=MetricUnit.Count, value=1)
+    return "unknown_delivery"
 
 
 class DeliveryMarks:
@@ -125,9 +166,15 @@ class DeliveryMarks:
         self._notifications = notifications
         self._funnel = funnel
 
-    def mark_once(self, kind: FeedbackKind, campaign_id: str, notification_id: str, at: datetime) -> Outcome:
+    def mark_once(
+        self, kind: FeedbackKind, campaign_id: str, notification_id: str, at: datetime
+    ) -> Outcome | Literal["not_indexed"]:
+        """`not_indexed` when the index has no such notification (yet); `unknown_delivery` when it names
+        another campaign's."""
         key = self._deliveries.find(notification_id)
-        if key is None or key.campaign_id != campaign_id:
+        if key is None:
+            return "not_indexed"
+        if key.campaign_id != campaign_id:
             return "unknown_delivery"
         from nudge.notifications.campaigns import CampaignCounts
 
@@ -141,14 +188,32 @@ class DeliveryMarks:
         self.mark_once("clicked", campaign_id, notification_id, at)
 
 
-def record_ses_event(ports: FeedbackPorts, event: dict[str, Any]) -> dict[str, str]:
+def record_ses_event(ports: FeedbackPorts, event: dict[str, Any], now: datetime) -> dict[str, str]:
     """The rule target's answer: the outcome, or `rejected` with the problem for an event that is not an SES
     event (EventBridge retrying it would not make it one)."""
     try:
         feedback = parse_feedback(event)
     except InvalidInput as error:
         return {"outcome": "rejected", "field": str(error.field), "problem": str(error)}
-    return {"outcome": record_feedback(ports, feedback)}
+    return {"outcome": record_feedback(ports, feedback, now)}
+
+
+def record_provider_event(ports: FeedbackPorts, event: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The function's answer to what invoked it: an SES event (the rule's), or SNS records of WhatsApp statuses
+    (End User Messaging Social's topic), each status answered in order."""
+    if "Records" not in event:
+        return record_ses_event(ports, event, now)
+    from nudge.notifications.whatsapp_feedback import parse_statuses
+
+    outcomes: list[dict[str, str]] = []
+    for record in event["Records"]:
+        try:
+            statuses = parse_statuses(str((record.get("Sns") or {}).get("Message", "")))
+        except InvalidInput as error:
+            outcomes.append({"outcome": "rejected", "field": str(error.field), "problem": str(error)})
+            continue
+        outcomes.extend({"outcome": record_feedback(ports, feedback, now)} for feedback in statuses)
+    return {"outcomes": outcomes}
 
 
 def _suppress(suppression: SuppressionList, feedback: Feedback) -> None:

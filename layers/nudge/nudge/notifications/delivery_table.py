@@ -6,10 +6,10 @@ Item shape (nothing outside this module builds these keys):
   sending, sent, failed, cancelled), `at` (the send moment, UTC text), `reason`, `notification_id`,
   `provider_message_id`, `failure`, `fallback` (sent as a fallback), `updated_at`, `digest_id`; from the
   provider's feedback, one marker per event type (`delivered_at`, `opened_at`, `clicked_at`,
-  `bounced_at`, `complained_at`), each set once with `attribute_not_exists`, so a duplicated or late
-  event changes nothing twice. A sent delivery of a survey invite that counts in the survey's funnel
-  (the recipient shares analytics) has `funnel_survey_id`, so its first open is counted there too (not
-  part of the record: it is the campaign's survey, nothing of the user's).
+  `bounced_at`, `complained_at`, `undelivered_at`), each set once with `attribute_not_exists`, so a
+  duplicated or late event changes nothing twice. A sent delivery of a survey invite that counts in the
+  survey's funnel (the recipient shares analytics) has `funnel_survey_id`, so its first open is counted
+  there too (not part of the record: it is the campaign's survey, nothing of the user's).
   It is written with `attribute_not_exists` before a provider is called, so a (campaign, user,
   channel) is handed to a provider at most once, whatever the queue redelivers. A scheduled delivery
   also has `due_shard` ("0".."15") and `due_at` (its minute, UTC text): the keys of the sparse
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
     from nudge.users.personal_data import Erasure
 
-FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained"]
+FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained", "undelivered"]
 DeliveryStatus = Literal["scheduled", "digest_pending", "sending", "sent", "failed", "cancelled"]
 DUE_SHARDS = 16
 # Deliveries that count for the frequency caps: what was sent or is on its way.
@@ -98,6 +98,9 @@ class DeliveryRecord(NudgeModel):
     bounced_at: datetime | None = None
     complained_at: datetime | None = None
     digest_id: str | None = Field(default=None, description="The notification id of the digest that carried it")
+    undelivered_at: datetime | None = Field(
+        default=None, description="When the provider reported it could not deliver what it had accepted (WhatsApp)"
+    )
 
 
 class SurveyReminder(NudgeModel):
