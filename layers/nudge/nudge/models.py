@@ -1,10 +1,20 @@
-"""The base of every Nudge model, and how a validation error names the field it is about."""
+"""The base of every Nudge model, the short text field several capabilities share, and how a validation error
+names the field it is about."""
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
 from nudge.errors import RequestInvalid
@@ -15,6 +25,16 @@ class NudgeModel(BaseModel):
     pays at cold start only for the models its own request path touches."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+def printable(value: str) -> str:
+    if not value.isprintable():
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# A name or a label: one line of printable text.
+ShortText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(printable)]
 
 
 def field_path(location: Sequence[int | str]) -> str:

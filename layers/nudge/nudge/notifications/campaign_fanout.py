@@ -46,12 +46,12 @@ from nudge.notifications.delivery_rules import (
     Delivery,
     Recipient,
     Skipped,
-    SkipReason,
     channel_problem,
     decide,
     reason,
 )
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, digest_period, due_shards
+from nudge.notifications.delivery_vocabulary import SkipReason
 from nudge.notifications.notification_table import FanOutSegment, NotificationTable
 from nudge.notifications.outgoing import (
     Channel,

@@ -22,11 +22,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from nudge.identifiers import Identifier
-from nudge.models import NudgeModel
-from nudge.notifications.delivery_rules import SKIP_REASONS, Priority
+from nudge.models import NudgeModel, ShortText
+from nudge.notifications.delivery_vocabulary import SKIP_REASONS, Priority
 from nudge.notifications.outgoing import Channel
 from nudge.notifications.templates import FALLBACKS, NotificationTemplate, tokens_used
-from nudge.profiles.profile import ShortText
 
 CampaignType = Literal["survey_invite", "product_launch", "reminder", "weekly_summary"]
 CampaignStatus = Literal["draft", "scheduled", "sending", "sent", "cancelled"]

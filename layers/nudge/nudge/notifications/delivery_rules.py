@@ -34,11 +34,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
 from nudge.models import NudgeModel
+from nudge.notifications.delivery_vocabulary import Priority, SkipReason
 from nudge.notifications.outgoing import Channel
 from nudge.profiles.consent import ConsentRecord
 from nudge.profiles.profile import ProfileFields
@@ -49,16 +50,6 @@ if TYPE_CHECKING:
     from nudge.notifications.segments import SegmentRules
     from nudge.profiles.profile import QuietHours
 
-Priority = Literal["low", "normal", "high", "urgent"]
-SkipReason = Literal["no_consent", "channel_disabled", "frequency_cap", "suppressed", "no_address", "opted_out"]
-SKIP_REASONS: tuple[SkipReason, ...] = (
-    "no_consent",
-    "channel_disabled",
-    "frequency_cap",
-    "suppressed",
-    "no_address",
-    "opted_out",
-)
 DAILY_CAP = 1
 WEEKLY_CAP = 5
 WEEK = timedelta(days=7)

@@ -20,8 +20,8 @@ from nudge.errors import NotFound
 from nudge.identifiers import Identifier, UserId
 from nudge.models import NudgeModel
 from nudge.notifications.campaigns import Campaign, CampaignType
-from nudge.notifications.delivery_rules import Priority
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryStatus, DeliveryTable
+from nudge.notifications.delivery_vocabulary import Priority
 from nudge.notifications.notification_table import NotificationTable
 from nudge.notifications.outgoing import Channel
 from nudge.notifications.segments import Segment, SegmentRules

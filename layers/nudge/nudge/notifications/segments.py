@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
-from nudge.models import NudgeModel
+from nudge.models import NudgeModel, ShortText
 from nudge.profiles.categories import Category
 from nudge.profiles.countries import CountryCode
-from nudge.profiles.profile import MAX_CATEGORIES, LanguageTag, ProfileFields, ShortText
+from nudge.profiles.profile import MAX_CATEGORIES, LanguageTag, ProfileFields
 
 AgeRange = Literal["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 MAX_RULE_VALUES = 50

@@ -25,8 +25,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, Field
 
-from nudge.models import NudgeModel
-from nudge.profiles.profile import ShortText
+from nudge.models import NudgeModel, ShortText
 
 TemplateCategory = Literal["marketing", "product"]
 Token = Literal["first_name", "user_name", "product_name", "survey_title", "url", "reason", "unsubscribe_url"]

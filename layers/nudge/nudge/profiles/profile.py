@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from nudge.engagement.behavioral_summary import BehavioralSummary
 from nudge.identifiers import Identifier
-from nudge.models import NudgeModel
+from nudge.models import NudgeModel, ShortText
 from nudge.profiles.categories import Category
 from nudge.profiles.countries import CountryCode
 
@@ -77,12 +77,6 @@ def _time_zone(key: str) -> str:
     return key
 
 
-def _printable(value: str) -> str:
-    if not value.isprintable():
-        raise ValueError("must not contain control characters")
-    return value
-
-
 def _unique[Item](values: list[Item]) -> list[Item]:
     if len(set(values)) != len(values):
         raise ValueError("must not list an item twice")
@@ -123,7 +117,6 @@ TimeZone = Annotated[
     Field(min_length=1, max_length=64, json_schema_extra=_pattern(_ZONE_KEY), description="IANA time zone name"),
     AfterValidator(_time_zone),
 ]
-ShortText = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
 LanguageTag = Annotated[
     str,
     Field(
