@@ -25,11 +25,12 @@ class InMemoryBehaviorStore:
         self.active_at: dict[str, object] = {}
         self.reads = 0
         self.writes = 0
+        self.funnel_starts: list[str] = []  # survey_started + 1 of the funnel, one entry per survey and write
 
-    def allow_tracking(self, user_id: str, allowed: bool = True) -> None:
+    def allow_tracking(self, user_id: str, allowed: bool = True, sharing: bool = False) -> None:
         """The user's consent changes, as PUT .../consent would change it."""
         current = self.consent.get(user_id, ConsentRecord())
-        settings = ConsentSettings(behavioral_tracking=allowed)
+        settings = ConsentSettings(behavioral_tracking=allowed, analytics_sharing=sharing)
         self.consent[user_id] = current.model_copy(update={"settings": settings, "version": current.version + 1})
 
     def read_state(self, user_id: str) -> IngestionState:
@@ -42,7 +43,11 @@ class InMemoryBehaviorStore:
 
     def _tracking(self, user_id: str) -> TrackingConsent:
         record = self.consent.get(user_id, ConsentRecord())
-        return TrackingConsent(allowed=record.settings.behavioral_tracking, version=record.version)
+        return TrackingConsent(
+            allowed=record.settings.behavioral_tracking,
+            version=record.version,
+            analytics_sharing=record.settings.analytics_sharing,
+        )
 
     def save_batch(self, user_id: str, write: BatchWrite) -> None:
         self.writes += 1
@@ -56,6 +61,7 @@ class InMemoryBehaviorStore:
         if write.engagement is not None:
             self.engagement[user_id] = write.engagement.model_copy(deep=True)
         self.active_at[user_id] = write.at
+        self.funnel_starts += write.funnel_starts
 
     def _stale(self, user_id: str, write: BatchWrite) -> bool:
         now = self.read_state(user_id)

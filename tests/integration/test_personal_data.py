@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from local_runtime.runtime import LocalStack
+from nudge.analytics.analytics_table import survey_analytics_table
 from nudge.anchoring.anchoring_export import AnchoringExport
 from nudge.audit.audit_export import AuditExport
 from nudge.audit.records import AuditRecord
@@ -30,7 +31,7 @@ from nudge.profiles.profile_export import ProfileExport
 from nudge.sensitive.sensitive_export import SensitiveAttributeExport
 from nudge.users.actor import Actor
 from nudge.users.personal_data import Erasure, UserDataExport
-from tests.builders import answered, created
+from tests.builders import answered, created, engaged
 from tests.integration.conftest import Api
 from tests.integration.test_catalog_api import published_survey, respond
 from tests.integration.test_pricing_tiers_api import new_booking, offered, select, settle
@@ -325,6 +326,25 @@ def test_an_admins_export_holds_the_actions_they_took(api: Api, privacy: Privacy
         ("archetype.override.set", f"user:{user}"),
     ]
     assert {record.actor for record in by_admin} == {admin}
+
+
+def test_the_surveys_a_user_started_are_in_their_export_and_their_funnel_count_names_no_one(
+    api: Api, privacy: Privacy, user: str
+) -> None:
+    consent = {"behavioral_tracking": True, "analytics_sharing": True}
+    assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user).status == 200
+    survey_id = f"privacy-started-{uuid.uuid4().hex[:8]}"
+    started = engaged(f"{user}-start", "survey_start", at=datetime.now(UTC), survey_id=survey_id)
+    assert api.call("POST", "/v1/events", {"events": [started]}, user=user).body["accepted_event_ids"] == [
+        started["event_id"]
+    ]
+
+    engagement = section(privacy.export(user), "BehaviorTable", BehaviorExport).engagement
+
+    assert engagement is not None
+    assert engagement.started_survey_ids == [survey_id]
+    funnel = survey_analytics_table().aggregates(survey_id).funnel
+    assert funnel == {"survey_started": 1}  # the counter only: no user id in the analytics table
 
 
 def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(

@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 
 from local_runtime.runtime import LocalStack
+from nudge.analytics.analytics_table import survey_analytics_table
+from nudge.behavior.behavior_table import behavior_table
+from tests.builders import engaged
 from tests.integration.conftest import Api
+from tests.integration.test_eventbridge import _publish
 
 QUESTIONS = [
     {"question_id": "nps", "type": "nps", "text": "How likely are you to recommend us?"},
@@ -148,3 +152,122 @@ def test_erasure_anonymizes_a_response_and_leaves_the_aggregates_as_they_were(
     stack.bridge.drain()
     after = api.call("GET", analytics_path(acme, survey_id), user="b", brand=acme).body
     assert after == before
+
+
+# ---------- the funnel's survey_started, from tracked survey_start events ----------
+
+SHARING = {"behavioral_tracking": True, "analytics_sharing": True}
+
+
+def funnel_survey(api: Api) -> tuple[str, str]:
+    """A published survey of a brand of its own, so its funnel counts only this test's starts."""
+    suffix = uuid.uuid4().hex[:8]
+    brand, survey_id = f"initech-{suffix}", f"survey-{suffix}"
+    body = {"title": "Onboarding", "category": "TECH_SAAS", "questions": QUESTIONS, "status": "published"}
+    assert api.call("PUT", f"/v1/brands/{brand}/surveys/{survey_id}", body, user="b", brand=brand).status == 200
+    return brand, survey_id
+
+
+def starter(api: Api, consent: dict[str, bool]) -> str:
+    user = f"user-{uuid.uuid4().hex[:12]}"
+    assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user).status == 200
+    return user
+
+
+def start(api: Api, user: str, survey_id: str, event_id: str) -> dict[str, Any]:
+    at = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    body = {"events": [{"event_id": event_id, "type": "survey_start", "occurred_at": at, "survey_id": survey_id}]}
+    answer = api.call("POST", "/v1/events", body, user=user)
+    assert answer.status == 200, answer.body
+    return answer.body  # type: ignore[no-any-return]
+
+
+def started(survey_id: str) -> int:
+    """The stored counter (the route hides counts from 1 to 9)."""
+    return survey_analytics_table().aggregates(survey_id).funnel.get("survey_started", 0)
+
+
+def test_a_sharing_users_starts_of_a_survey_count_once_however_many_and_however_redelivered(
+    api: Api, stack: LocalStack
+) -> None:
+    _, survey_id = funnel_survey(api)
+    user = starter(api, SHARING)
+
+    assert start(api, user, survey_id, "start-1")["accepted_event_ids"] == ["start-1"]
+    assert start(api, user, survey_id, "start-2")["accepted_event_ids"] == ["start-2"]
+    assert start(api, user, survey_id, "start-1")["duplicate_event_ids"] == ["start-1"]
+    stack.bridge.drain()  # what earlier calls left on the bus
+    _publish(stack, user, engaged("start-3", "survey_start", survey_id=survey_id))
+    _publish(stack, user, engaged("start-3", "survey_start", survey_id=survey_id))  # the bus delivering twice
+    assert stack.bridge.deliver_pending() == 2
+
+    assert started(survey_id) == 1
+    engagement = behavior_table().export_user(user).engagement
+    assert engagement is not None
+    assert engagement.started_survey_ids == [survey_id]  # the memory is the user's own data
+
+
+def test_starts_without_analytics_sharing_or_without_tracking_count_nowhere(api: Api) -> None:
+    _, survey_id = funnel_survey(api)
+    not_sharing = starter(api, {"behavioral_tracking": True})
+    untracked = starter(api, {"analytics_sharing": True})
+
+    assert start(api, not_sharing, survey_id, "start-1")["accepted_event_ids"] == ["start-1"]
+    assert start(api, untracked, survey_id, "start-1")["not_tracked"] == [
+        {"event_id": "start-1", "reason": "no_consent"}
+    ]
+
+    assert started(survey_id) == 0
+    assert behavior_table().export_user(untracked).engagement is None
+
+
+def test_the_brand_sees_survey_started_from_ten_starters_and_the_dropoff_from_it(api: Api) -> None:
+    brand, survey_id = funnel_survey(api)
+    starters = [starter(api, SHARING) for _ in range(12)]
+    for user in starters:
+        start(api, user, survey_id, "start")
+    before = api.call("GET", analytics_path(brand, survey_id), user="b", brand=brand).body
+    assert before["funnel"]["survey_started"] == 12
+    assert before["engagement"]["dropoff_rate"] is None  # no response yet: fewer than 10 completed
+    answers = [{"question_id": "nps", "value": 8}]
+    for user in starters[:10]:
+        answer = api.call(
+            "POST", f"/v1/surveys/{survey_id}/responses", {"answers": answers, "channel": "app"}, user=user
+        )
+        assert answer.status == 201, answer.body
+
+    shown = api.call("GET", analytics_path(brand, survey_id), user="b", brand=brand).body
+
+    assert shown["funnel"] == {
+        "notification_sent": 0, "notification_opened": 0, "survey_started": 12, "survey_completed": 10,
+    }  # fmt: skip
+    assert shown["engagement"]["dropoff_rate"] == round(1 - 10 / 12, 3) == 0.167
+
+
+def test_a_few_starters_are_hidden_from_the_brand(api: Api) -> None:
+    brand, survey_id = funnel_survey(api)
+    for _ in range(9):
+        start(api, starter(api, SHARING), survey_id, "start")
+
+    shown = api.call("GET", analytics_path(brand, survey_id), user="b", brand=brand).body
+
+    assert started(survey_id) == 9
+    assert shown["funnel"]["survey_started"] is None
+
+
+def test_a_start_is_still_one_read_and_one_transaction_its_funnel_count_included(api: Api, stack: LocalStack) -> None:
+    _, survey_id = funnel_survey(api)
+    user = starter(api, SHARING)
+    assert stack.recorder is not None, "the session's stack records calls"
+
+    with stack.recorder.capture() as calls:
+        start(api, user, survey_id, "start")
+
+    ingestion = [call for call in calls if call.function_id == "IngestEventsFunction"]
+    assert [call.operation for call in ingestion] == ["dynamodb:BatchGetItem", "dynamodb:TransactWriteItems"]
+    assert [denial for call in ingestion for denial in stack.recorder.policies.denials(call)] == []
+    analytics = stack.template.ref("SurveyAnalyticsTable")
+    assert [access.action for access in ingestion[1].accesses if access.resource.endswith(f"/{analytics}")] == [
+        "dynamodb:UpdateItem"
+    ]
+    assert started(survey_id) == 1

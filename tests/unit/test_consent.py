@@ -70,7 +70,7 @@ def test_a_first_answer_consenting_to_nothing_is_recorded_under_the_policy() -> 
     )
 
 
-def test_ingestion_reads_only_tracking_and_version_from_the_stored_item() -> None:
+def test_ingestion_reads_only_tracking_sharing_and_version_from_the_stored_item() -> None:
     from nudge.item_codec import to_item
     from nudge.profiles.profile_table import ProfileTable, TrackingConsent
 
@@ -81,6 +81,8 @@ def test_ingestion_reads_only_tracking_and_version_from_the_stored_item() -> Non
     assert ProfileTable.decode_tracking_consent(item) == TrackingConsent(allowed=True, version=1)
     assert ProfileTable.decode_tracking_consent(to_item(withdrawn.model_dump())) == TrackingConsent(False, 2)
     assert ProfileTable.decode_tracking_consent(None) == TrackingConsent(allowed=False, version=0)
+    sharing = apply_consent(record, settings(behavioral_tracking=True, analytics_sharing=True), NOW, "", "", "v1")
+    assert ProfileTable.decode_tracking_consent(to_item(sharing.record.model_dump())) == TrackingConsent(True, 2, True)
 
 
 def test_what_an_unsubscribe_link_turns_off_is_marked_on_the_record_with_its_time() -> None:

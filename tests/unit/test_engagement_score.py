@@ -8,11 +8,13 @@ import pytest
 from nudge.engagement.behavioral_summary import behavioral_summary
 from nudge.engagement.engagement_events import EngagementEvent
 from nudge.engagement.engagement_score import (
+    MAX_STARTED_SURVEYS,
     EngagementAggregates,
     activity_level,
     apply_engagement,
     engagement_score,
     interest_vector,
+    newly_started,
 )
 from tests.builders import engaged, event
 
@@ -140,3 +142,41 @@ def test_the_summary_shows_what_was_derived() -> None:
 
 def test_a_user_without_engagement_scores_zero() -> None:
     assert behavioral_summary(EngagementAggregates(), NOW).engagement_score == 0.0
+
+
+def test_started_surveys_are_remembered_once_most_recently_started_last() -> None:
+    data = apply_engagement(
+        EngagementAggregates(),
+        events(
+            engaged("a", "survey_start", at(2), survey_id="s1"),
+            engaged("b", "survey_start", at(1), survey_id="s2"),
+            engaged("c", "survey_start", at(0), survey_id="s1"),
+            engaged("d", "survey_complete", at(0), survey_id="s3"),  # a completion is not a start
+        ),
+        NOW,
+    )
+    assert data.started_survey_ids == ["s2", "s1"]
+
+
+def test_at_most_200_started_surveys_are_remembered_the_oldest_fall_out() -> None:
+    starts = [engaged(f"e{index}", "survey_start", at(0), survey_id=f"s{index}") for index in range(201)]
+    data = apply_engagement(EngagementAggregates(), events(*starts), NOW)
+    assert len(data.started_survey_ids) == MAX_STARTED_SURVEYS == 200
+    assert data.started_survey_ids[0] == "s1"
+    assert data.started_survey_ids[-1] == "s200"
+
+
+def test_only_surveys_a_batch_adds_to_the_started_ones_are_first_starts() -> None:
+    before = EngagementAggregates(started_survey_ids=["s1", "s2"])
+    after = apply_engagement(
+        before,
+        events(
+            engaged("a", "survey_start", at(0), survey_id="s2"),
+            engaged("b", "survey_start", at(0), survey_id="s3"),
+            engaged("c", "survey_start", at(0), survey_id="s3"),
+        ),
+        NOW,
+    )
+    assert after.started_survey_ids == ["s1", "s2", "s3"]
+    assert newly_started(before, after) == ["s3"]
+    assert newly_started(after, after) == []

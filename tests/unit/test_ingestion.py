@@ -1,5 +1,6 @@
 import pytest
 
+from nudge.behavior.events import BehavioralEvent
 from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_actor
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected, BatchWrite
@@ -177,3 +178,60 @@ def test_consent_withdrawn_during_the_write_is_honoured() -> None:
     assert (result.accepted_event_ids, result.not_tracked_event_ids) == (["r1"], ["v1"])
     assert set(store.events["u1"]) == {"r1"}
     assert "u1" not in store.engagement
+
+
+def _start(event_id: str, survey_id: str = "s1") -> BehavioralEvent:
+    return event(engaged(event_id, "survey_start", survey_id=survey_id))
+
+
+def test_an_analytics_sharing_users_first_start_of_a_survey_is_counted_once(store: InMemoryBehaviorStore) -> None:
+    store.allow_tracking("u1", sharing=True)
+
+    ingest_events(store, "u1", [_start("a"), _start("b"), _start("c", "s2")], NOW)
+    ingest_events(store, "u1", [_start("d"), _start("a")], NOW)  # a start again, and one redelivered
+
+    assert store.funnel_starts == ["s1", "s2"]
+    assert store.engagement["u1"].started_survey_ids == ["s2", "s1"]
+    assert set(store.events["u1"]) == {"a", "b", "c", "d"}
+
+
+def test_a_user_not_sharing_analytics_has_their_starts_remembered_but_not_counted(
+    store: InMemoryBehaviorStore,
+) -> None:
+    store.allow_tracking("u1")
+
+    ingest_events(store, "u1", [_start("a")], NOW)
+    store.allow_tracking("u1", sharing=True)
+    ingest_events(store, "u1", [_start("b"), _start("c", "s2")], NOW)
+
+    assert store.engagement["u1"].started_survey_ids == ["s1", "s2"]
+    assert store.funnel_starts == ["s2"]  # s1 was first started without the consent: never counted
+
+
+def test_an_untracked_start_is_neither_remembered_nor_counted(store: InMemoryBehaviorStore) -> None:
+    result = ingest_events(store, "u1", [_start("a")], NOW)
+
+    assert result.not_tracked_event_ids == ["a"]
+    assert store.funnel_starts == []
+    assert "u1" not in store.engagement
+
+
+class _StartingElsewhereStore(InMemoryBehaviorStore):
+    """The same user's other batch, starting the same survey, lands between our read and our write."""
+
+    def save_batch(self, user_id: str, write: BatchWrite) -> None:
+        if self.writes == 0:
+            self.writes += 1
+            self.engagement[user_id] = write.engagement.model_copy(deep=True)  # type: ignore[union-attr]
+            self.funnel_starts += write.funnel_starts
+        super().save_batch(user_id, write)
+
+
+def test_a_start_raced_by_another_batch_of_the_same_survey_is_counted_once() -> None:
+    store = _StartingElsewhereStore()
+    store.allow_tracking("u1", sharing=True)
+
+    ingest_events(store, "u1", [_start("a")], NOW)
+
+    assert store.funnel_starts == ["s1"]
+    assert store.engagement["u1"].version == 2

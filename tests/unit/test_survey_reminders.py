@@ -135,11 +135,13 @@ def test_a_batch_starts_each_survey_at_its_earliest_start_and_a_completion_wins(
     assert survey_progress(events) == {"s1": NOW - timedelta(minutes=9), "s2": None}
 
 
-def test_batches_are_cut_so_their_events_and_survey_reminders_fit_one_transaction() -> None:
+def test_batches_are_cut_so_their_events_survey_reminders_and_funnel_counts_fit_one_transaction() -> None:
     distinct = [event(engaged(f"e{index}", "survey_start", survey_id=f"s{index}")) for index in range(100)]
+    completed = [event(engaged(f"e{index}", "survey_complete", survey_id=f"s{index}")) for index in range(100)]
     same = [event(engaged(f"e{index}", "survey_start", survey_id="s1")) for index in range(100)]
     views = [event(engaged(f"e{index}")) for index in range(100)]
-    assert [len(chunk) for chunk in chunks(distinct)] == [47, 47, 6]
-    assert [len(chunk) for chunk in chunks(same)] == [EVENTS_PER_TRANSACTION - 1, 6]
+    assert [len(chunk) for chunk in chunks(distinct)] == [31, 31, 31, 7]  # an event, a reminder, a funnel count
+    assert [len(chunk) for chunk in chunks(completed)] == [47, 47, 6]  # an event and a reminder
+    assert [len(chunk) for chunk in chunks(same)] == [EVENTS_PER_TRANSACTION - 2, 7]
     assert [len(chunk) for chunk in chunks(views)] == [EVENTS_PER_TRANSACTION, 5]
     assert chunks([]) == []

@@ -5,7 +5,8 @@ Item shapes (nothing outside this module builds these keys):
   says which); one item per dimension value, so a response updates at most 7 of them.
 - funnel:  pk=SURVEY#<survey_id>, sk=FUNNEL, `notification_sent`, `notification_opened`,
   `survey_started`: counters the notification and survey-start paths add to (count_funnel_step, or
-  funnel_request in the transaction of a survey invite's send or first open).
+  funnel_request in the transaction of a survey invite's send or first open, or of the event ingestion
+  that records a user's first start of the survey).
 - keyword: pk=WORDS#<survey_id>, sk=<word>, `frequency` (distinct respondents who used it) and
   `survey_id`, the key of the KeywordsByFrequency index, from which the top keywords are one Query.
 

@@ -21,7 +21,7 @@ from nudge.behavior.events import BehavioralEvent, TransactionEvent
 from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
 from nudge.behavior.store import BatchRejected, BatchWrite, BehaviorStore, IngestionState
 from nudge.engagement.engagement_events import ENGAGEMENT_MODELS, EngagementEvent
-from nudge.engagement.engagement_score import apply_engagement
+from nudge.engagement.engagement_score import apply_engagement, newly_started
 from nudge.errors import Conflict, RequestInvalid
 from nudge.identifiers import UserId
 from nudge.models import NudgeModel
@@ -30,7 +30,8 @@ from nudge.users.actor import Actor
 
 MAX_BATCH = 100
 # A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check, the pending
-# product views and 95 more: the events, and one survey reminder per survey the chunk starts or completes.
+# product views and 95 more: the events, one survey reminder per survey the chunk starts or completes, and one
+# funnel count per survey it starts (counted whether or not the start is the user's first).
 EVENTS_PER_TRANSACTION = 95
 MAX_ATTEMPTS = 5
 
@@ -121,18 +122,26 @@ def ingest_events(
 
 
 def chunks(events: Sequence[BehavioralEvent]) -> list[Sequence[BehavioralEvent]]:
-    """The events in order, in chunks whose events and survey reminders fit one transaction."""
+    """The events in order, in chunks whose events, survey reminders and funnel counts fit one transaction."""
     found: list[Sequence[BehavioralEvent]] = []
-    start, surveys = 0, set[str]()
+    start, surveys = 0, dict[str, int]()
     for index, event in enumerate(events):
-        survey = getattr(event, "survey_id", None) if event.type in ("survey_start", "survey_complete") else None
-        new = {survey} - surveys if survey else set()
-        if index - start + 1 + len(surveys) + len(new) > EVENTS_PER_TRANSACTION:
+        added = _survey_items(event)
+        merged = surveys | {survey: max(items, surveys.get(survey, 0)) for survey, items in added.items()}
+        if index - start + 1 + sum(merged.values()) > EVENTS_PER_TRANSACTION:
             found.append(events[start:index])
-            start, surveys = index, {survey} if survey else set()
+            start, surveys = index, added
         else:
-            surveys |= new
+            surveys = merged
     return [*found, events[start:]] if events else found
+
+
+def _survey_items(event: BehavioralEvent) -> dict[str, int]:
+    """survey_id -> the transaction items the event may add: its reminder, and for a start its funnel count."""
+    survey = getattr(event, "survey_id", None)
+    if event.type not in ("survey_start", "survey_complete") or not isinstance(survey, str):
+        return {}
+    return {survey: 2 if event.type == "survey_start" else 1}
 
 
 def _within_retention(events: Sequence[BehavioralEvent], oldest: datetime, retention: timedelta) -> None:
@@ -177,10 +186,16 @@ def _ingest_chunk(store: BehaviorStore, user_id: str, chunk: Sequence[Behavioral
 def _batch_write(state: IngestionState, events: list[BehavioralEvent], now: datetime) -> BatchWrite:
     engagement: list[EngagementEvent] = [e for e in events if isinstance(e, ENGAGEMENT_MODELS)]
     transactions: list[TransactionEvent] = [e for e in events if not isinstance(e, ENGAGEMENT_MODELS)]
+    aggregates = apply_engagement(state.engagement, engagement, now) if engagement else None
+    # Brands' analytics count only analytics-sharing users, as a survey response's contribution does; the
+    # consent ConditionCheck of the engagement write holds this decision to the version read.
+    sharing = aggregates is not None and state.consent.analytics_sharing
+    starts = newly_started(state.engagement, aggregates) if aggregates is not None and sharing else []
     return BatchWrite(
         events=events,
         signals=apply_events(state.signals, transactions, now) if transactions else None,
-        engagement=apply_engagement(state.engagement, engagement, now) if engagement else None,
+        engagement=aggregates,
         read=state,
         at=now,
+        funnel_starts=starts,
     )

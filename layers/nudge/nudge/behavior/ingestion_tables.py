@@ -1,8 +1,10 @@
 """The BehaviorStore of event ingestion, over four tables: the user's aggregates and raw events (behavior
 table), their consent and activity (profile table), the batch's product views, without the user, for
 the product recommendations' view counts (catalog table: one more item in the transaction, only when the
-batch has tracked product views), and for each survey the batch starts or completes, its reminder
-(delivery table: one more item per survey, nudge/notifications/survey_reminders.py).
+batch has tracked product views), for each survey the batch starts or completes, its reminder
+(delivery table: one more item per survey, nudge/notifications/survey_reminders.py), and for each survey an
+analytics-sharing user starts for the first time, 1 more in its funnel's survey_started (survey-analytics
+table, no user id: one more item per such survey).
 
 Each batch is one BatchGetItem (signals, engagement, consent) and one TransactWriteItems. The write
 holds on to what it was computed from: the aggregates by version, and the consent by a
@@ -29,7 +31,7 @@ if TYPE_CHECKING:
     from nudge.behavior.events import BehavioralEvent
 
 # Which kind of element each failed index of a transaction was: an event id, or one of these.
-STATE_ELEMENTS = ("signals", "engagement", "consent", "pending_views", "survey_reminder")
+STATE_ELEMENTS = ("signals", "engagement", "consent", "pending_views", "survey_reminder", "survey_funnel")
 
 
 class IngestionTables:
@@ -82,6 +84,9 @@ class IngestionTables:
         reminders = _survey_reminders(user_id, write)
         elements += reminders
         labels += ["survey_reminder"] * len(reminders)
+        funnel = _funnel_starts(write)
+        elements += funnel
+        labels += ["survey_funnel"] * len(funnel)
         elements += [self._behavior.event_put(user_id, event, write.at) for event in write.events]
         labels += [event.event_id for event in write.events]
         return elements, labels
@@ -127,6 +132,17 @@ def _survey_reminders(user_id: str, write: BatchWrite) -> list[dict[str, Any]]:
         else deliveries.reminder_started(user_id, survey_id, started)
         for survey_id, started in progress.items()
     ]
+
+
+def _funnel_starts(write: BatchWrite) -> list[dict[str, Any]]:
+    """survey_started + 1 for each survey of `funnel_starts` (ADD only, no condition: it can fail only with the
+    rest of the transaction). The survey-analytics table's module loads only for such a batch."""
+    if not write.funnel_starts:
+        return []
+    from nudge.analytics.analytics_table import survey_analytics_table
+
+    analytics = survey_analytics_table()
+    return [analytics.funnel_request(survey_id, "survey_started") for survey_id in write.funnel_starts]
 
 
 def _rejection(error: ClientError, labels: list[str]) -> BatchRejected:

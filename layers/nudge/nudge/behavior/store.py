@@ -38,6 +38,8 @@ class BatchWrite(NamedTuple):
     engagement: EngagementAggregates | None  # None: no engagement event is tracked in this batch
     read: IngestionState  # the versions the write holds on to
     at: datetime
+    # The surveys to add 1 to in their funnel's survey_started: first starts, only of an analytics-sharing user.
+    funnel_starts: Sequence[str] = ()
 
 
 class BehaviorStore(Protocol):

@@ -20,6 +20,11 @@ category viewed 10 times two months ago ranks below one viewed once this week (d
 Excluded products: the ids of the products the user bookmarked or completed or responded to a survey about,
 most recent last, at most 200 (older ones fall out), so product recommendations do not repeat them.
 
+Started surveys: the ids of the surveys the user started, most recently started last, at most 200 (older ones
+fall out). Ingestion counts a survey in its brand's funnel (`survey_started`) only when its start adds it
+here, so a user counts once per survey however many starts they send; the memory is the user's own data,
+never the analytics table's.
+
 Activity level, from the engagement score: high at 50 or more (for example a completed survey a
 week with its start and active day, 64 over four weeks), medium from 20 (a few product views a
 week), low below 20.
@@ -52,6 +57,7 @@ FORGOTTEN_BELOW = 1e-9
 SHOWN_FROM = 0.01
 EXCLUDING_EVENTS = frozenset({"product_bookmark", "survey_complete", "survey_response"})
 MAX_EXCLUDED_PRODUCTS = 200
+MAX_STARTED_SURVEYS = 200
 HIGH_ACTIVITY_FROM = 50.0
 MEDIUM_ACTIVITY_FROM = 20.0
 
@@ -72,6 +78,9 @@ class EngagementAggregates(NudgeModel):
     updated_at: datetime | None = None
     excluded_product_ids: list[str] = Field(
         default_factory=list, description="Products bookmarked or surveyed, most recent last (at most 200)"
+    )
+    started_survey_ids: list[str] = Field(
+        default_factory=list, description="Surveys started, most recently started last (at most 200)"
     )
 
 
@@ -98,6 +107,8 @@ def apply_engagement(
             data.click_hours[hour] = data.click_hours.get(hour, 0) + 1
         if event.type in EXCLUDING_EVENTS and event.product_id is not None:
             _exclude(data, event.product_id)
+        if event.type == "survey_start" and event.survey_id is not None:
+            _started(data, event.survey_id)
         data.total_surveys += event.type == "survey_complete"
         data.total_product_views += event.type == "product_view"
         data.last_active_at = max(filter(None, (data.last_active_at, event.occurred_at)))
@@ -112,6 +123,17 @@ def apply_engagement(
 def _exclude(data: EngagementAggregates, product_id: str) -> None:
     kept = [known for known in data.excluded_product_ids if known != product_id]
     data.excluded_product_ids = [*kept, product_id][-MAX_EXCLUDED_PRODUCTS:]
+
+
+def _started(data: EngagementAggregates, survey_id: str) -> None:
+    kept = [known for known in data.started_survey_ids if known != survey_id]
+    data.started_survey_ids = [*kept, survey_id][-MAX_STARTED_SURVEYS:]
+
+
+def newly_started(before: EngagementAggregates, after: EngagementAggregates) -> list[str]:
+    """The surveys `after` remembers as started and `before` did not: the user's first starts of them."""
+    known = set(before.started_survey_ids)
+    return [survey_id for survey_id in after.started_survey_ids if survey_id not in known]
 
 
 def _add_points(data: EngagementAggregates, event: EngagementEvent, today: date) -> None:

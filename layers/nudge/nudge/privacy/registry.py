@@ -26,8 +26,8 @@ REGISTRY: Registry = MappingProxyType(
         "BehaviorTable": HoldsPersonalData(
             behavior_table,
             "signal aggregates, raw events, engagement aggregates (with the products the user bookmarked or "
-            "surveyed), computed archetype, override, experiment assignments, the categories the user removed from "
-            "their product recommendations",
+            "surveyed and the surveys they started), computed archetype, override, experiment assignments, the "
+            "categories the user removed from their product recommendations",
         ),
         "RecommendationTable": HoldsPersonalData(
             recommendation_table, "every recommendation made for the user, with the option they chose"

@@ -118,6 +118,7 @@ class ProfileScanPage(NamedTuple):
 class TrackingConsent(NamedTuple):
     allowed: bool  # behavioral_tracking
     version: int  # of the consent record; 0: the user never answered
+    analytics_sharing: bool = False  # brands' analytics may count the user (the survey funnel's survey_started)
 
 
 class HistoryPage(NamedTuple):
@@ -256,13 +257,17 @@ class ProfileTable:
 
     @staticmethod
     def decode_tracking_consent(item: dict[str, Any] | None) -> TrackingConsent:
-        """Only whether the user consents to behavioral tracking, and the record's version, read from the item
-        as stored (event ingestion needs no more, and does not load the consent models)."""
+        """Only whether the user consents to behavioral tracking and to analytics sharing, and the record's
+        version, read from the item as stored (event ingestion needs no more, and does not load the consent
+        models)."""
         if item is None:
             return TrackingConsent(allowed=False, version=0)
         settings = item.get("settings", {}).get("M", {})
         allowed = settings.get("behavioral_tracking", {}).get("BOOL", False)
-        return TrackingConsent(allowed=bool(allowed), version=int(item["version"]["N"]))
+        sharing = settings.get("analytics_sharing", {}).get("BOOL", False)
+        return TrackingConsent(
+            allowed=bool(allowed), version=int(item["version"]["N"]), analytics_sharing=bool(sharing)
+        )
 
     @staticmethod
     def decode_consent(item: dict[str, Any] | None) -> ConsentRecord:
