@@ -235,8 +235,19 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
     decision = plan(ports.deliveries, send, recipient, campaign_time, first)
     if isinstance(decision, Skipped):
         return skipped_counts(decision)
-    record = DeliveryRecord(
-        user_id=recipient.user_id,
+    record = scheduled_delivery(send, recipient.user_id, decision, why, now)
+    existing = ports.deliveries.claim(record)
+    due_now = (existing or record).at <= now + DUE_WITHIN
+    counted = CampaignCounts(queued=int(due_now), scheduled=int(not due_now))
+    if existing is not None and existing.status == "cancelled":
+        counted = CampaignCounts()
+    return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
+
+
+def scheduled_delivery(send: Send, user_id: str, decision: Delivery, why: str, now: datetime) -> DeliveryRecord:
+    """The ledger item of a decided delivery: `scheduled` for its moment, which puts it in the due index."""
+    return DeliveryRecord(
+        user_id=user_id,
         campaign_id=send.campaign.campaign_id,
         channel=decision.channel,
         status="scheduled",
@@ -246,12 +257,6 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
         campaign_name=send.campaign.name,
         updated_at=now,
     )
-    existing = ports.deliveries.claim(record)
-    due_now = (existing or record).at <= now + DUE_WITHIN
-    counted = CampaignCounts(queued=int(due_now), scheduled=int(not due_now))
-    if existing is not None and existing.status == "cancelled":
-        counted = CampaignCounts()
-    return CampaignCounts(targeted=1, eligible=1, downgraded=int(decision.downgraded)).plus(counted)
 
 
 def _digest(send: Send, recipient: Recipient, decision: Delivery) -> Frequency | None:

@@ -37,12 +37,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pydantic import ValidationError
 
 from nudge.errors import Conflict, RequestInvalid
-from nudge.identifiers import new_id
 from nudge.item_codec import batch_get_items
-from nudge.notifications.campaign_fanout import DUE_WITHIN, Send, plan, skipped_counts
+from nudge.notifications.campaign_fanout import DUE_WITHIN, Send, plan, scheduled_delivery, skipped_counts
 from nudge.notifications.campaigns import Campaign, CampaignCounts, CampaignData, CampaignFields
 from nudge.notifications.delivery_rules import Delivery, Recipient, channel_problem
-from nudge.notifications.delivery_table import DeliveryRecord, due_shards
+from nudge.notifications.delivery_table import due_shards
 from nudge.observability import logger
 from nudge.users.actor import Actor
 
@@ -214,18 +213,7 @@ class _Run:
         if not ports.deliveries.close_reminder(reminder, outcome, now, also):
             return "taken"
         if isinstance(decision, Delivery):
-            record = DeliveryRecord(
-                user_id=reminder.user_id,
-                campaign_id=campaign_id,
-                channel=decision.channel,
-                status="scheduled",
-                at=decision.send_at,
-                reason=why,
-                notification_id=new_id(),
-                campaign_name=send.campaign.name,
-                updated_at=now,
-            )
-            ports.deliveries.claim(record)
+            ports.deliveries.claim(scheduled_delivery(send, reminder.user_id, decision, why, now))
         return outcome
 
     def _recipient(self, user_id: str, send: Send) -> Recipient:
