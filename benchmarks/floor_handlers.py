@@ -505,10 +505,8 @@ def get_survey(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200 if item else 404, "body": json.dumps({"found": bool(item)})}
 
 
-def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The survey, profile and consent in one BatchGetItem, the conditional response, then the engagement
-    event ingested as event ingestion does it (one BatchGetItem, one transaction)."""
-    user, survey_id = _user(event), event["pathParameters"]["survey_id"]
+def _survey_and_respondent(survey_id: str, user: str) -> None:
+    """The survey, the respondent's profile and consent: one BatchGetItem."""
     dynamodb.batch_get_item(
         RequestItems={
             CATALOG_TABLE: {
@@ -521,6 +519,13 @@ def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any
             },
         }
     )
+
+
+def submit_survey_response(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The survey, profile and consent in one BatchGetItem, the conditional response, then the engagement
+    event ingested as event ingestion does it (one BatchGetItem, one transaction)."""
+    user, survey_id = _user(event), event["pathParameters"]["survey_id"]
+    _survey_and_respondent(survey_id, user)
     item = {
         "pk": {"S": f"SURVEY#{survey_id}"},
         "sk": {"S": f"RESPONSE#{user}"},
@@ -543,18 +548,7 @@ def submit_survey_response_shared(event: dict[str, Any], context: Any) -> dict[s
     """As submit_survey_response, the response written in one transaction with its aggregate counters: one
     ADD per cell and one per distinct word of the text answers (no sentiment, no stop words: plain boto3)."""
     user, survey_id = _user(event), event["pathParameters"]["survey_id"]
-    dynamodb.batch_get_item(
-        RequestItems={
-            CATALOG_TABLE: {
-                "Keys": [{"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": "SURVEY"}}],
-                "ConsistentRead": True,
-            },
-            PROFILE_TABLE: {
-                "Keys": [_profile_key(user, "PROFILE"), _profile_key(user, "CONSENT")],
-                "ConsistentRead": True,
-            },
-        }
-    )
+    _survey_and_respondent(survey_id, user)
     body = json.loads(event["body"])
     words = {word for a in body["answers"] if isinstance(a["value"], str) for word in a["value"].lower().split()}
     response = {"pk": {"S": f"SURVEY#{survey_id}"}, "sk": {"S": f"RESPONSE#{user}"}, "user_id": {"S": user}}

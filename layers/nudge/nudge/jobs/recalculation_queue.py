@@ -8,11 +8,10 @@ from pydantic import Field
 
 from nudge import clients, config
 from nudge.models import NudgeModel
+from nudge.queue_sending import send_all
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-
-SEND_BATCH_LIMIT = 10
 
 
 class RecalculationMessage(NudgeModel):
@@ -30,16 +29,7 @@ class RecalculationQueue:
         self._client = client
 
     def send(self, messages: list[RecalculationMessage]) -> None:
-        for start in range(0, len(messages), SEND_BATCH_LIMIT):
-            chunk = messages[start : start + SEND_BATCH_LIMIT]
-            entries = [
-                {"Id": str(index), "MessageBody": message.model_dump_json()} for index, message in enumerate(chunk)
-            ]
-            response = self._client.send_message_batch(QueueUrl=self._url, Entries=entries)  # type: ignore[arg-type]
-            if response.get("Failed"):
-                raise RuntimeError(
-                    f"SQS refused {len(response['Failed'])} recalculation messages: {response['Failed']}"
-                )
+        send_all(self._client, self._url, messages, "recalculation messages")
 
 
 def recalculation_queue() -> RecalculationQueue:
