@@ -679,7 +679,7 @@ def erase_user_data(event: dict[str, Any], context: Any) -> dict[str, Any]:
     subject = hmac.new(key.encode(), user.encode(), hashlib.sha256).hexdigest()
     _mark(ERASURE_TABLE, receipt, "started_at")
     tables = [BEHAVIOR_TABLE, RECOMMENDATION_TABLE, ANCHORING_TABLE, PROFILE_TABLE, AUDIT_TABLE]
-    for table in [*tables, SENSITIVE_TABLE, IDEMPOTENCY_TABLE, RESPONSE_TABLE]:
+    for table in [*tables, SENSITIVE_TABLE, IDEMPOTENCY_TABLE, RESPONSE_TABLE, DELIVERY_TABLE]:
         _erase_partition(table, user, queries=3 if table == AUDIT_TABLE else 1)
         _mark(ERASURE_TABLE, receipt, table)
     detail = json.dumps({"subject": subject, "erasure_id": message["erasure_id"]})
