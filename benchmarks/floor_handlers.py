@@ -900,8 +900,9 @@ def _consents_email(consent: dict[str, Any] | None) -> bool:
 
 
 def _campaign_page(campaign_id: str, items: list[dict[str, Any]], key: list[bytes]) -> None:
-    """One scan page: consent and engagement in one read, the suppression batch, each recipient's week and
-    ledger write."""
+    """One scan page: consent and engagement in one read (the engagement holds the caps' counts), the
+    suppression batch, then for each recipient (a weekly digest reader, the default) the item waiting in the
+    digest and the digest's scheduled delivery."""
     import hashlib
     import hmac
 
@@ -922,16 +923,9 @@ def _campaign_page(campaign_id: str, items: list[dict[str, Any]], key: list[byte
         suppression = os.environ["SUPPRESSION_TABLE_NAME"]
         dynamodb.batch_get_item(RequestItems={suppression: {"Keys": [{"pk": {"S": digest}} for digest in hashes]}})
     for pk in consenting:
-        week = dynamodb.query(
-            TableName=DELIVERY_TABLE,
-            IndexName="DeliveriesByTime",
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-        )
-        if week["Items"]:
-            continue  # the daily cap: one delivery a day
-        item = {"pk": {"S": pk}, "sk": {"S": f"DELIVERY#{campaign_id}#email"}, "status": {"S": "scheduled"}}
-        dynamodb.put_item(TableName=DELIVERY_TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        for sk, status in ((f"DELIVERY#{campaign_id}#email", "digest_pending"), ("DELIVERY#digest#email", "scheduled")):
+            item = {"pk": {"S": pk}, "sk": {"S": sk}, "status": {"S": status}}
+            dynamodb.put_item(TableName=DELIVERY_TABLE, Item=item, ConditionExpression="attribute_not_exists(pk)")
 
 
 def process_campaign_segment(event: dict[str, Any], context: Any) -> dict[str, Any]:

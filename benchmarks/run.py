@@ -443,6 +443,17 @@ def _weekly_event() -> dict[str, Any]:
     return event
 
 
+def _empty_profile_table() -> None:
+    """Every run's segment scan then reads one profile, its own: the profiles earlier cases stored (the floors'
+    included, which Nudge cannot decode) would otherwise grow each run's work and fail its decoding."""
+    from nudge import clients
+
+    table = os.environ["PROFILE_TABLE_NAME"]
+    for page in clients.dynamodb().get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
+        for item in page["Items"]:
+            clients.dynamodb().delete_item(TableName=table, Key=item)
+
+
 def _campaign_segment_event() -> dict[str, Any]:
     """A new user consenting to email, and a new campaign to everyone started as one segment: the first request
     scans the profile table a page at a time (the stored profiles, each consenting one a delivery)."""
@@ -459,6 +470,7 @@ def _campaign_segment_event() -> dict[str, Any]:
     from nudge.profiles.user_consent import change_consent
     from nudge.users.actor import Actor
 
+    _empty_profile_table()
     user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]
     settings = ConsentSettings.model_validate(
         {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}
