@@ -62,6 +62,7 @@ CAMPAIGN_SEGMENTS = 4
 FEEDBACK_EVENTS = 10_000
 FEEDBACK_THREADS = 4
 FLOOR = ROOT / "benchmarks" / "floor_handlers.py"
+LIBRARY_FLOOR = ROOT / "benchmarks" / "library_floor.py"
 
 
 def _sample(folder: str, name: str) -> dict[str, Any]:
@@ -625,7 +626,7 @@ def _probe(module: Path, handler: str, event: dict[str, Any], count: bool = Fals
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(event, handle)
     command = [sys.executable, str(ROOT / "benchmarks" / "cold_start_probe.py"), str(module), handler, handle.name]
-    if module != FLOOR:
+    if module not in (FLOOR, LIBRARY_FLOOR):  # the floors have no Nudge to import
         command += ["--layer", str(ROOT / "layers" / "nudge")]
     if count:
         command.append("--count")
@@ -645,35 +646,60 @@ def _compile_bytecode() -> None:
     for folder in (ROOT / "layers" / "nudge" / "nudge", ROOT / "functions"):
         compileall.compile_dir(folder, quiet=1)
     compileall.compile_file(FLOOR, quiet=1)
+    compileall.compile_file(LIBRARY_FLOOR, quiet=1)
 
 
 def cold_start(only: set[str]) -> None:
     """Every case, or only those whose floor handler is named in `only` (`run.py cold:get_survey_analytics`)."""
     _compile_bytecode()
-    print(f"\nCold start: import + first request in a fresh interpreter, median of {COLD_RUNS} runs")
-    header = f"{'function':<30}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'peak MB':>14}"
+    print(f"\nCold start: import + first request in a fresh interpreter, {COLD_RUNS} runs each, alternating")
+    print("ratio: of the medians; paired: the median of each run's ratio to the floor run beside it")
+    header = f"{'function':<30}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'paired':>8}{'peak MB':>14}"
     print(f"{header}  AWS calls (nudge / floor)")
     if only:  # what the catalog cases read: the sample product and survey
         for folder, floor_handler, make_event in CASES:
             if floor_handler in ("put_brand_product", "put_brand_survey"):
                 _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
+    _library_floor_row()
     for folder, floor_handler, make_event in [case for case in CASES if not only or case[1] in only]:
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is
         ours_calls = _probe(ours_module, "lambda_handler", make_event(), count=True)["calls"]
         floor_calls = _probe(FLOOR, floor_handler, make_event(), count=True)["calls"]
-        ours, floor = [], []
-        for _ in range(COLD_RUNS):
-            ours.append(_probe(ours_module, "lambda_handler", make_event()))
-            floor.append(_probe(FLOOR, floor_handler, make_event()))
-        ours_ms, floor_ms = (statistics.median(run["ms"] for run in runs) for runs in (ours, floor))
-        ours_mb, floor_mb = (max(run["peak_mb"] for run in runs) for runs in (ours, floor))
+        ours, floor = _alternating_runs((ours_module, "lambda_handler"), (FLOOR, floor_handler), make_event)
         print(
-            f"{floor_handler:<30}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x"
-            f"{ours_mb:>7.0f} /{floor_mb:>4.0f}"
-            f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
+            _cold_row(floor_handler, ours, floor)
+            + f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
             + ("" if sorted(ours_calls) == sorted(floor_calls) else f" DIFFERENT CALLS: floor {floor_calls}")
         )
+
+
+def _library_floor_row() -> None:
+    """What pydantic and Powertools alone cost, measured like the cases: benchmarks/library_floor.py."""
+    make_event = next(case[2] for case in CASES if case[1] == "get_user_signals")
+    _probe(LIBRARY_FLOOR, "get_user_signals", make_event())
+    libraries, floor = _alternating_runs((LIBRARY_FLOOR, "get_user_signals"), (FLOOR, "get_user_signals"), make_event)
+    print(_cold_row("(library floor)", libraries, floor) + "  pydantic v2, Powertools' Logger, one GetItem")
+
+
+def _alternating_runs(
+    ours: tuple[Path, str], floor: tuple[Path, str], make_event: Callable[[], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ours_runs, floor_runs = [], []
+    for _ in range(COLD_RUNS):
+        ours_runs.append(_probe(*ours, make_event()))
+        floor_runs.append(_probe(*floor, make_event()))
+    return ours_runs, floor_runs
+
+
+def _cold_row(name: str, ours: list[dict[str, Any]], floor: list[dict[str, Any]]) -> str:
+    ours_ms, floor_ms = (statistics.median(run["ms"] for run in runs) for runs in (ours, floor))
+    paired = statistics.median(mine["ms"] / theirs["ms"] for mine, theirs in zip(ours, floor, strict=True))
+    ours_mb, floor_mb = (max(run["peak_mb"] for run in runs) for runs in (ours, floor))
+    return (
+        f"{name:<30}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x{paired:>7.2f}x"
+        f"{ours_mb:>7.0f} /{floor_mb:>4.0f}"
+    )
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
