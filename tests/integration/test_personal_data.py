@@ -24,7 +24,8 @@ from nudge.behavior.behavior_export import BehaviorExport
 from nudge.catalog.response_export import SurveyResponseExport
 from nudge.defaults.recommendation_export import RecommendationExport
 from nudge.item_codec import from_item, write_transaction
-from nudge.notifications.delivery_table import DeliveryExport, DeliveryRecord, DeliveryTable
+from nudge.notifications.delivery_export import DeliveryExport
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.privacy.erasure_models import ErasureView
 from nudge.privacy.user_data import export_user_data
 from nudge.profiles.profile_export import ProfileExport

@@ -4,8 +4,6 @@ A figure standing for fewer respondents than the minimum segment size is null (a
 average) or left out (a cell of a breakdown, a keyword, a trend point); see disclosure.py.
 """
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.models import NudgeModel

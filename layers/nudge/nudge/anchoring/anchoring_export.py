@@ -1,7 +1,5 @@
 """What the anchoring table holds about a user, as an export shows it (loaded only by the export)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import Field

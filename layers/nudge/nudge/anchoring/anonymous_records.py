@@ -1,8 +1,6 @@
 """What old tier impressions and selections keep once anonymized (retention): no user, booking, session,
 exact time or amount, only what the tier and experiment analytics group by."""
 
-from __future__ import annotations
-
 from datetime import date
 
 from nudge.anchoring.offer_log import Impression

@@ -7,8 +7,6 @@ catalog, readers serve `DEFAULT_TIERS` without writing them; the first admin cha
 (a marker item records it, so deactivating every tier later does not bring the defaults back).
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable
 from datetime import datetime

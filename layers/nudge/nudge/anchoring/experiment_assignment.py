@@ -16,8 +16,6 @@ value mod 10_000 has a bias below 1e-15.) Keeping users on their variant when th
 changed later is the caller's job: it stores the first assignment and reuses it.
 """
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Sequence
 from typing import Annotated

@@ -34,8 +34,6 @@ follow the old one, so the check is only meaningful within one split.
 Counts must be non-negative with conversions <= impressions; anything else is invalid input.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
 from typing import NamedTuple

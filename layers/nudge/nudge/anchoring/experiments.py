@@ -7,10 +7,9 @@ are fixed once created (changing them would mix two treatments in one result); t
 may change.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Self
 
 from pydantic import Field, model_validator
 
@@ -40,7 +39,7 @@ class ExperimentChange(NudgeModel):
     traffic: dict[str, int] | None = Field(default=None, description="variant_id -> new traffic percentage")
 
     @model_validator(mode="after")
-    def _something(self) -> ExperimentChange:
+    def _something(self) -> Self:
         if self.status is None and self.traffic is None:
             raise ValueError("give status, traffic or both")
         return self

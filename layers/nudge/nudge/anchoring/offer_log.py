@@ -1,7 +1,5 @@
 """What price-anchoring records when tiers are shown: the impression, and money as counters hold it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from nudge.anchoring.tiers import Multiplier

@@ -24,8 +24,6 @@ Currencies are `nudge.money.CURRENCIES` (code -> display prefix, decimals), the 
 accepts: e.g. USD "$" 2, JPY "¥" 0, CHF "CHF " 2. Any other code is invalid input (field "currency").
 """
 
-from __future__ import annotations
-
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 

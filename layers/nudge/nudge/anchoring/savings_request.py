@@ -1,7 +1,5 @@
 """POST /v1/savings: a saving against an anchor, formatted for display."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.anchoring.savings import SavingsDisplay, SavingsFormat, describe_savings

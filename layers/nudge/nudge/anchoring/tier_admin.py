@@ -5,8 +5,6 @@ Changes go to DynamoDB at once; other warm functions see them when their catalog
 analytics keep their meaning.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from nudge.anchoring.pricing_table import PricingTable

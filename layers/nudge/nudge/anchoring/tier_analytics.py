@@ -5,8 +5,6 @@ selections by the day chosen).
 conversion_rate = selections / impressions. completed = selections later marked completed.
 """
 
-from __future__ import annotations
-
 from datetime import date
 
 from nudge.anchoring.anchoring_table import AnchoringTable

@@ -7,8 +7,6 @@ needed (no archetype given, or an experiment running); one TransactWriteItems re
 with its counters and, on a user's first exposure to an experiment, their sticky assignment.
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit

@@ -1,7 +1,5 @@
 """A tier selection: the tier a user chose for a booking, its price, and its status."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

@@ -7,8 +7,6 @@ the booking's impression, else the tier's configured multiplier. Savings are of 
 (price + platform fee) against the anchor: base 450, fee 5, anchor 2835 saves 2380.00 (83.95%).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal

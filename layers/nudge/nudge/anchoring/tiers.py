@@ -40,8 +40,6 @@ configured multiplier, else its default one); ties go to the cheaper tier, so a 
 None only when no tier is active.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Self

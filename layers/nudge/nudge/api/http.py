@@ -10,8 +10,6 @@ handler (README, Performance). Validation is pydantic either way; openapi.json i
 these Endpoint declarations.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import json

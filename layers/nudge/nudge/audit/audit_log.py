@@ -1,7 +1,5 @@
 """GET /v1/admin/audit-log: the audit trail, newest first, a page at a time."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.audit.audit_table import AuditTable

@@ -1,7 +1,5 @@
 """Audit records: one per admin action, written in the same transaction as the change itself."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

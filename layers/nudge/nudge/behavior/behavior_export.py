@@ -1,7 +1,5 @@
 """What the behavior table holds about a user, as an export shows it (loaded only by the export)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from functools import cache
 from typing import Any

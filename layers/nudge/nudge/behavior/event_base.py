@@ -1,7 +1,5 @@
 """What every behavioral event has: a client-chosen id and when it happened, within sane bounds."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime, timedelta
 
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator

@@ -8,8 +8,6 @@ user's own date-change requests, which the host platform sends to get the defaul
 shows the user in that same transaction (README, Engagement tracking).
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal, NamedTuple

@@ -5,8 +5,6 @@ NPS: a whole number 0-10; rating: a whole number 1-5; choice: one of the questio
 question is answered, an optional one may be left out.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Annotated
 

@@ -4,10 +4,8 @@ Every string and list is bounded, so a valid product or survey is small. A surve
 the contract its responses are checked against (nudge/catalog/answers.py).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
@@ -75,7 +73,7 @@ class Question(NudgeModel):
     required: bool = Field(default=True, description="A response must answer it")
 
     @model_validator(mode="after")
-    def _options_fit_the_type(self) -> Question:
+    def _options_fit_the_type(self) -> Self:
         if self.type != "choice":
             if self.options is not None:
                 raise ValueError("only choice questions have options")
@@ -98,7 +96,7 @@ class SurveyFields(NudgeModel):
     status: SurveyStatus = "draft"
 
     @model_validator(mode="after")
-    def _unique_question_ids(self) -> SurveyFields:
+    def _unique_question_ids(self) -> Self:
         ids = [question.question_id for question in self.questions]
         if len(set(ids)) != len(ids):
             raise ValueError("question_id values must be distinct")

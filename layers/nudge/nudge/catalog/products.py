@@ -5,8 +5,6 @@ never in the future (beyond the 5 minutes of clock drift events are allowed too)
 launches it publishes `product.launched`; after that the launch time stays as it is.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Protocol
 

@@ -1,7 +1,5 @@
 """The survey-response table's section of a user's export."""
 
-from __future__ import annotations
-
 from nudge.catalog.response_models import SurveyResponse
 from nudge.users.personal_data import ExportSection
 

@@ -1,7 +1,5 @@
 """A user's survey response as they send it and as Nudge keeps it."""
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import Literal
 

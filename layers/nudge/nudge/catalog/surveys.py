@@ -6,8 +6,6 @@ checked against and counted by stays: the questions, the category and the produc
 still change. The first write that publishes a survey publishes `survey.published`.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

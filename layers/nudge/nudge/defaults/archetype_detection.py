@@ -61,8 +61,6 @@ unknown currency, and a conflict note when agreement is below `conflict_below` (
 Default price multipliers: big_spender 1.20, high_flexibility 0.90, average_user and new_user 1.00.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable
 from decimal import Decimal

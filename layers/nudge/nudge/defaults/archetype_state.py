@@ -6,8 +6,6 @@ when it differs from what is stored, so an unchanged user costs CPU, never a wri
 wins over any computation until an admin clears it.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType

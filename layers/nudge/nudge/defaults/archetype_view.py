@@ -1,7 +1,5 @@
 """A user's archetype as the API returns it: the override when set, else the computed one."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import Field

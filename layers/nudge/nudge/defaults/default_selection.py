@@ -37,8 +37,6 @@ and rounded to 2 decimals. A close check-in leaves the other side less time to a
 easier to arrange (+0.05) and a buyout less pressing (-0.05).
 """
 
-from __future__ import annotations
-
 from decimal import Decimal
 from typing import NamedTuple
 

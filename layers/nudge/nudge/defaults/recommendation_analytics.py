@@ -5,8 +5,6 @@ recommendations whose user made a choice, the share that chose the recommended o
 selection_rate = selected / recommended.
 """
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Self
 

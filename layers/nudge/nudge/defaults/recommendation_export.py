@@ -1,7 +1,5 @@
 """What the recommendation table holds about a user, as an export shows it (loaded only by the export)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.defaults.recommendation_log import RecommendationRecord

@@ -1,7 +1,5 @@
 """What was recommended to whom, and what they chose: the records behind the follow-rate analytics."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 

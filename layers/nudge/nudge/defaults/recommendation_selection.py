@@ -1,7 +1,5 @@
 """Recording the option a user finally chose for a recommendation: once, by its user or an admin."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated
 

@@ -5,8 +5,6 @@ archetype is recomputed in memory, not written back, so a request makes at most 
 write (the log entry with its counters, in one transaction).
 """
 
-from __future__ import annotations
-
 from datetime import date, datetime, timedelta
 from typing import Self
 

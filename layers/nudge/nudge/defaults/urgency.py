@@ -13,8 +13,6 @@ In a message, "{days}" becomes "is today", "in 1 day" or "in N days". Days are w
 from today to the check-in date; a check-in date in the past is invalid input, not "critical".
 """
 
-from __future__ import annotations
-
 from datetime import date
 from decimal import Decimal
 from typing import Literal, Self

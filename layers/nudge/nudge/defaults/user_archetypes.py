@@ -4,8 +4,6 @@ Every admin action writes its audit record in the same DynamoDB transaction as t
 there is never a change without its record or a record without its change.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 

@@ -1,7 +1,5 @@
 """What Nudge derived about a user, as their profile shows it (read-only)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Job runs and their segments, as stored and as the admin API shows them."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 
@@ -23,7 +21,7 @@ class JobCounts(NudgeModel):
     failed: int = Field(default=0, description="Users that failed; each is retried through the queue")
     recovered: int = Field(default=0, description="Failed users that a retry then recalculated")
 
-    def plus(self, other: JobCounts) -> JobCounts:
+    def plus(self, other: "JobCounts") -> "JobCounts":
         return JobCounts(**{name: getattr(self, name) + getattr(other, name) for name in JobCounts.model_fields})
 
 

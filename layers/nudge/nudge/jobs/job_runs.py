@@ -1,7 +1,5 @@
 """GET /v1/admin/jobs: recent recalculation runs, newest first, running ones with their progress."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.jobs.job_models import RECALCULATION_JOB, JobRun

@@ -14,8 +14,6 @@ opens feed), and every token the template uses has a value: `product_name`, `sur
 from `data`; names have their fallback, `reason` and `unsubscribe_url` come from Nudge.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -95,7 +93,7 @@ class CampaignCounts(NudgeModel):
         default=0, description="WhatsApp messages the provider accepted, then reported failed (once each)"
     )
 
-    def plus(self, other: CampaignCounts) -> CampaignCounts:
+    def plus(self, other: "CampaignCounts") -> "CampaignCounts":
         return CampaignCounts(
             **{name: getattr(self, name) + getattr(other, name) for name in CampaignCounts.model_fields}
         )

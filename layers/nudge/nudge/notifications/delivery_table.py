@@ -58,11 +58,11 @@ from nudge.item_codec import (
 )
 from nudge.models import NudgeModel
 from nudge.notifications.outgoing import Channel
-from nudge.users.personal_data import ExportSection
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from nudge.notifications.delivery_export import DeliveryExport
     from nudge.users.personal_data import Erasure
 
 FeedbackKind = Literal["delivered", "opened", "clicked", "bounced", "complained", "undelivered"]
@@ -115,13 +115,6 @@ class DeliveryKey(NamedTuple):
     user_id: str
     campaign_id: str
     channel: str
-
-
-class DeliveryExport(ExportSection):
-    deliveries: list[DeliveryRecord] = Field(description="Every delivery of a campaign to the user")
-    survey_reminders: list[SurveyReminder] = Field(
-        default_factory=list, description="Surveys the user started, with what their reminder came to"
-    )
 
 
 class DeliveryPage(NamedTuple):
@@ -493,6 +486,8 @@ class DeliveryTable:
         return write_transaction(self._client, [{"Update": update}, also], conflict_attempts=5)
 
     def export_user(self, user_id: str) -> DeliveryExport:
+        from nudge.notifications.delivery_export import DeliveryExport
+
         items = partition_items(self._client, self._table, _user_pk(user_id))
         return DeliveryExport(
             deliveries=[_record(item) for item in items if item["sk"]["S"].startswith(_SK_PREFIX)],

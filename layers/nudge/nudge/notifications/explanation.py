@@ -9,8 +9,6 @@ reads: the delivery (one Query, one GetItem), then the campaign, its template an
 GetItem each).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

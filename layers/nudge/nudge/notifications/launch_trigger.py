@@ -8,8 +8,6 @@ the trigger's actor being `trigger:product.launched`. A redelivered event starts
 the template exists, launches start nothing (`no_template`, logged as the function's answer).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any
 

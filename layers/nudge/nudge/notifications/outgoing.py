@@ -3,8 +3,6 @@ channel answers. Campaigns decide who gets what on which channel, and when (and 
 channel); a channel sender only delivers one rendered message, retrying what the provider says is
 worth retrying."""
 
-from __future__ import annotations
-
 from typing import Literal, Protocol
 
 from pydantic import Field

@@ -8,17 +8,18 @@ Languages match as RFC 4647 basic filtering does: the rule's `en` matches a prof
 `en-GB`; the rule's `en-GB` matches only `en-GB` and its own subtags.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 
 from nudge.models import NudgeModel, ShortText
 from nudge.profiles.categories import Category
 from nudge.profiles.countries import CountryCode
-from nudge.profiles.profile import MAX_CATEGORIES, LanguageTag, ProfileFields
+from nudge.profiles.profile_values import MAX_CATEGORIES, LanguageTag
+
+if TYPE_CHECKING:
+    from nudge.profiles.profile import ProfileFields
 
 AgeRange = Literal["18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 MAX_RULE_VALUES = 50
@@ -72,7 +73,7 @@ def _language_matches(wanted: str, stated: str) -> bool:
     return stated.lower() == wanted.lower() or stated.lower().startswith(f"{wanted.lower()}-")
 
 
-def matches(rules: SegmentRules, profile: ProfileFields, engagement_score: float) -> bool:
+def matches(rules: SegmentRules, profile: "ProfileFields", engagement_score: float) -> bool:
     """Whether a profile (with the user's current engagement score) is in a segment with these rules."""
     demographics = profile.demographics
     country = demographics.location.country if demographics.location else None

@@ -9,8 +9,6 @@ to the segment of users whose explicit interests include the survey's category
 starts nothing twice; until the template exists, publications start nothing (`no_template`).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Any
 

@@ -16,8 +16,6 @@ than their SMS_MAX_LENGTH are cut (ending in "…"), so no SMS ever exceeds the 
 cut: a longer one is refused (`TokenValueTooLong`), for the campaign to check first.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from datetime import datetime

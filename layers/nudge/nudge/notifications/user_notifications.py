@@ -3,8 +3,6 @@ which channel, its status, and why the user received it. A daily or weekly reade
 (`digest_pending` until a digest carries it, then with `digest_id`) and each digest (`campaign_id`
 `_digest-<period>`) on its own line."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import Field

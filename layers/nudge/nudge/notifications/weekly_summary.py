@@ -11,8 +11,6 @@ each recipient needs personalized notifications, the email channel and marketing
 triggered_campaign.py). Until the template exists, the runs start nothing (`no_template`).
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

@@ -1,7 +1,5 @@
 """An erasure request, as the erasure table keeps it (its receipt) and as the API shows it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

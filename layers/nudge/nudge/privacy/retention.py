@@ -20,8 +20,6 @@ selections) replaces those older than `anonymize_after_days` with anonymous reco
 found through the table's sparse age index (an anonymized record leaves it, so no cursor is kept).
 """
 
-from __future__ import annotations
-
 import calendar
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta

@@ -1,8 +1,6 @@
 """The user's feedback on their product recommendations: categories they are not interested in (a module of
 its own, so the feedback routes load neither the ranking nor the readers of user state)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Literal
 

@@ -8,8 +8,6 @@ overall. Either way the list is diversified as the design's diversifyRecommendat
 then one product per category not shown yet), and every item says why (getRecommendationReason).
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta

@@ -1,7 +1,5 @@
 """The recommendation route's domain: a user's product recommendations (their feedback: feedback.py)."""
 
-from __future__ import annotations
-
 from datetime import datetime
 
 from pydantic import Field

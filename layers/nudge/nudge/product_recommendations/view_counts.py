@@ -6,8 +6,6 @@ At least once: the counters are added to before the pending items are deleted, s
 between counts those views again on the next run (popularity is a ranking signal, not a ledger).
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from nudge.catalog.catalog_table import CatalogTable

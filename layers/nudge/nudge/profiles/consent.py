@@ -7,8 +7,6 @@ the explicit opt-in). What an unsubscribe link turned off is marked on the recor
 (`unsubscribed_at`), so the campaigns tell "opted out" from "never consented" without reading history.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

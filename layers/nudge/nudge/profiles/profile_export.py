@@ -1,7 +1,5 @@
 """What the profile table holds about a user, as their export shows it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 

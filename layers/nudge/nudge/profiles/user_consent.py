@@ -11,8 +11,6 @@ on the version it was computed from; when another change landed in between, it i
 the new record, a few times, then 409.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Protocol

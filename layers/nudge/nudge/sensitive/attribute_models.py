@@ -5,8 +5,6 @@ health, political affiliation, sexual orientation): these are stored only when t
 and consents, and nothing uses them for targeting or analytics.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Annotated, Literal
 

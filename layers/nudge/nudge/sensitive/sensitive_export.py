@@ -1,7 +1,5 @@
 """What the sensitive attribute table holds about a user, as an export shows it (loaded only by the export)."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.sensitive.attribute_models import SensitiveAttribute, SensitiveAttributeRecord

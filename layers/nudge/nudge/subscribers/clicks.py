@@ -15,8 +15,6 @@ clicks on one notification count once (and every click still redirects). The cam
 counter is the campaigns capability's: it plugs in as a CampaignClickCounter.
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 from datetime import datetime

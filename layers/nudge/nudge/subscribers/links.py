@@ -8,8 +8,6 @@ refused as not signed by Nudge; a signed token past its expiry is refused as exp
 is checked first, so expiry is never reported for a forged token.
 """
 
-from __future__ import annotations
-
 import base64
 import binascii
 import hashlib

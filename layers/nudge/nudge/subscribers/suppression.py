@@ -10,8 +10,6 @@ SES's own account-level suppression list is fed by the configuration set (Suppre
 BOUNCE, COMPLAINT in template.yaml); this list is Nudge's own record, the one campaigns check.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, Protocol

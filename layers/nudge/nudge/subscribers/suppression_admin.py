@@ -1,11 +1,9 @@
 """The admin routes of the suppression list: the address in the query, validated as the profile's."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from nudge.models import NudgeModel
-from nudge.profiles.profile import Email
+from nudge.profiles.profile_values import Email
 from nudge.subscribers.suppression import Suppression, SuppressionList
 from nudge.users.actor import Actor
 

@@ -17,8 +17,6 @@ suppressed. A second click changes nothing, sends nothing, and shows the same pa
 a user Nudge holds no consent for (never given, or erased since), which writes nothing at all.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from html import escape
 from typing import Literal, NamedTuple

@@ -10,8 +10,6 @@ The registry that names a store for every table lives above the capabilities (`n
 this module only defines what an entry is, so it imports no capability.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
