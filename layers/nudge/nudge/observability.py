@@ -31,20 +31,20 @@ Handler = Callable[[dict[str, Any], Any], Any]
 REDACTED = "[REDACTED]"
 # Keys whose whole value is a credential, whatever it looks like.
 _SECRET_KEYS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key"})
-_SENSITIVE = re.compile(
+# As text: `re` compiles it when the first log line is written (and caches it), not at every cold start.
+_SENSITIVE = (
     r"\bbearer\s+[\w.~+/=-]+"  # an Authorization header's credentials
     r"|\beyJ[\w-]*\.[\w-]+\.[\w-]*"  # a JWT on its own
     r"|[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}"  # an email address
     r"|\+\d[\d ().-]{6,}\d"  # an international phone number (+44 20 7946 0958)
-    r"|\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b",  # a North American one ((415) 555-0100); bare digit runs are ids
-    re.IGNORECASE,
+    r"|\(?\b\d{3}\)?[ .-]\d{3}[ .-]\d{4}\b"  # a North American one ((415) 555-0100); bare digit runs are ids
 )
 
 
 def redact(value: Any) -> Any:
     """The value with every credential, email address and phone number replaced, at any depth."""
     if isinstance(value, str):
-        return _SENSITIVE.sub(REDACTED, value)
+        return re.sub(_SENSITIVE, REDACTED, value, flags=re.IGNORECASE)
     if isinstance(value, Mapping):
         return {key: REDACTED if str(key).lower() in _SECRET_KEYS else redact(inner) for key, inner in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
