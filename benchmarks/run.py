@@ -2,7 +2,9 @@
 
 1. Cold start: in a fresh interpreter, import each handler and serve its first request; compared
    with a plain-boto3 floor handler (floor_handlers.py) making the same DynamoDB calls, against
-   the same moto server in the same run. Target: at most 1.5x the floor.
+   the same moto server in the same run. Target: at most 1.5x the floor. A library floor (library_floor.py:
+   pydantic and Powertools' Logger around one GetItem) shows what the required libraries alone cost, and
+   `cold-own` measures each case with those libraries already imported: Nudge's own share.
 2. POST /v1/events with 10 events (transactions; engagement with and without behavioral-tracking
    consent): DynamoDB calls per request (target: one read with the consent, one write) and
    in-process latency p50/p99, plus GET /v1/users/{user_id}/signals for comparison.
@@ -52,6 +54,8 @@ from local_runtime.lambdas import LocalFunction  # noqa: E402 - path set just ab
 from local_runtime.runtime import LocalStack  # noqa: E402
 
 COLD_RUNS = 15
+OWN_COST_RUNS = 5
+PHASES = ("cold", "cold-own", "warm", "job", "erasure", "analytics", "recs", "campaign", "feedback")
 WARM_REQUESTS = 200
 EVENTS_PER_REQUEST = 10
 JOB_USERS = 20_000
@@ -622,7 +626,9 @@ CASES: list[tuple[str, str, Callable[[], dict[str, Any]]]] = [
 ]
 
 
-def _probe(module: Path, handler: str, event: dict[str, Any], count: bool = False) -> dict[str, Any]:
+def _probe(
+    module: Path, handler: str, event: dict[str, Any], count: bool = False, preload: bool = False
+) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(event, handle)
     command = [sys.executable, str(ROOT / "benchmarks" / "cold_start_probe.py"), str(module), handler, handle.name]
@@ -630,6 +636,8 @@ def _probe(module: Path, handler: str, event: dict[str, Any], count: bool = Fals
         command += ["--layer", str(ROOT / "layers" / "nudge")]
     if count:
         command.append("--count")
+    if preload:
+        command.append("--preload")
     finished = subprocess.run(command, capture_output=True, text=True)  # noqa: S603
     Path(handle.name).unlink()
     if finished.returncode != 0:
@@ -700,6 +708,27 @@ def _cold_row(name: str, ours: list[dict[str, Any]], floor: list[dict[str, Any]]
         f"{name:<30}{ours_ms:>10.1f}{floor_ms:>10.1f}{ours_ms / floor_ms:>7.2f}x{paired:>7.2f}x"
         f"{ours_mb:>7.0f} /{floor_mb:>4.0f}"
     )
+
+
+def cold_start_own(only: set[str]) -> None:
+    """Each case with boto3, pydantic, Powertools' Logger and the DynamoDB client loaded before the clock starts,
+    the fastest of OWN_COST_RUNS: the difference to the floor is Nudge's own code (imports, first-use model
+    builds, work), which machine noise moves far less than a whole cold start."""
+    _compile_bytecode()
+    print(f"\nCold start without the libraries' imports: fastest of {OWN_COST_RUNS} runs each, alternating")
+    print(f"{'function':<34}{'nudge ms':>10}{'floor ms':>10}{'Nudge own ms':>14}")
+    if only:
+        for folder, floor_handler, make_event in CASES:
+            if floor_handler in ("put_brand_product", "put_brand_survey"):
+                _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
+    for folder, floor_handler, make_event in [case for case in CASES if not only or case[1] in only]:
+        ours_module = ROOT / "functions" / folder / "app.py"
+        _probe(ours_module, "lambda_handler", make_event())
+        ours, floor = [], []
+        for _ in range(OWN_COST_RUNS):
+            ours.append(_probe(ours_module, "lambda_handler", make_event(), preload=True)["ms"])
+            floor.append(_probe(FLOOR, floor_handler, make_event(), preload=True)["ms"])
+        print(f"{floor_handler:<34}{min(ours):>10.1f}{min(floor):>10.1f}{min(ours) - min(floor):>14.1f}")
 
 
 def _percentile(samples: list[float], fraction: float) -> float:
@@ -958,12 +987,23 @@ def feedback(stack: LocalStack) -> None:
 
 
 def main() -> None:
-    arguments = sys.argv[1:] or ["cold", "warm", "job", "erasure", "analytics", "recs", "campaign", "feedback"]
+    arguments = sys.argv[1:] or [
+        "cold",
+        "cold-own",
+        "warm",
+        "job",
+        "erasure",
+        "analytics",
+        "recs",
+        "campaign",
+        "feedback",
+    ]
     phases = {argument.split(":")[0] for argument in arguments}
-    only = {name for argument in arguments if argument.startswith("cold:") for name in argument[5:].split(",")}
+    only = {name for argument in arguments if ":" in argument for name in argument.split(":")[1].split(",")}
     stack = LocalStack.start(seed=False, deliver_events=False)
     runs: dict[str, Callable[[], None]] = {
         "cold": lambda: cold_start(only),
+        "cold-own": lambda: cold_start_own(only),
         "warm": lambda: warm_requests(stack),
         "job": lambda: recalculation(stack),
         "erasure": lambda: erasure(stack),
