@@ -664,12 +664,8 @@ def cold_start(only: set[str]) -> None:
     print("ratio: of the medians; paired: the median of each run's ratio to the floor run beside it")
     header = f"{'function':<30}{'nudge ms':>10}{'floor ms':>10}{'ratio':>8}{'paired':>8}{'peak MB':>14}"
     print(f"{header}  AWS calls (nudge / floor)")
-    if only:  # what the catalog cases read: the sample product and survey
-        for folder, floor_handler, make_event in CASES:
-            if floor_handler in ("put_brand_product", "put_brand_survey"):
-                _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
     _library_floor_row()
-    for folder, floor_handler, make_event in [case for case in CASES if not only or case[1] in only]:
+    for folder, floor_handler, make_event in _selected_cases(only):
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())  # warms the file cache, as a deployed layer is
         ours_calls = _probe(ours_module, "lambda_handler", make_event(), count=True)["calls"]
@@ -680,6 +676,16 @@ def cold_start(only: set[str]) -> None:
             + f"  {len(ours_calls)} {ours_calls} / {len(floor_calls)}"
             + ("" if sorted(ours_calls) == sorted(floor_calls) else f" DIFFERENT CALLS: floor {floor_calls}")
         )
+
+
+def _selected_cases(only: set[str]) -> list[tuple[str, str, Callable[[], dict[str, Any]]]]:
+    """Every case, or those whose floor handler `only` names; for a selection, the catalog cases' first probes run
+    first, since they store the sample product and survey the other catalog cases read."""
+    if only:
+        for folder, floor_handler, make_event in CASES:
+            if floor_handler in ("put_brand_product", "put_brand_survey"):
+                _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
+    return [case for case in CASES if not only or case[1] in only]
 
 
 def _library_floor_row() -> None:
@@ -717,11 +723,7 @@ def cold_start_own(only: set[str]) -> None:
     _compile_bytecode()
     print(f"\nCold start without the libraries' imports: fastest of {OWN_COST_RUNS} runs each, alternating")
     print(f"{'function':<34}{'nudge ms':>10}{'floor ms':>10}{'Nudge own ms':>14}")
-    if only:
-        for folder, floor_handler, make_event in CASES:
-            if floor_handler in ("put_brand_product", "put_brand_survey"):
-                _probe(ROOT / "functions" / folder / "app.py", "lambda_handler", make_event())
-    for folder, floor_handler, make_event in [case for case in CASES if not only or case[1] in only]:
+    for folder, floor_handler, make_event in _selected_cases(only):
         ours_module = ROOT / "functions" / folder / "app.py"
         _probe(ours_module, "lambda_handler", make_event())
         ours, floor = [], []

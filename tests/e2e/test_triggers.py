@@ -91,6 +91,16 @@ def _outbox(client: Client, campaign_id: str) -> list[dict[str, Any]]:
     return [entry for entry in client.request("GET", "/_local/outbox").body if entry["campaign_id"] == campaign_id]
 
 
+def _sent_after_sweep(stack: LocalStack, client: Client, path: str, admin: str) -> dict[str, Any]:
+    """The campaign once its fan-out is done and, after the minute's sweep (the local server runs no schedule),
+    every delivery it queued is sent."""
+    _campaign_when(client, path, admin, lambda campaign: campaign["status"] == "sent")
+    stack.run_schedule("sweep_due_notifications")
+    return _campaign_when(
+        client, path, admin, lambda campaign: campaign["counts"]["sent"] == campaign["counts"]["queued"] > 0
+    )
+
+
 def _handled(campaign: dict[str, Any]) -> bool:
     """Every queued delivery sent or failed."""
     counts = campaign["counts"]
@@ -124,23 +134,14 @@ def test_a_product_launch_emails_the_users_following_its_category(
     brand = issue_token("ana", brand=f"acme-{tag}")
     assert client.request("PUT", f"/v1/brands/acme-{tag}/products/trowel-{tag}", product, brand).status == 200
 
-    path = f"/v1/admin/campaigns/product-launch-trowel-{tag}"
-    campaign = _campaign_when(client, path, admin, lambda campaign: campaign["status"] == "sent")
-    stack.run_schedule("sweep_due_notifications")  # the minute's sweep (the local server runs no schedule)
-    campaign = _campaign_when(
-        client, path, admin, lambda campaign: campaign["counts"]["sent"] == campaign["counts"]["queued"] > 0
-    )
+    campaign = _sent_after_sweep(stack, client, f"/v1/admin/campaigns/product-launch-trowel-{tag}", admin)
 
     assert (campaign["type"], campaign["channels"], campaign["data"]["product_name"]) == (
         "product_launch",
         ["email"],
         f"Trowel {tag}",
     )
-    outbox = [
-        entry
-        for entry in client.request("GET", "/_local/outbox").body
-        if entry["campaign_id"] == campaign["campaign_id"]
-    ]
+    outbox = _outbox(client, campaign["campaign_id"])
     recipients = {entry["to"] for entry in outbox}
     assert f"{follower}@example.com" in recipients
     assert f"{other}@example.com" not in recipients
@@ -165,12 +166,7 @@ def test_a_published_survey_emails_an_invite_to_the_users_interested_in_its_cate
     survey_id = f"films-{tag}"
     _publish_survey(client, f"acme-{tag}", survey_id, {"title": f"Films {tag}", "category": "ENTERTAINMENT"})
 
-    path = f"/v1/admin/campaigns/survey-invite-{survey_id}"
-    _campaign_when(client, path, admin, lambda campaign: campaign["status"] == "sent")
-    stack.run_schedule("sweep_due_notifications")  # the minute's sweep (the local server runs no schedule)
-    campaign = _campaign_when(
-        client, path, admin, lambda campaign: campaign["counts"]["sent"] == campaign["counts"]["queued"] > 0
-    )
+    campaign = _sent_after_sweep(stack, client, f"/v1/admin/campaigns/survey-invite-{survey_id}", admin)
 
     assert (campaign["type"], campaign["channels"], campaign["segment_id"]) == (
         "survey_invite",

@@ -50,7 +50,7 @@ from nudge.notifications.delivery_rules import (
     decide,
     reason,
 )
-from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable, digest_period, due_shards
+from nudge.notifications.delivery_table import DeliveryRecord, DeliveryStatus, DeliveryTable, digest_period, due_shards
 from nudge.notifications.delivery_vocabulary import SkipReason
 from nudge.notifications.notification_table import FanOutSegment, NotificationTable
 from nudge.notifications.outgoing import (
@@ -246,12 +246,19 @@ def _recipient(ports: CampaignPorts, send: Send, recipient: Recipient, why: str,
 
 def scheduled_delivery(send: Send, user_id: str, decision: Delivery, why: str, now: datetime) -> DeliveryRecord:
     """The ledger item of a decided delivery: `scheduled` for its moment, which puts it in the due index."""
+    return ledger_item(send, user_id, decision.channel, "scheduled", decision.send_at, why, now)
+
+
+def ledger_item(
+    send: Send, user_id: str, channel: Channel, status: DeliveryStatus, at: datetime, why: str, now: datetime
+) -> DeliveryRecord:
+    """The campaign's ledger item for one recipient and channel, with a new notification id."""
     return DeliveryRecord(
         user_id=user_id,
         campaign_id=send.campaign.campaign_id,
-        channel=decision.channel,
-        status="scheduled",
-        at=decision.send_at,
+        channel=channel,
+        status=status,
+        at=at,
         reason=why,
         notification_id=new_id(),
         campaign_name=send.campaign.name,

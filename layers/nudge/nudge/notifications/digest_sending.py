@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge.identifiers import new_id
+from nudge.notifications.campaign_fanout import CampaignPorts, Send, ledger_item
 from nudge.notifications.campaigns import CampaignCounts
 from nudge.notifications.delivery_rules import Recipient, channel_problem
 from nudge.notifications.delivery_table import DeliveryRecord, digest_campaign_id, digest_period
@@ -53,7 +54,6 @@ from nudge.notifications.outgoing import OutgoingEmail, PermanentSendFailure, Tr
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from nudge.notifications.campaign_fanout import CampaignPorts, Send
     from nudge.notifications.campaigns import Campaign
     from nudge.notifications.delivery_rules import Delivery
     from nudge.notifications.templates import NotificationTemplate, TemplateCategory
@@ -84,17 +84,7 @@ def queue_for_digest(
     zone, quiet = _zone(recipient.profile)
     local_time = send_time(recipient.click_hours, decision.send_at, zone, quiet)
     first = next_slot(frequency, decision.send_at, local_time, zone, quiet)
-    item = DeliveryRecord(
-        user_id=recipient.user_id,
-        campaign_id=send.campaign.campaign_id,
-        channel="email",
-        status="digest_pending",
-        at=first.at,
-        reason=why,
-        notification_id=new_id(),
-        campaign_name=send.campaign.name,
-        updated_at=now,
-    )
+    item = ledger_item(send, recipient.user_id, "email", "digest_pending", first.at, why, now)
     existing = ports.deliveries.claim(item)
     if existing is None or existing.status == "digest_pending":
         # Also for a redelivered message: the first attempt may have died before ensuring the digest.
