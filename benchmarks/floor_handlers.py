@@ -33,35 +33,74 @@ def _signals_key(user: str) -> dict[str, Any]:
     return {"pk": {"S": f"USER#{user}"}, "sk": {"S": "SIGNALS"}}
 
 
+# Engagement events update the engagement aggregates (under the consent read), transaction events the signals.
+ENGAGEMENT_TYPES = frozenset(
+    {"product_view", "product_bookmark", "survey_start", "survey_complete", "survey_response", "notification_click"}
+)
+
+
+def _versioned_put(table: str, item: dict[str, Any], found: dict[str, Any] | None) -> dict[str, Any]:
+    """A Put conditional on the item still being at the version read (absent when none was)."""
+    version = int(found["version"]["N"]) if found else 0
+    put: dict[str, Any] = {"TableName": table, "Item": {**item, "version": {"N": str(version + 1)}}}
+    if version:
+        put["ConditionExpression"] = "version = :previous"
+        put["ExpressionAttributeValues"] = {":previous": {"N": str(version)}}
+    else:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    return {"Put": put}
+
+
 def _ingest(user: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    engagement_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "ENGAGEMENT"}}
-    consent_key = {"pk": {"S": f"USER#{user}"}, "sk": {"S": "CONSENT"}}
+    """One BatchGetItem (signals, engagement, consent) and one transaction writing what Nudge's does: the
+    activity, the aggregates each kind of event changes (versioned), a consent check for engagement, a
+    completed survey's reminder and each event, conditional on being new."""
+    key = {"pk": {"S": f"USER#{user}"}}
     request: dict[str, Any] = {
-        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), engagement_key], "ConsistentRead": True},
-        PROFILE_TABLE: {"Keys": [consent_key], "ConsistentRead": True},
+        BEHAVIOR_TABLE: {"Keys": [_signals_key(user), {**key, "sk": {"S": "ENGAGEMENT"}}], "ConsistentRead": True},
+        PROFILE_TABLE: {"Keys": [{**key, "sk": {"S": "CONSENT"}}], "ConsistentRead": True},
     }
-    found = dynamodb.batch_get_item(RequestItems=request)["Responses"].get(BEHAVIOR_TABLE, [])
-    signals = [item for item in found if item["sk"]["S"] == "SIGNALS"]
-    version = int(signals[0]["version"]["N"]) if signals else 0
+    responses = dynamodb.batch_get_item(RequestItems=request)["Responses"]
+    found = {item["sk"]["S"]: item for table in responses.values() for item in table}
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     items: list[Any] = [
-        {
-            "Put": {
-                "TableName": BEHAVIOR_TABLE,
-                "Item": {
-                    **_signals_key(user),
-                    "version": {"N": str(version + 1)},
-                    "events_count": {"N": str(len(events))},
-                },
-            }
-        }
+        {"Put": {"TableName": PROFILE_TABLE, "Item": {**key, "sk": {"S": "ACTIVITY"}, "last_active_at": {"S": now}}}}
+    ]
+    engagement = [event for event in events if event["type"] in ENGAGEMENT_TYPES]
+    if len(engagement) < len(events):
+        counts = {"events_count": {"N": str(len(events) - len(engagement))}}
+        items.append(_versioned_put(BEHAVIOR_TABLE, {**_signals_key(user), **counts}, found.get("SIGNALS")))
+    if engagement:
+        counts = {"events_count": {"N": str(len(engagement))}, "last_active_at": {"S": now}}
+        items.append(
+            _versioned_put(BEHAVIOR_TABLE, {**key, "sk": {"S": "ENGAGEMENT"}, **counts}, found.get("ENGAGEMENT"))
+        )
+        consent = found["CONSENT"]["version"]
+        check = {"ConditionExpression": "version = :version", "ExpressionAttributeValues": {":version": consent}}
+        items.append({"ConditionCheck": {"TableName": PROFILE_TABLE, "Key": {**key, "sk": {"S": "CONSENT"}}, **check}})
+    items += [
+        _reminder_completed(user, event["survey_id"], now) for event in events if event["type"] == "survey_complete"
     ]
     for event in events:
-        item = {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"EVENT#{event['event_id']}"}, "type": {"S": event["type"]}}
+        item = {**key, "sk": {"S": f"EVENT#{event['event_id']}"}, "type": {"S": event["type"]}}
         items.append(
             {"Put": {"TableName": BEHAVIOR_TABLE, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
         )
     dynamodb.transact_write_items(TransactItems=items)
     return {"user_id": user, "accepted_event_ids": [event["event_id"] for event in events]}
+
+
+def _reminder_completed(user: str, survey_id: str, now: str) -> dict[str, Any]:
+    values = {":survey": {"S": survey_id}, ":completed": {"S": "completed"}, ":now": {"S": now}}
+    return {
+        "Update": {
+            "TableName": os.environ.get("DELIVERY_TABLE_NAME", ""),
+            "Key": {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"REMINDER#{survey_id}"}},
+            "UpdateExpression": "SET survey_id = :survey, outcome = if_not_exists(outcome, :completed), "
+            "decided_at = if_not_exists(decided_at, :now) REMOVE reminder_shard, reminder_started_at",
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 def ingest_events(event: dict[str, Any], context: Any) -> dict[str, Any]:
