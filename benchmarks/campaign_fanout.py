@@ -24,9 +24,10 @@ from nudge.notifications.campaign_admin import CampaignAdmin, FanOut, create_cam
 from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
 from nudge.notifications.campaign_queue import CampaignQueue, parse_message
 from nudge.notifications.campaigns import CampaignFields
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_table import DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel, OutgoingMessage
+from nudge.notifications.outgoing import OutgoingMessage
 from nudge.notifications.segments import SegmentFields
 from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings

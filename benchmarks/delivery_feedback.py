@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.channels.ses_email import tag_value
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel
 
 SAMPLES = Path(__file__).resolve().parent.parent / "events" / "record_delivery_feedback"
 # (channel, the events one delivery gets, deliveries of that kind); 9,000 distinct events in all.

@@ -1,7 +1,7 @@
 """POST /v1/events: ingest a batch of the caller's behavioral events."""
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.behavior.ingestion import IngestEventsRequest, IngestEventsResponse, ingest_for_actor
+from nudge.behavior.ingestion_api import IngestEventsRequest, IngestEventsResponse, ingest_for_actor
 from nudge.behavior.ingestion_tables import ingestion_tables
 
 POST_EVENTS = Endpoint(

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.profiles.profile import ProfileView
+from nudge.profiles.profile_view import ProfileView
 from nudge.profiles.user_path import UserPath
 from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, ProfilePatch, patch_profile, profile_writes
 

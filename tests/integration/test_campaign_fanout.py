@@ -36,12 +36,13 @@ from nudge.notifications.campaign_admin import (
 from nudge.notifications.campaign_fanout import CampaignPorts, process_message, sweep
 from nudge.notifications.campaign_queue import CampaignMessage, CampaignQueue, DueShardMessage, parse_message
 from nudge.notifications.campaigns import CampaignCounts, CampaignFields, CampaignView
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.channels.retrying import RetryingSender
 from nudge.notifications.channels.send_rate import RateLimitedSender, SendRateLimiter
 from nudge.notifications.channels.send_rate_table import SendRateTable
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel, OutgoingMessage, PermanentSendFailure, TransientSendFailure
+from nudge.notifications.outgoing import OutgoingMessage, PermanentSendFailure, TransientSendFailure
 from nudge.notifications.segments import SegmentFields
 from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent

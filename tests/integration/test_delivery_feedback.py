@@ -18,11 +18,12 @@ from local_runtime.runtime import LocalStack
 from local_runtime.whatsapp_events import status_event
 from nudge.audit.audit_table import AuditTable
 from nudge.notifications.campaigns import CampaignCounts
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.channels.ses_email import SesEmailSender, tag_value
 from nudge.notifications.channels.whatsapp import WhatsAppSender
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel, OutgoingEmail, OutgoingWhatsApp
+from nudge.notifications.outgoing import OutgoingEmail, OutgoingWhatsApp
 from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import secret_key

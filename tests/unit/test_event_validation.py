@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from nudge.behavior.ingestion import IngestEventsRequest
+from nudge.behavior.ingestion_api import IngestEventsRequest
 from tests.builders import answered, created
 
 

@@ -1,7 +1,8 @@
 import pytest
 
 from nudge.behavior.events import BehavioralEvent
-from nudge.behavior.ingestion import IngestEventsRequest, ingest_events, ingest_for_actor
+from nudge.behavior.ingestion import ingest_events
+from nudge.behavior.ingestion_api import IngestEventsRequest, ingest_for_actor
 from nudge.behavior.signals import SignalAggregates
 from nudge.behavior.store import BatchRejected, BatchWrite
 from nudge.errors import Conflict, Forbidden

@@ -14,7 +14,8 @@ from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.errors import RequestInvalid
 from nudge.profiles.categories import CATEGORIES
 from nudge.profiles.countries import COUNTRY_CODES
-from nudge.profiles.profile import ProfileFields, ProfileRecord, cross_field_problems, profile_view
+from nudge.profiles.profile import ProfileFields, ProfileRecord, cross_field_problems
+from nudge.profiles.profile_view import profile_view
 from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, validated_fields
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -18,8 +18,9 @@ from nudge.engagement.engagement_events import EngagementEvent
 from nudge.engagement.engagement_score import EngagementAggregates
 from nudge.profiles.categories import CATEGORIES
 from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings
-from nudge.profiles.profile import ProfileFields, ProfileRecord, ProfileView
+from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_export import ProfileExport
+from nudge.profiles.profile_view import ProfileView
 from nudge.profiles.user_consent import ConsentUpdated, ConsentWithHistory
 from nudge.profiles.user_profiles import ProfilePatch
 

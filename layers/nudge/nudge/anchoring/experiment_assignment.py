@@ -22,7 +22,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from nudge.anchoring.tiers import ID_PATTERN, Multiplier
+from nudge.anchoring.multiplier import Multiplier
+from nudge.anchoring.tiers import ID_PATTERN
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from nudge.anchoring.tiers import Multiplier
+from nudge.anchoring.multiplier import Multiplier
 from nudge.models import NudgeModel
 from nudge.money import Amount
 

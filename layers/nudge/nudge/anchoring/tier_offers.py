@@ -15,9 +15,10 @@ from pydantic import Field
 from nudge.anchoring.anchoring_table import AnchoringTable
 from nudge.anchoring.catalog import Catalog, Experiment
 from nudge.anchoring.experiment_assignment import choose_variant
+from nudge.anchoring.multiplier import Multiplier
 from nudge.anchoring.offer_log import Impression, ShownTier
 from nudge.anchoring.pricing_table import PricingTable
-from nudge.anchoring.tiers import Multiplier, PricedTier, price_tiers, recommend_tier
+from nudge.anchoring.tiers import PricedTier, price_tiers, recommend_tier
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_items import load_user_state

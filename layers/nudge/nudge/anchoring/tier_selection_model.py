@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from nudge.anchoring.tiers import Multiplier
+from nudge.anchoring.multiplier import Multiplier
 from nudge.models import NudgeModel
 from nudge.money import Amount
 

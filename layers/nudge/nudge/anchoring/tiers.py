@@ -44,23 +44,17 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Annotated, Self
 
-from pydantic import Field, PlainSerializer, model_validator
+from pydantic import Field, model_validator
 
+from nudge.anchoring.multiplier import Multiplier
 from nudge.defaults.archetype_detection import ARCHETYPE_LABELS, ArchetypeType
 from nudge.defaults.urgency import UrgencyLevel
 from nudge.errors import InvalidInput
-from nudge.models import JSON_NUMBER, NudgeModel, number_schema
+from nudge.models import NudgeModel
 from nudge.money import Amount, round_cents
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 TierId = Annotated[str, Field(pattern=ID_PATTERN)]
-Multiplier = Annotated[
-    Decimal,
-    JSON_NUMBER,
-    Field(gt=0, le=10, max_digits=6, decimal_places=4),
-    PlainSerializer(float, return_type=float, when_used="json"),
-    number_schema(0, 10, 4, exclusive=True),
-]
 PERCENT_PLACES = Decimal("0.01")
 PERCENT_ROUNDING = ROUND_DOWN
 _HUNDRED = Decimal(100)

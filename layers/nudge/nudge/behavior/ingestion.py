@@ -8,23 +8,24 @@ user's own date-change requests, which the host platform sends to get the defaul
 shows the user in that same transaction (README, Engagement tracking).
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import Field, field_validator
 
-from nudge.behavior.events import BehavioralEvent, TransactionEvent
-from nudge.behavior.signals import SignalAggregates, UserSignals, apply_events, describe
+from nudge.behavior.signals import SignalAggregates, apply_events
 from nudge.behavior.store import BatchRejected, BatchWrite, BehaviorStore, IngestionState
 from nudge.engagement.engagement_events import ENGAGEMENT_MODELS, EngagementEvent
 from nudge.engagement.engagement_score import apply_engagement, newly_started
 from nudge.errors import Conflict, RequestInvalid
-from nudge.identifiers import UserId
-from nudge.models import NudgeModel
 from nudge.observability import metrics
-from nudge.users.actor import Actor
+
+if TYPE_CHECKING:
+    # Types only: a survey response ingests its completion without loading the marketplace's event models.
+    from nudge.behavior.events import BehavioralEvent, TransactionEvent
 
 MAX_BATCH = 100
 # A DynamoDB transaction holds at most 100 items: activity, signals, engagement, the consent check, the pending
@@ -32,36 +33,6 @@ MAX_BATCH = 100
 # funnel count per survey it starts (counted whether or not the start is the user's first).
 EVENTS_PER_TRANSACTION = 95
 MAX_ATTEMPTS = 5
-
-
-class IngestEventsRequest(NudgeModel):
-    user_id: UserId | None = Field(
-        default=None, description="Admins only: whose events these are. Others always post their own."
-    )
-    events: list[BehavioralEvent] = Field(min_length=1, max_length=MAX_BATCH)
-
-    @field_validator("events")
-    @classmethod
-    def _unique_ids(cls, events: list[BehavioralEvent]) -> list[BehavioralEvent]:
-        seen: set[str] = set()
-        for event in events:
-            if event.event_id in seen:
-                raise ValueError(f"event_id '{event.event_id}' appears more than once in this batch")
-            seen.add(event.event_id)
-        return events
-
-
-class NotTracked(NudgeModel):
-    event_id: str
-    reason: Literal["no_consent"] = Field(description="no_consent: the user has not consented to behavioral tracking")
-
-
-class IngestEventsResponse(NudgeModel):
-    user_id: str
-    accepted_event_ids: list[str]
-    duplicate_event_ids: list[str] = Field(description="Events stored before; not counted again")
-    not_tracked: list[NotTracked] = Field(description="Engagement events neither stored nor counted")
-    signals: UserSignals
 
 
 class Ingestion(NamedTuple):
@@ -76,20 +47,6 @@ class _Chunk(NamedTuple):
     written: list[BehavioralEvent]
     skipped: frozenset[str]
     not_tracked: list[str]
-
-
-def ingest_for_actor(store: BehaviorStore, actor: Actor, request: IngestEventsRequest) -> IngestEventsResponse:
-    """The API entry point: the user comes from the token, or from the body for an admin."""
-    user_id = request.user_id or actor.user_id
-    actor.ensure_can_access(user_id)
-    result = ingest_events(store, user_id, request.events)
-    return IngestEventsResponse(
-        user_id=user_id,
-        accepted_event_ids=result.accepted_event_ids,
-        duplicate_event_ids=result.duplicate_event_ids,
-        not_tracked=[NotTracked(event_id=event_id, reason="no_consent") for event_id in result.not_tracked_event_ids],
-        signals=describe(user_id, result.aggregates),
-    )
 
 
 def ingest_events(

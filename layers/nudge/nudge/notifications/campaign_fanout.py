@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from nudge.identifiers import new_id
 from nudge.notifications.campaign_queue import DueShardMessage
 from nudge.notifications.campaigns import SKIP_COUNTERS, Campaign, CampaignCounts
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_rules import (
     CampaignTerms,
     Delivery,
@@ -54,7 +55,6 @@ from nudge.notifications.delivery_table import DeliveryRecord, DeliveryStatus, D
 from nudge.notifications.delivery_vocabulary import SkipReason
 from nudge.notifications.notification_table import FanOutSegment, NotificationTable
 from nudge.notifications.outgoing import (
-    Channel,
     ChannelSender,
     OutgoingEmail,
     OutgoingMessage,

@@ -21,8 +21,8 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel, ShortText
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_vocabulary import SKIP_REASONS, Priority
-from nudge.notifications.outgoing import Channel
 from nudge.notifications.templates import FALLBACKS, NotificationTemplate, tokens_used
 
 CampaignType = Literal["survey_invite", "product_launch", "reminder", "weekly_summary"]

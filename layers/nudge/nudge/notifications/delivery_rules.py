@@ -39,8 +39,8 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from nudge.models import NudgeModel
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_vocabulary import Priority, SkipReason
-from nudge.notifications.outgoing import Channel
 from nudge.profiles.consent import ConsentRecord
 from nudge.profiles.profile import ProfileFields
 

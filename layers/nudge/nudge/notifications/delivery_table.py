@@ -57,7 +57,7 @@ from nudge.item_codec import (
     write_transaction,
 )
 from nudge.models import NudgeModel
-from nudge.notifications.outgoing import Channel
+from nudge.notifications.channel_names import Channel
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

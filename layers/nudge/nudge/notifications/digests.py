@@ -27,8 +27,8 @@ from nudge.notifications.delivery_rules import MIN_CLICKS_FOR_BEST_HOUR, after_q
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from nudge.notifications.channel_names import Channel
     from nudge.notifications.delivery_rules import CampaignTerms
-    from nudge.notifications.outgoing import Channel
     from nudge.notifications.templates import RenderedEmail
     from nudge.profiles.profile import ProfileFields, QuietHours
 

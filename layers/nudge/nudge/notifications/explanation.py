@@ -18,10 +18,10 @@ from nudge.errors import NotFound
 from nudge.identifiers import Identifier, UserId
 from nudge.models import NudgeModel
 from nudge.notifications.campaigns import Campaign, CampaignType
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_table import DeliveryRecord, DeliveryStatus, DeliveryTable
 from nudge.notifications.delivery_vocabulary import Priority
 from nudge.notifications.notification_table import NotificationTable
-from nudge.notifications.outgoing import Channel
 from nudge.notifications.segments import Segment, SegmentRules
 from nudge.notifications.templates import TemplateCategory
 from nudge.users.actor import Actor

@@ -9,8 +9,6 @@ from pydantic import Field
 
 from nudge.models import NudgeModel
 
-Channel = Literal["email", "sms", "whatsapp"]
-
 
 class _Outgoing(NudgeModel):
     notification_id: str

@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from nudge.catalog.catalog_table import CatalogTable
     from nudge.catalog.response_table import SurveyResponseTable
     from nudge.notifications.campaign_admin import CampaignAdmin, FanOut
+    from nudge.notifications.channel_names import Channel
     from nudge.notifications.delivery_table import DeliveryTable, SurveyReminder
-    from nudge.notifications.outgoing import Channel
     from nudge.notifications.templates import NotificationTemplate
     from nudge.profiles.consent import ConsentRecord
     from nudge.profiles.profile import ProfileRecord

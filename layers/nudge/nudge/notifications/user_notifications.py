@@ -9,8 +9,8 @@ from pydantic import Field
 
 from nudge.identifiers import UserId
 from nudge.models import NudgeModel
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_table import DeliveryStatus, DeliveryTable
-from nudge.notifications.outgoing import Channel
 from nudge.users.actor import Actor
 
 

@@ -21,8 +21,9 @@ from nudge.engagement.behavioral_summary import BehavioralSummary, behavioral_su
 from nudge.errors import Conflict, NotFound, RequestInvalid
 from nudge.merge_patch import merge_patch
 from nudge.models import request_invalid
-from nudge.profiles.profile import ProfileFields, ProfileRecord, ProfileView, cross_field_problems, profile_view
+from nudge.profiles.profile import ProfileFields, ProfileRecord, cross_field_problems
 from nudge.profiles.profile_table import ProfileTable, profile_table
+from nudge.profiles.profile_view import ProfileView, profile_view
 from nudge.users.actor import Actor
 
 if TYPE_CHECKING:

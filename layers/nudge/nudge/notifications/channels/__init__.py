@@ -23,7 +23,8 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from nudge.notifications.outgoing import Channel, ChannelSender
+from nudge.notifications.channel_names import Channel
+from nudge.notifications.outgoing import ChannelSender
 
 if TYPE_CHECKING:
     from nudge.notifications.channels.send_rate import SendRateLimiter

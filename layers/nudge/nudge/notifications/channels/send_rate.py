@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from nudge import config
-from nudge.notifications.outgoing import Channel, ChannelSender, OutgoingMessage
+from nudge.notifications.channel_names import Channel
+from nudge.notifications.outgoing import ChannelSender, OutgoingMessage
 
 DEFAULT_RATES: Mapping[Channel, int] = {"email": 14, "sms": 20, "whatsapp": 80}
 
