@@ -10,11 +10,11 @@ import pytest
 from pydantic import ValidationError
 
 from nudge.auth import actor_from_claims
-from nudge.catalog.answers import Answer, answer_problems
+from nudge.catalog.answers import answer_problems
 from nudge.catalog.catalog_models import Product, ProductFields, Survey, SurveyFields
 from nudge.catalog.catalog_table import StoredProduct
 from nudge.catalog.products import next_product
-from nudge.catalog.response_models import DemographicSnapshot, RecordedAnswer, SurveyResponse
+from nudge.catalog.response_models import Answer, DemographicSnapshot, RecordedAnswer, SurveyResponse
 from nudge.catalog.response_table import anonymized
 from nudge.catalog.surveys import check_transition, next_survey
 from nudge.errors import Conflict, Forbidden, InvalidInput, NotFound

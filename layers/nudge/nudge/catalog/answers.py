@@ -6,28 +6,13 @@ question is answered, an optional one may be left out.
 """
 
 from collections.abc import Sequence
-from typing import Annotated
 
-from pydantic import Field, StrictInt, StrictStr
-
-from nudge.catalog.catalog_models import MAX_QUESTIONS, Question, Survey
+from nudge.catalog.catalog_models import Question, Survey
+from nudge.catalog.response_models import Answer
 from nudge.errors import RequestInvalid
-from nudge.identifiers import Identifier
-from nudge.models import NudgeModel
 
 MAX_TEXT = 2000
 SCALES = {"nps": (0, 10), "rating": (1, 5)}
-
-
-class Answer(NudgeModel):
-    question_id: Identifier
-    # Bounded in value_problem, which knows the question: a union's own bounds report once per member.
-    value: StrictInt | StrictStr = Field(
-        description="nps: 0-10, rating: 1-5 (whole numbers); choice: one of the options; text: up to 2000 characters"
-    )
-
-
-AnswerList = Annotated[list[Answer], Field(min_length=1, max_length=MAX_QUESTIONS)]
 
 
 def value_problem(question: Question, value: int | str) -> str | None:

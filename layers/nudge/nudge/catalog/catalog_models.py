@@ -9,15 +9,14 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from nudge.catalog.question_kinds import MAX_QUESTIONS, QuestionType
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
 from nudge.profiles.categories import Category
 
 MAX_URL_LENGTH = 2048
-MAX_QUESTIONS = 20
 MAX_OPTIONS = 10
 BrandId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")]
-QuestionType = Literal["nps", "rating", "text", "choice"]
 SurveyStatus = Literal["draft", "published", "closed"]
 
 

@@ -1,14 +1,25 @@
 """A user's survey response as they send it and as Nudge keeps it."""
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StrictInt, StrictStr
 
-from nudge.catalog.answers import Answer, AnswerList
-from nudge.catalog.catalog_models import QuestionType
+from nudge.catalog.question_kinds import MAX_QUESTIONS, QuestionType
 from nudge.engagement.engagement_events import Source
+from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
+
+
+class Answer(NudgeModel):
+    question_id: Identifier
+    # Bounded in value_problem, which knows the question: a union's own bounds report once per member.
+    value: StrictInt | StrictStr = Field(
+        description="nps: 0-10, rating: 1-5 (whole numbers); choice: one of the options; text: up to 2000 characters"
+    )
+
+
+AnswerList = Annotated[list[Answer], Field(min_length=1, max_length=MAX_QUESTIONS)]
 
 # As long as an engagement event's duration may be: a response started earlier says nothing useful.
 MAX_TIME_TO_COMPLETE = timedelta(hours=24)
