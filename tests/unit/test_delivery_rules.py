@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_rules import (
     CampaignTerms,
     Delivery,
@@ -19,6 +20,7 @@ from nudge.notifications.delivery_rules import (
     decide,
     reason,
 )
+from nudge.notifications.delivery_vocabulary import Priority
 from nudge.notifications.segments import SegmentRules
 from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields, QuietHours
@@ -76,11 +78,9 @@ def _recipient(**overrides: Any) -> Recipient:
 
 
 def _terms(
-    channels: list[str], priority: str = "normal", marketing: bool = False, optimize: bool = False
+    channels: list[Channel], priority: Priority = "normal", marketing: bool = False, optimize: bool = False
 ) -> CampaignTerms:
-    return CampaignTerms.model_validate(
-        {"channels": channels, "priority": priority, "marketing": marketing, "optimize_send_time": optimize}
-    )
+    return CampaignTerms(channels=channels, priority=priority, marketing=marketing, optimize_send_time=optimize)
 
 
 def _delivered(decision: Delivery | Skipped) -> Delivery:
@@ -126,7 +126,7 @@ def test_email_needs_personalized_channel_and_marketing_consent(
     ],
 )
 def test_each_channel_checks_its_consent_opt_in_and_preference(
-    channel: str, consent: dict[str, Any], profile: dict[str, Any], expected: str
+    channel: Channel, consent: dict[str, Any], profile: dict[str, Any], expected: str
 ) -> None:
     recipient = _recipient(consent=_consent(**consent), profile=_profile(**profile))
     decision = decide(_terms([channel], priority="urgent"), recipient, NOW)

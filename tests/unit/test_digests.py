@@ -8,7 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_rules import CampaignTerms
+from nudge.notifications.delivery_vocabulary import Priority
 from nudge.notifications.digests import (
     DigestEntry,
     digest_email,
@@ -46,10 +48,10 @@ def _profile(frequency: str) -> ProfileFields:
     ],
 )
 def test_only_a_non_urgent_email_to_a_daily_or_weekly_user_waits(
-    frequency: str, priority: str, channel: str, expected: str | None
+    frequency: str, priority: Priority, channel: Channel, expected: str | None
 ) -> None:
-    terms = CampaignTerms.model_validate({"channels": [channel], "priority": priority, "marketing": False})
-    assert digest_frequency(terms, _profile(frequency), channel) == expected  # type: ignore[arg-type]
+    terms = CampaignTerms(channels=[channel], priority=priority, marketing=False)
+    assert digest_frequency(terms, _profile(frequency), channel) == expected
 
 
 def test_the_first_digest_at_or_after_the_moment_in_the_users_zone() -> None:

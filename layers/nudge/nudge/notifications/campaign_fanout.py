@@ -205,7 +205,7 @@ def _process_page(ports: CampaignPorts, scan: Scan, profiles: list[tuple[str, Pr
     counts = CampaignCounts()
     for recipient, why in targeted:
         if recipient.profile.email in suppressed:
-            recipient = recipient.model_copy(update={"email_suppressed": True})
+            recipient = recipient._replace(email_suppressed=True)
         send = Send(campaign, template, recipient.profile, recipient.consent)
         counts = counts.plus(_recipient(ports, send, recipient, why, now))
     return counts
@@ -286,7 +286,7 @@ def plan(
     if isinstance(decision, Delivery):
         # Only a recipient with a channel costs the Query of their week's deliveries.
         recent = deliveries.recent(recipient.user_id, decision.send_at, send.campaign.campaign_id)
-        decision = decide(campaign_terms, recipient.model_copy(update={"recent": recent}), campaign_time)
+        decision = decide(campaign_terms, recipient._replace(recent=recent), campaign_time)
     return decision
 
 

@@ -32,13 +32,11 @@ first after the campaign's time. Without one, the campaign's time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
-from pydantic import Field
-
-from nudge.models import NudgeModel
 from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_vocabulary import Priority, SkipReason
 from nudge.profiles.consent import ConsentRecord
@@ -56,35 +54,36 @@ WEEK = timedelta(days=7)
 MIN_CLICKS_FOR_BEST_HOUR = 3
 
 
-class CampaignTerms(NudgeModel):
+# The rules' inputs and outputs are plain values, not models: they are built from a validated campaign,
+# profile and consent, never from a request, and a fan-out worker would otherwise build their validators
+# on its first recipient.
+class CampaignTerms(NamedTuple):
     """What of a campaign the rules need."""
 
-    channels: list[Channel] = Field(min_length=1)
+    channels: Sequence[Channel]  # in the campaign's order of preference, at least one
     priority: Priority
-    marketing: bool = Field(description="The template's category is marketing")
+    marketing: bool  # the template's category is marketing
     optimize_send_time: bool = False
 
 
-class Recipient(NudgeModel):
+class Recipient(NamedTuple):
     user_id: str
     profile: ProfileFields
     consent: ConsentRecord
-    click_hours: dict[str, int] = Field(default_factory=dict, description="UTC hour (00-23) -> notification clicks")
-    recent: list[datetime] = Field(
-        default_factory=list, description="The user's deliveries (sent or scheduled) of the last 7 days, any channel"
-    )
-    email_suppressed: bool = Field(default=False, description="The profile's email is on the suppression list")
+    click_hours: Mapping[str, int] = MappingProxyType({})  # UTC hour (00-23) -> notification clicks
+    recent: Sequence[datetime] = ()  # the user's deliveries (sent or scheduled) of the last 7 days, any channel
+    email_suppressed: bool = False  # the profile's email is on the suppression list
 
 
-class Delivery(NudgeModel):
+class Delivery(NamedTuple):
     channel: Channel
-    send_at: datetime = Field(description="UTC, to the minute or later")
-    fallbacks: list[Channel] = Field(description="Later channels that pass too, tried in order if this one fails")
-    downgraded: bool = Field(description="An SMS was passed over because the campaign is not urgent")
+    send_at: datetime  # UTC, to the minute or later
+    fallbacks: list[Channel]  # later channels that pass too, tried in order if this one fails
+    downgraded: bool  # an SMS was passed over because the campaign is not urgent
     delayed_for_quiet_hours: bool
 
 
-class Skipped(NudgeModel):
+class Skipped(NamedTuple):
     reason: SkipReason
     downgraded: bool = False
 
@@ -198,7 +197,7 @@ def after_quiet_hours(moment: datetime, zone: ZoneInfo, quiet: QuietHours | None
 
 
 def best_moment(
-    click_hours: dict[str, int], campaign_time: datetime, zone: ZoneInfo, quiet: QuietHours | None
+    click_hours: Mapping[str, int], campaign_time: datetime, zone: ZoneInfo, quiet: QuietHours | None
 ) -> datetime | None:
     """The start of the user's best hour in the 24 hours from `campaign_time` (UTC), or None without one.
     The campaign's own time when it is already inside the best hour."""

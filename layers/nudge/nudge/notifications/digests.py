@@ -18,6 +18,7 @@ period's digest.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from html import escape
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -68,7 +69,7 @@ def digest_frequency(terms: CampaignTerms, profile: ProfileFields, channel: Chan
     return frequency
 
 
-def send_time(click_hours: dict[str, int], moment: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> time:
+def send_time(click_hours: Mapping[str, int], moment: datetime, zone: ZoneInfo, quiet: QuietHours | None) -> time:
     """The user's digest send time (module docstring), as a local time of day."""
     best: tuple[int, int] | None = None
     for hour, clicks in sorted(click_hours.items()):

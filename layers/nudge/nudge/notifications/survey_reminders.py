@@ -223,7 +223,7 @@ class _Run:
         marketing = send.template.category == "marketing"
         if "email" in send.campaign.channels and email and channel_problem("email", recipient, marketing) is None:
             suppressed = self._ports.suppressions.is_suppressed(email)
-            recipient = recipient.model_copy(update={"email_suppressed": suppressed})
+            recipient = recipient._replace(email_suppressed=suppressed)
         return recipient
 
     def _user(self, reminder: SurveyReminder) -> tuple[ProfileRecord | None, ConsentRecord, bool]:
