@@ -471,6 +471,14 @@ def _panel_member(index: int) -> tuple[dict[str, object], dict[str, object]]:
     }
 
 
+def panel_answered_at(index: int, now: datetime) -> datetime:
+    """When panel member `index` responded: today or yesterday (UTC), a minute apart, never later than `now`.
+    Each stays on its own calendar day, so the survey's sentiment trend has two points whatever the time
+    (shortly after midnight, "a few minutes before now" would be the day before)."""
+    day = now - timedelta(days=(index // 3) % 2)
+    return max(day - timedelta(minutes=index), day.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
 def _seed_panel(now: datetime) -> None:
     from nudge.analytics.analytics_table import survey_analytics_table
     from nudge.behavior.behavior_table import behavior_table
@@ -491,7 +499,7 @@ def _seed_panel(now: datetime) -> None:
         profile, response = _panel_member(index)
         replace_profile(profiles, actor, user, ProfileFields.model_validate(profile), now)
         change_consent(profile_table(), behavior_table(), actor, user, sharing, now, consent_policy_version())
-        answered = now - timedelta(days=(index // 3) % 2, minutes=index)
+        answered = panel_answered_at(index, now)
         started = answered - timedelta(seconds=60 + 17 * (index % 11))
         request = ResponseRequest.model_validate(response | {"started_at": started.isoformat()})
         submit_response(tables, actor, "acme-cloud-nps", request, answered)
