@@ -94,7 +94,7 @@ def _reminder_completed(user: str, survey_id: str, now: str) -> dict[str, Any]:
     values = {":survey": {"S": survey_id}, ":completed": {"S": "completed"}, ":now": {"S": now}}
     return {
         "Update": {
-            "TableName": os.environ.get("DELIVERY_TABLE_NAME", ""),
+            "TableName": DELIVERY_TABLE,
             "Key": {"pk": {"S": f"USER#{user}"}, "sk": {"S": f"REMINDER#{survey_id}"}},
             "UpdateExpression": "SET survey_id = :survey, outcome = if_not_exists(outcome, :completed), "
             "decided_at = if_not_exists(decided_at, :now) REMOVE reminder_shard, reminder_started_at",
