@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from nudge.notifications.campaign_checks import campaign_problems
 from nudge.notifications.campaign_fanout import Send, funnel_survey, outgoing
-from nudge.notifications.campaigns import Campaign, CampaignFields, campaign_problems
+from nudge.notifications.campaigns import Campaign, CampaignFields
 from nudge.notifications.delivery_table import DeliveryRecord
 from nudge.notifications.outgoing import OutgoingEmail, OutgoingSms, OutgoingWhatsApp, PermanentSendFailure
 from nudge.notifications.templates import NotificationTemplate

@@ -20,9 +20,9 @@ from nudge.profiles.categories import CATEGORIES
 from nudge.profiles.consent import ConsentChange, ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_export import ProfileExport
+from nudge.profiles.profile_patch import ProfilePatch
 from nudge.profiles.profile_view import ProfileView
 from nudge.profiles.user_consent import ConsentUpdated, ConsentWithHistory
-from nudge.profiles.user_profiles import ProfilePatch
 
 # Every model of a user's profile, consent, behavioral events and what Nudge derives from them.
 MODELS: list[Any] = [

@@ -33,7 +33,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge import clients, config
-from nudge.behavior.signals import SignalAggregates
 from nudge.item_codec import (
     ItemRead,
     batch_get,
@@ -50,9 +49,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     # Imported where used at run time: event ingestion and the readers of user state never load the
-    # event or export models.
+    # event or export models, the profile and engagement readers never load the signal models.
     from nudge.behavior.behavior_export import BehaviorExport, StoredEvent
     from nudge.behavior.events import BehavioralEvent
+    from nudge.behavior.signals import SignalAggregates
     from nudge.engagement.engagement_score import EngagementAggregates
     from nudge.users.personal_data import Erasure
 
@@ -147,7 +147,7 @@ class BehaviorTable:
 
     @staticmethod
     def decode_signals(item: dict[str, Any] | None) -> SignalAggregates:
-        return _signals(from_item(item, drop=KEY_ATTRIBUTES)) if item else SignalAggregates()
+        return _signals(from_item(item, drop=KEY_ATTRIBUTES) if item else None)
 
     @staticmethod
     def decode_engagement(item: dict[str, Any] | None) -> EngagementAggregates:
@@ -330,7 +330,7 @@ class RawState(NamedTuple):
     assignments: Mapping[str, str]  # experiment_id -> variant_id, for the experiments asked for
 
     def aggregates(self) -> SignalAggregates:
-        return _signals(self.signals) if self.signals else SignalAggregates.model_construct()
+        return _signals(self.signals)
 
 
 class StatesPage(NamedTuple):
@@ -352,8 +352,11 @@ def _raw_state(user_id: str, found: Mapping[str, dict[str, Any]]) -> RawState:
     return RawState(user_id, attributes(SIGNALS_SK), attributes(ARCHETYPE_SK), attributes(OVERRIDE_SK), assignments)
 
 
-def _signals(attributes: Mapping[str, Any]) -> SignalAggregates:
-    return SignalAggregates.model_validate(attributes)
+def _signals(attributes: Mapping[str, Any] | None) -> SignalAggregates:
+    """The stored aggregates, or a new user's when there is no item yet."""
+    from nudge.behavior.signals import SignalAggregates
+
+    return SignalAggregates.model_validate(attributes) if attributes else SignalAggregates.model_construct()
 
 
 def _stored_event(attributes: Mapping[str, Any]) -> StoredEvent:

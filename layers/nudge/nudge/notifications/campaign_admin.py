@@ -18,7 +18,7 @@ from pydantic import Field
 from nudge.errors import Conflict, NotFound, RequestInvalid
 from nudge.identifiers import Identifier
 from nudge.models import NudgeModel
-from nudge.notifications.campaigns import Campaign, CampaignFields, CampaignStatus, CampaignView, campaign_problems
+from nudge.notifications.campaigns import Campaign, CampaignFields, CampaignStatus, CampaignView
 from nudge.notifications.notification_table import NotificationTable
 from nudge.users.actor import Actor
 
@@ -53,6 +53,8 @@ class FanOut(NamedTuple):
 
 
 def create_campaign(admin: CampaignAdmin, actor: Actor, fields: CampaignFields, now: datetime) -> CampaignView:
+    from nudge.notifications.campaign_checks import campaign_problems  # only creation loads the template models
+
     actor.ensure_admin()
     segment = admin.table.get_segment(fields.segment_id)
     template = admin.table.get_template(fields.template_id)

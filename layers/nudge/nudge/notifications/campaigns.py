@@ -6,12 +6,8 @@ decided; deliveries delayed by quiet hours or to a best hour may still be schedu
 a campaign of any other status `cancelled`: nothing not yet handed to a provider is sent, its
 scheduled deliveries included.
 
-Validation at creation (422 naming the field, nothing written): the segment and template exist, the
-channels are not empty nor repeated, the template has content for every channel, SMS alone is
-refused for a campaign that is not urgent (every recipient would be passed over), `send_at` is not in
-the past, only a `survey_invite` names a survey (`data.survey_id`, whose funnel its sends and first
-opens feed), and every token the template uses has a value: `product_name`, `survey_title` and `url`
-from `data`; names have their fallback, `reason` and `unsubscribe_url` come from Nudge.
+The channels are not empty nor repeated; what else a campaign must satisfy at creation is in
+campaign_checks.
 """
 
 from datetime import datetime
@@ -23,12 +19,9 @@ from nudge.identifiers import Identifier
 from nudge.models import NudgeModel, ShortText
 from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_vocabulary import SKIP_REASONS, Priority
-from nudge.notifications.templates import FALLBACKS, NotificationTemplate, tokens_used
 
 CampaignType = Literal["survey_invite", "product_launch", "reminder", "weekly_summary"]
 CampaignStatus = Literal["draft", "scheduled", "sending", "sent", "cancelled"]
-DATA_TOKENS = ("product_name", "survey_title", "url")
-NUDGE_TOKENS = frozenset({"reason", "unsubscribe_url"})
 
 
 def _unique_channels(channels: list[Channel]) -> list[Channel]:
@@ -115,24 +108,3 @@ class Campaign(CampaignFields):
 class CampaignView(Campaign):
     counts: CampaignCounts
     segments_done: int
-
-
-def campaign_problems(fields: CampaignFields, template: NotificationTemplate, now: datetime) -> list[tuple[str, str]]:
-    """What keeps a campaign from being sent with this template, by field."""
-    problems = [
-        ("channels", f"the template '{template.template_id}' has no {channel} content")
-        for channel in fields.channels
-        if getattr(template, channel) is None
-    ]
-    if fields.channels == ["sms"] and fields.priority != "urgent":
-        problems.append(("channels", "sms is only sent for urgent campaigns: add another channel or make it urgent"))
-    if fields.data.survey_id is not None and fields.type != "survey_invite":
-        problems.append(("data.survey_id", "only a survey_invite campaign names a survey"))
-    if fields.send_at is not None and fields.send_at < now:
-        problems.append(("send_at", "is in the past"))
-    supplied = {name for name in DATA_TOKENS if getattr(fields.data, name)} | set(FALLBACKS) | NUDGE_TOKENS
-    problems += [
-        (f"data.{token}", f"the template uses {{{{{token}}}}}: give it a value")
-        for token in sorted(tokens_used(template) - supplied)
-    ]
-    return problems

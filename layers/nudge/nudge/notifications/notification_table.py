@@ -34,13 +34,13 @@ from nudge.item_codec import (
     utc_text,
     write_transaction,
 )
-from nudge.notifications.segments import Segment
-from nudge.notifications.templates import NotificationTemplate
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from nudge.notifications.campaigns import Campaign, CampaignCounts
+    from nudge.notifications.segments import Segment
+    from nudge.notifications.templates import NotificationTemplate
 
 SEGMENT_PK = "SEGMENT"
 TEMPLATE_PK = "TEMPLATE"
@@ -109,10 +109,14 @@ class NotificationTable:
         self._client = client
 
     def get_segment(self, segment_id: str) -> Segment | None:
+        from nudge.notifications.segments import Segment  # each kind's models load where that kind is decoded
+
         document = self._get(SEGMENT_PK, segment_id)
         return Segment.model_validate_json(document) if document else None
 
     def get_template(self, template_id: str) -> NotificationTemplate | None:
+        from nudge.notifications.templates import NotificationTemplate
+
         document = self._get(TEMPLATE_PK, template_id)
         return NotificationTemplate.model_validate_json(document) if document else None
 
@@ -124,10 +128,14 @@ class NotificationTable:
         return self._save(TEMPLATE_PK, template.template_id, template.model_dump_json(), template.version, audit)
 
     def segment_page(self, limit: int, cursor: str | None) -> SegmentPage:
+        from nudge.notifications.segments import Segment
+
         items, next_cursor = self._page(SEGMENT_PK, limit, cursor)
         return SegmentPage([Segment.model_validate_json(item["document"]["S"]) for item in items], next_cursor)
 
     def template_page(self, limit: int, cursor: str | None) -> TemplatePage:
+        from nudge.notifications.templates import NotificationTemplate
+
         items, next_cursor = self._page(TEMPLATE_PK, limit, cursor)
         templates = [NotificationTemplate.model_validate_json(item["document"]["S"]) for item in items]
         return TemplatePage(templates, next_cursor)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import ConfigDict, JsonValue, RootModel, ValidationError
+from pydantic import ValidationError
 
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.engagement.behavioral_summary import BehavioralSummary, behavioral_summary
@@ -27,19 +27,13 @@ from nudge.profiles.profile_view import ProfileView, profile_view
 from nudge.users.actor import Actor
 
 if TYPE_CHECKING:
-    # Imported where used: only an admin's write loads the audit capability.
+    # Types only: an admin's write loads the audit capability where it is used; PATCH's handler the patch model.
     from nudge.audit.audit_table import AuditTable
     from nudge.audit.records import AuditRecord
+    from nudge.profiles.profile_patch import ProfilePatch
 
 MAX_ATTEMPTS = 3
 MAX_PROFILE_BODY_BYTES = 16 * 1024  # a profile at every bound is about 5 KB
-
-
-class ProfilePatch(RootModel[dict[str, JsonValue]]):
-    """A JSON merge patch (RFC 7386) of the profile's fields: members merge recursively, null removes a
-    member, arrays replace. The merged profile must be valid as PUT's body is."""
-
-    model_config = ConfigDict(defer_build=True)  # as NudgeModel: the GET and PUT routes never build it
 
 
 Change = Callable[[ProfileRecord | None], ProfileFields]
