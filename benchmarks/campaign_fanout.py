@@ -97,7 +97,7 @@ def campaign_throughput(template: Any, emulator: Any, meter: Any, recipients: in
     queue_url = sqs.get_queue_url(QueueName=template.physical_name("CampaignQueue"))["QueueUrl"]
     now = datetime.now(UTC)
     notifications = NotificationTable(template.ref("NotificationTable"), dynamodb)
-    queue = CampaignQueue(queue_url, sqs)
+    queue = CampaignQueue(queue_url, lambda: sqs)
     sender = CountingSender()
 
     def senders(channel: Channel) -> CountingSender:

@@ -294,6 +294,12 @@ def get_user_consent(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @cache
+def _sqs() -> Any:
+    """One client for every batch, as Nudge's queues share theirs."""
+    return boto3.client("sqs")
+
+
+@cache
 def _kms() -> Any:
     """Created on first use, as cryptography is imported: the floors that never encrypt must not pay for them."""
     return boto3.client("kms")
@@ -1031,7 +1037,7 @@ def sweep_due_notifications(event: dict[str, Any], context: Any) -> dict[str, An
         entries: Any = [
             {"Id": str(shard), "MessageBody": json.dumps({"due_shard": str(shard)})} for shard in due[start:][:10]
         ]
-        boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
+        _sqs().send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
     return {"campaigns_started": 0, "shards_queued": len(due)}
 
 
@@ -1077,7 +1083,7 @@ def send_campaign(event: dict[str, Any], context: Any) -> dict[str, Any]:
             {"Id": str(index), "MessageBody": json.dumps({"campaign_id": campaign_id, "segment": index})}
             for index in range(start, min(start + 10, segments))
         ]
-        boto3.client("sqs").send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
+        _sqs().send_message_batch(QueueUrl=os.environ["CAMPAIGN_QUEUE_URL"], Entries=entries)
     _campaign_counts(campaign_id)
     return {"statusCode": 202, "body": json.dumps({"campaign_id": campaign_id, "status": "sending"})}
 

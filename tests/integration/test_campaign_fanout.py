@@ -200,7 +200,7 @@ def build_campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campa
     dynamodb, sqs = stack.emulator.client("dynamodb"), stack.emulator.client("sqs")
     queue_url = sqs.get_queue_url(QueueName=template.physical_name("CampaignQueue"))["QueueUrl"]
     notifications = NotificationTable(template.ref("NotificationTable"), dynamodb)
-    queue = CampaignQueue(queue_url, sqs)
+    queue = CampaignQueue(queue_url, lambda: sqs)
     sender, clock = FakeSender(), Clock(NOW)
 
     def senders(channel: Channel) -> FakeSender:

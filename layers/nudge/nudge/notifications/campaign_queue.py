@@ -3,7 +3,7 @@ shard of the due-delivery index that has deliveries due (the minute sweep queues
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -38,13 +38,16 @@ def parse_message(body: str) -> CampaignMessage | DueShardMessage:
 
 
 class CampaignQueue:
-    def __init__(self, queue_url: str, client: SQSClient) -> None:
+    """`client` is called at the first send: a fan-out worker queues only when its time runs out, so its cold
+    start does not create an SQS client it rarely uses."""
+
+    def __init__(self, queue_url: str, client: Callable[[], SQSClient]) -> None:
         self._url = queue_url
         self._client = client
 
     def send(self, messages: Sequence[CampaignMessage | DueShardMessage]) -> None:
-        send_all(self._client, self._url, messages, "campaign messages")
+        send_all(self._client(), self._url, messages, "campaign messages")
 
 
 def campaign_queue() -> CampaignQueue:
-    return CampaignQueue(config.text("CAMPAIGN_QUEUE_URL"), clients.sqs())
+    return CampaignQueue(config.text("CAMPAIGN_QUEUE_URL"), clients.sqs)
