@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.behavior.signal_lookup import UserPath
 from nudge.privacy.user_data import export_user_data
 from nudge.users.personal_data import UserDataExport
+from nudge.users.user_path import UserPath
 
 GET_EXPORT = Endpoint(
     method="GET",

@@ -6,7 +6,7 @@ from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.product_recommendations.ranking import ProductRecommendations
 from nudge.product_recommendations.recommendation_tables import recommendation_tables
 from nudge.product_recommendations.recommendations import RecommendationsQuery, recommendations_for_actor
-from nudge.profiles.user_path import UserPath
+from nudge.users.user_path import UserPath
 
 GET_RECOMMENDATIONS = Endpoint(
     method="GET",

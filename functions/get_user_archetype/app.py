@@ -4,10 +4,10 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
-from nudge.behavior.signal_lookup import UserPath
 from nudge.config import archetype_cache_ttl
 from nudge.defaults.archetype_view import ArchetypeView
 from nudge.defaults.user_archetypes import archetype_for_actor
+from nudge.users.user_path import UserPath
 
 GET_ARCHETYPE = Endpoint(
     method="GET",

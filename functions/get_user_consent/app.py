@@ -3,7 +3,7 @@
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile_table import profile_table
 from nudge.profiles.user_consent import ConsentWithHistory, HistoryQuery, consent_for_actor
-from nudge.profiles.user_path import UserPath
+from nudge.users.user_path import UserPath
 
 GET_CONSENT = Endpoint(
     method="GET",

@@ -2,7 +2,8 @@
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.notifications.delivery_table import delivery_table
-from nudge.notifications.user_notifications import NotificationsQuery, UserNotifications, UserPath, notifications_for
+from nudge.notifications.user_notifications import NotificationsQuery, UserNotifications, notifications_for
+from nudge.users.user_path import UserPath
 
 GET_NOTIFICATIONS = Endpoint(
     method="GET",

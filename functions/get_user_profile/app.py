@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile_view import ProfileView
-from nudge.profiles.user_path import UserPath
 from nudge.profiles.user_profiles import profile_for_actor, profile_reads
+from nudge.users.user_path import UserPath
 
 GET_PROFILE = Endpoint(
     method="GET",

@@ -2,8 +2,9 @@
 
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
-from nudge.behavior.signal_lookup import UserPath, signals_for_actor
+from nudge.behavior.signal_lookup import signals_for_actor
 from nudge.behavior.signals import UserSignals
+from nudge.users.user_path import UserPath
 
 GET_SIGNALS = Endpoint(
     method="GET",

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile_patch import ProfilePatch
 from nudge.profiles.profile_view import ProfileView
-from nudge.profiles.user_path import UserPath
 from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, patch_profile, profile_writes
+from nudge.users.user_path import UserPath
 
 PATCH_PROFILE = Endpoint(
     method="PATCH",

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.behavior.behavior_table import behavior_table
 from nudge.product_recommendations.feedback import FeedbackRequest, RecommendationFeedback, change_feedback
-from nudge.profiles.user_path import UserPath
+from nudge.users.user_path import UserPath
 
 POST_FEEDBACK = Endpoint(
     method="POST",

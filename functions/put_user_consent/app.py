@@ -8,7 +8,7 @@ from nudge.config import consent_policy_version
 from nudge.profiles.consent import ConsentSettings
 from nudge.profiles.profile_table import profile_table
 from nudge.profiles.user_consent import ConsentUpdated, change_consent
-from nudge.profiles.user_path import UserPath
+from nudge.users.user_path import UserPath
 
 PUT_CONSENT = Endpoint(
     method="PUT",

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.profiles.profile import ProfileFields
 from nudge.profiles.profile_view import ProfileView
-from nudge.profiles.user_path import UserPath
 from nudge.profiles.user_profiles import MAX_PROFILE_BODY_BYTES, profile_writes, replace_profile
+from nudge.users.user_path import UserPath
 
 PUT_PROFILE = Endpoint(
     method="PUT",

@@ -1,9 +1,9 @@
 """DELETE /v1/users/{user_id}: erase everything Nudge holds about the user (runs as a job; 202)."""
 
 from nudge.api import ApiCall, Endpoint, endpoint
-from nudge.behavior.signal_lookup import UserPath
 from nudge.privacy.erasure import request_for_actor, request_ports
 from nudge.privacy.erasure_models import ErasureAccepted
+from nudge.users.user_path import UserPath
 
 DELETE_USER = Endpoint(
     method="DELETE",

@@ -11,14 +11,13 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from nudge.models import JSON_NUMBER, number_schema
+from nudge.models import AS_JSON_NUMBER, JSON_NUMBER, number_schema
 
 MAX_AMOUNT = 10_000_000
 CENTS = Decimal("0.01")
-_AS_NUMBER = PlainSerializer(float, return_type=float, when_used="json")
 
 CURRENCIES: Mapping[str, tuple[str, int]] = {
     # code: (display prefix, decimals). A fixed set rather than locale data: the layer stays
@@ -65,14 +64,14 @@ def _supported(code: str) -> str:
     return code
 
 
-Amount = Annotated[Decimal, _AS_NUMBER]
+Amount = Annotated[Decimal, AS_JSON_NUMBER]
 """An amount Nudge computed, written as a JSON number."""
 
 Price = Annotated[
     Decimal,
     JSON_NUMBER,
     Field(gt=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
-    _AS_NUMBER,
+    AS_JSON_NUMBER,
     number_schema(0, MAX_AMOUNT, 2, exclusive=True),
 ]
 """A price that must be above zero."""
@@ -81,7 +80,7 @@ NonNegativeAmount = Annotated[
     Decimal,
     JSON_NUMBER,
     Field(ge=0, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
-    _AS_NUMBER,
+    AS_JSON_NUMBER,
     number_schema(0, MAX_AMOUNT, 2),
 ]
 """A fee, or an offer that may be free."""
@@ -90,7 +89,7 @@ SignedAmount = Annotated[
     Decimal,
     JSON_NUMBER,
     Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=10, decimal_places=2),
-    _AS_NUMBER,
+    AS_JSON_NUMBER,
     number_schema(-MAX_AMOUNT, MAX_AMOUNT, 2),
 ]
 """An amount checked by the domain rather than the schema (an anchor, whose sign error names the field)."""

@@ -3,17 +3,11 @@
 from typing import Protocol
 
 from nudge.behavior.signals import SignalAggregates, UserSignals, describe
-from nudge.identifiers import UserId
-from nudge.models import NudgeModel
 from nudge.users.actor import Actor
 
 
 class SignalReader(Protocol):
     def get_signals(self, user_id: str) -> SignalAggregates | None: ...
-
-
-class UserPath(NudgeModel):
-    user_id: UserId
 
 
 def signals_for_actor(store: SignalReader, actor: Actor, user_id: str) -> UserSignals:

@@ -7,15 +7,10 @@ from datetime import datetime
 
 from pydantic import Field
 
-from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.notifications.channel_names import Channel
 from nudge.notifications.delivery_table import DeliveryStatus, DeliveryTable
 from nudge.users.actor import Actor
-
-
-class UserPath(NudgeModel):
-    user_id: UserId
 
 
 class NotificationsQuery(NudgeModel):
