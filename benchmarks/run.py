@@ -54,7 +54,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "nudge")]
 from local_runtime.lambdas import LocalFunction  # noqa: E402 - path set just above
 from local_runtime.runtime import LocalStack  # noqa: E402
 
-COLD_RUNS = 15
+# More runs narrow a case's interval where one run leaves it open: `COLD_RUNS=40 benchmarks/run.py cold:get_survey`.
+COLD_RUNS = int(os.environ.get("COLD_RUNS", "15"))
 OWN_COST_RUNS = 5
 PHASES = ("cold", "cold-own", "warm", "job", "erasure", "analytics", "recs", "campaign", "feedback")
 WARM_REQUESTS = 200
