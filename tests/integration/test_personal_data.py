@@ -348,6 +348,22 @@ def test_the_surveys_a_user_started_are_in_their_export_and_their_funnel_count_n
     assert funnel == {"survey_started": 1}  # the counter only: no user id in the analytics table
 
 
+def test_a_survey_completed_without_a_tracked_start_is_in_the_export_with_no_start(
+    api: Api, privacy: Privacy, user: str
+) -> None:
+    consent = {"behavioral_tracking": True}
+    assert api.call("PUT", f"/v1/users/{user}/consent", consent, user=user).status == 200
+    survey_id = f"privacy-completed-{uuid.uuid4().hex[:8]}"
+    completed = engaged(f"{user}-complete", "survey_complete", at=datetime.now(UTC), survey_id=survey_id)
+    assert api.call("POST", "/v1/events", {"events": [completed]}, user=user).body["accepted_event_ids"] == [
+        completed["event_id"]
+    ]
+
+    [reminder] = section(privacy.export(user), "DeliveryTable", DeliveryExport).survey_reminders
+
+    assert (reminder.survey_id, reminder.started_at, reminder.outcome) == (survey_id, None, "completed")
+
+
 def test_erasure_leaves_nothing_about_the_user_and_changes_nothing_else(
     api: Api, stack: LocalStack, privacy: Privacy, user: str
 ) -> None:

@@ -34,7 +34,9 @@ def reminder(started_ago: timedelta = AFTER, outcome: str | None = None) -> Surv
 
 def is_due(started_ago: timedelta) -> bool:
     """As the job's query asks: the start at or before `started_by`."""
-    return reminder(started_ago).started_at <= started_by(NOW, AFTER)
+    started_at = reminder(started_ago).started_at
+    assert started_at is not None
+    return started_at <= started_by(NOW, AFTER)
 
 
 def test_a_survey_started_exactly_48_hours_ago_is_due_one_started_a_minute_later_is_not() -> None:

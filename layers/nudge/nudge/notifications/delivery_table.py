@@ -106,7 +106,11 @@ class DeliveryRecord(NudgeModel):
 class SurveyReminder(NudgeModel):
     user_id: str
     survey_id: str
-    started_at: datetime = Field(description="When the user started the survey (the first start tracked)")
+    started_at: datetime | None = Field(
+        default=None,
+        description="When the user started the survey (the first start tracked); none for a completion tracked "
+        "without a start",
+    )
     outcome: str | None = Field(default=None, description="What the reminder job decided; none while pending")
     decided_at: datetime | None = None
 

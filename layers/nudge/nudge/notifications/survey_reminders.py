@@ -109,7 +109,8 @@ def drop_reason(reminder: SurveyReminder, facts: Facts, now: datetime, after: ti
         return "survey_closed"
     if not facts.has_profile:
         return "no_profile"
-    if now - reminder.started_at > after + EXPIRE_AFTER:
+    # A due reminder always has its start: only a start puts it in the due index.
+    if reminder.started_at is None or now - reminder.started_at > after + EXPIRE_AFTER:
         return "expired"
     return None
 
