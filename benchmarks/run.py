@@ -724,8 +724,8 @@ def _median_interval(ratios: list[float]) -> tuple[float, float]:
     """A 90% bootstrap interval of the paired median: how much of a verdict this machine's noise leaves open
     (a fixed seed, so the same runs give the same interval)."""
     draws = random.Random(0)  # noqa: S311 - resampling, not secrets
-    medians = sorted(statistics.median(draws.choices(ratios, k=len(ratios))) for _ in range(2000))
-    return medians[100], medians[1899]
+    medians = [statistics.median(draws.choices(ratios, k=len(ratios))) for _ in range(2000)]
+    return _percentile(medians, 0.05), _percentile(medians, 0.95)
 
 
 def cold_start_own(only: set[str]) -> None:

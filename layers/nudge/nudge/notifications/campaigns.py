@@ -6,8 +6,8 @@ decided; deliveries delayed by quiet hours or to a best hour may still be schedu
 a campaign of any other status `cancelled`: nothing not yet handed to a provider is sent, its
 scheduled deliveries included.
 
-The channels are not empty nor repeated; what else a campaign must satisfy at creation is in
-campaign_checks.
+Validation at creation (422 naming the field, nothing written): the channels are not empty nor repeated
+(here), the segment and template exist (campaign_admin), and what campaign_checks lists.
 """
 
 from datetime import datetime
