@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from pydantic import Field, SerializeAsAny, WithJsonSchema
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from nudge.models import NudgeModel
 from nudge.users.actor import Actor
@@ -23,6 +23,9 @@ from nudge.users.actor import Actor
 
 class ExportSection(NudgeModel):
     """What one table holds about a user; each store returns its own subclass with typed fields."""
+
+    # A field typed as this base writes the subclass's fields too (pydantic would write only the base's: none).
+    model_config = ConfigDict(polymorphic_serialization=True)
 
 
 class Erasure(NudgeModel):
@@ -73,7 +76,7 @@ class UserDataExport(NudgeModel):
     user_id: str
     exported_at: datetime
     # Each section is its store's own model: the published schema says only that it is an object.
-    tables: dict[str, Annotated[SerializeAsAny[ExportSection], WithJsonSchema(SECTION_SCHEMA)]] = Field(
+    tables: dict[str, Annotated[ExportSection, WithJsonSchema(SECTION_SCHEMA)]] = Field(
         description="Logical table id -> its section"
     )
 
