@@ -329,7 +329,7 @@ def _unsubscribe_event(folder: str, name: str) -> dict[str, Any]:
     from nudge.profiles.consent import ConsentSettings
     from nudge.profiles.profile_table import profile_table
     from nudge.profiles.user_consent import change_consent
-    from nudge.subscribers.unsubscribe import link_key, unsubscribe_token
+    from nudge.subscribers.unsubscribe_links import link_key, unsubscribe_token
     from nudge.users.actor import Actor
 
     user = _fresh_user_event("get_user_profile", "get_profile.json", with_profile=True)["pathParameters"]["user_id"]

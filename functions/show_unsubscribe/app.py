@@ -5,7 +5,8 @@ from datetime import UTC, datetime
 from nudge.api import ApiCall, Endpoint, endpoint
 from nudge.api.http import WebAnswer
 from nudge.subscribers.links import TokenPath
-from nudge.subscribers.unsubscribe import confirmation_page, link_key
+from nudge.subscribers.unsubscribe import confirmation_page
+from nudge.subscribers.unsubscribe_links import link_key
 
 SHOW_UNSUBSCRIBE = Endpoint(
     method="GET",

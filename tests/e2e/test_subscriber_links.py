@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import secret_key
-from nudge.subscribers.unsubscribe import KEY_VARIABLE, unsubscribe_token
+from nudge.subscribers.unsubscribe_links import KEY_VARIABLE, unsubscribe_token
 from tests.e2e.conftest import Client, raw_request
 
 

@@ -17,7 +17,7 @@ from nudge.signing import STACK_KEY
 from nudge.subscribers.clicks import ClickLink, click_token
 from nudge.subscribers.links import HmacKey, secret_key, sign
 from nudge.subscribers.suppression import suppression_list
-from nudge.subscribers.unsubscribe import KEY_VARIABLE, unsubscribe_token
+from nudge.subscribers.unsubscribe_links import KEY_VARIABLE, unsubscribe_token
 from tests.integration.conftest import Api
 from tests.integration.test_personal_data import Privacy, items_naming
 

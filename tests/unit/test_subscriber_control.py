@@ -18,7 +18,8 @@ from nudge.subscribers.clicks import ClickLink, allowed_target, click_token, rea
 from nudge.subscribers.links import HmacKey, sign, verify
 from nudge.subscribers.suppression import SuppressionList
 from nudge.subscribers.suppression_table import SuppressionItem
-from nudge.subscribers.unsubscribe import list_unsubscribe_headers, read_link, unsubscribe_token, unsubscribed
+from nudge.subscribers.unsubscribe import unsubscribed
+from nudge.subscribers.unsubscribe_links import list_unsubscribe_headers, read_link, unsubscribe_token
 from nudge.users.actor import Actor
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

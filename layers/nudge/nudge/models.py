@@ -3,7 +3,7 @@ names the field it is about."""
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import (
     AfterValidator,
@@ -80,7 +80,7 @@ class _AsJsonNumber:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = handler(source)
-        schema["serialization"] = core_schema.plain_serializer_function_ser_schema(
+        cast(dict[str, Any], schema)["serialization"] = core_schema.plain_serializer_function_ser_schema(
             _as_json_number, return_schema=core_schema.float_schema(), when_used="json"
         )
         return schema

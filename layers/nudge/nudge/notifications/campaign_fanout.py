@@ -354,7 +354,7 @@ def funnel_survey(send: Send) -> str | None:
 def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> OutgoingMessage:
     """The template rendered for the user, as the channel's message; `unsubscribe_url` is the user's own link."""
     from nudge.notifications.templates import render, token_values
-    from nudge.subscribers.unsubscribe import list_unsubscribe_headers
+    from nudge.subscribers.unsubscribe_links import list_unsubscribe_headers
 
     data = send.campaign.data
     unsubscribe = unsubscribe_url
@@ -515,7 +515,7 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
     from nudge.notifications.notification_table import notification_table
     from nudge.profiles.profile_table import profile_table
     from nudge.subscribers.suppression import suppression_list
-    from nudge.subscribers.unsubscribe import unsubscribe_url
+    from nudge.subscribers.unsubscribe_links import unsubscribe_url
 
     return CampaignPorts(
         notifications=notification_table(),

@@ -187,7 +187,7 @@ def _deliver(
     ports: CampaignPorts, digest: DeliveryRecord, frequency: Frequency, fields: ProfileFields, held: list[Held]
 ) -> int:
     from nudge.notifications.templates import NAME_FALLBACK
-    from nudge.subscribers.unsubscribe import list_unsubscribe_headers
+    from nudge.subscribers.unsubscribe_links import list_unsubscribe_headers
 
     scope: TemplateCategory = (
         "marketing" if all(entry.template.category == "marketing" for entry in held) else "product"

@@ -1,8 +1,8 @@
 """One-click unsubscribe (RFC 8058): the signed per-user link every email carries, in `{{unsubscribe_url}}`
 and in `List-Unsubscribe`, and what following it does.
 
-The link's token (nudge.subscribers.links, signed with UnsubscribeKeySecret, purpose "unsubscribe")
-names the user, the scope and an expiry; it is the only credential the routes ask for. `GET` shows a
+The link's token (nudge.subscribers.unsubscribe_links, signed with UnsubscribeKeySecret, purpose
+"unsubscribe") names the user, the scope and an expiry; it is the only credential the routes ask for. `GET` shows a
 confirmation page and changes nothing (mail scanners follow links); `POST` (a mail client's
 `List-Unsubscribe=One-Click`, or the page's button) unsubscribes at once, as the design's
 handleUnsubscribe does, through the consent code, so every change has its history entry (source
@@ -21,26 +21,20 @@ from datetime import datetime
 from html import escape
 from typing import Literal, NamedTuple
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from nudge import config
 from nudge.api.http import WebAnswer
-from nudge.errors import Forbidden
-from nudge.identifiers import UserId
 from nudge.models import NudgeModel
 from nudge.notifications.email import Email, EmailSender
 from nudge.observability import logger
 from nudge.profiles.consent import ConsentSettings
 from nudge.profiles.profile_table import ProfileTable
 from nudge.profiles.user_consent import GatheredEngagement, revise_consent
-from nudge.subscribers.links import LinkKey, expiry, secret_key, sign, verify
+from nudge.subscribers.links import LinkKey
 from nudge.subscribers.suppression import SuppressionList
+from nudge.subscribers.unsubscribe_links import Scope, UnsubscribeLink, link_key, read_link
 from nudge.users.actor import Actor
 
-PURPOSE = "unsubscribe"
-KEY_VARIABLE = "UNSUBSCRIBE_KEY_SECRET_ARN"
-DEFAULT_LINK_DAYS = 90
-Scope = Literal["all", "marketing", "product"]
 _WHAT = {
     "all": "all notifications except critical account updates",
     "marketing": "marketing emails",
@@ -52,16 +46,6 @@ class OneClickForm(NudgeModel):
     """RFC 8058's one-click body, as mail clients (and the confirmation page) post it."""
 
     list_unsubscribe: Literal["One-Click"] = Field(alias="List-Unsubscribe")
-
-
-class _Claims(NudgeModel):
-    u: UserId
-    s: Scope
-
-
-class UnsubscribeLink(NamedTuple):
-    user_id: str
-    scope: Scope
 
 
 class UnsubscribePorts(NamedTuple):
@@ -82,34 +66,6 @@ def unsubscribed(settings: ConsentSettings, scope: Scope) -> ConsentSettings:
     return settings.model_copy(
         update={"personalized_notifications": notifications, "marketing_emails": False, "behavioral_tracking": False}
     )
-
-
-def unsubscribe_token(key: LinkKey, user_id: str, scope: Scope, now: datetime, days: int) -> str:
-    claims = _Claims(u=user_id, s=scope).model_dump()  # a link the routes would refuse is never made
-    return sign(key, PURPOSE, claims, expiry(now, days))
-
-
-def read_link(key: LinkKey, token: str, now: datetime) -> UnsubscribeLink:
-    """What a link signed by Nudge asks; a forged or altered token is 403, an expired one 410."""
-    claims = verify(key, PURPOSE, token, now)
-    try:
-        valid = _Claims.model_validate(claims, strict=True)
-    except ValidationError as error:
-        raise Forbidden("this link was altered or was not made by Nudge", field="token") from error
-    return UnsubscribeLink(valid.u, valid.s)
-
-
-def unsubscribe_url(user_id: str, scope: Scope, now: datetime) -> str:
-    """The link for one user's email: PUBLIC_API_URL, UNSUBSCRIBE_KEY_SECRET_ARN and (optionally)
-    UNSUBSCRIBE_LINK_DAYS (default 90) in the sending function's environment."""
-    days = config.whole_number("UNSUBSCRIBE_LINK_DAYS", DEFAULT_LINK_DAYS, minimum=1)
-    token = unsubscribe_token(link_key(), user_id, scope, now, days)
-    return f"{config.text('PUBLIC_API_URL').rstrip('/')}/v1/unsubscribe/{token}"
-
-
-def list_unsubscribe_headers(url: str) -> dict[str, str]:
-    """The RFC 8058 headers for an email whose unsubscribe link is `url` (OutgoingEmail.headers)."""
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def _page(title: str, body: str) -> WebAnswer:
@@ -186,7 +142,3 @@ def unsubscribe_ports() -> UnsubscribePorts:
     from nudge.subscribers.suppression import suppression_list
 
     return UnsubscribePorts(profile_table(), behavior_table(), suppression_list(), email_sender(), link_key())
-
-
-def link_key() -> LinkKey:
-    return secret_key(KEY_VARIABLE)
