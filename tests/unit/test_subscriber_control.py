@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from nudge.errors import Forbidden, Gone, NotFound
 from nudge.profiles.consent import ChannelConsent, ConsentSettings, NotificationConsent
+from nudge.subscribers.clicks import PURPOSE as CLICK_PURPOSE
 from nudge.subscribers.clicks import ClickLink, allowed_target, click_token, read_click
 from nudge.subscribers.links import HmacKey, sign, verify
 from nudge.subscribers.suppression import SuppressionList
@@ -225,6 +226,13 @@ def test_a_click_link_the_redirect_would_refuse_is_never_made(link: ClickLink) -
 def test_an_unsubscribe_link_for_an_id_no_provider_issues_is_never_made() -> None:
     with pytest.raises(ValidationError):
         unsubscribe_token(KEY, "ana/../bob", "all", NOW, days=1)
+
+
+def test_signed_click_claims_of_the_wrong_shape_are_refused_as_not_made_by_nudge() -> None:
+    claims = {"u": "ana", "n": "n-1", "c": "c-1"}  # no target
+    token = sign(KEY, CLICK_PURPOSE, claims, NOW + timedelta(days=1))
+    with pytest.raises(Forbidden, match="not made by Nudge"):
+        read_click(KEY, token, NOW)
 
 
 def test_an_unsubscribe_token_is_no_click_token() -> None:

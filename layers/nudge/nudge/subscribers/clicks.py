@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from nudge import config
 from nudge.api.http import WebAnswer
@@ -29,7 +29,7 @@ from nudge.behavior.store import BehaviorStore
 from nudge.errors import Forbidden
 from nudge.identifiers import Identifier, UserId
 from nudge.models import NudgeModel
-from nudge.subscribers.links import LinkKey, expiry, secret_key, sign, verify
+from nudge.subscribers.links import LinkKey, expiry, read_claims, secret_key, sign
 
 PURPOSE = "click"
 DEFAULT_LINK_DAYS = 90
@@ -119,11 +119,7 @@ def click_url(user_id: str, notification_id: str, campaign_id: str | None, targe
 
 
 def read_click(key: LinkKey, token: str, now: datetime) -> ClickLink:
-    claims = verify(key, PURPOSE, token, now)
-    try:
-        valid = _Claims.model_validate(claims, strict=True)
-    except ValidationError as error:
-        raise Forbidden("this link was altered or was not made by Nudge", field="token") from error
+    valid = read_claims(key, PURPOSE, token, now, _Claims)
     return ClickLink(valid.u, valid.n, valid.c, valid.t)
 
 

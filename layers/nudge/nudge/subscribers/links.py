@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError
 
 from nudge.errors import Forbidden, Gone
 from nudge.models import NudgeModel
@@ -87,6 +87,18 @@ def verify(key: LinkKey, purpose: str, token: str, now: datetime) -> dict[str, A
     if now >= datetime.fromtimestamp(expires, UTC):
         raise Gone(f"this link expired on {datetime.fromtimestamp(expires, UTC):%Y-%m-%d}", field="token")
     return dict(claims)
+
+
+def read_claims[Claims: BaseModel](
+    key: LinkKey, purpose: str, token: str, now: datetime, model: type[Claims]
+) -> Claims:
+    """`verify`'s claims as the link's model; claims of another shape are refused like a forged token (only a
+    key holder could sign them)."""
+    claims = verify(key, purpose, token, now)
+    try:
+        return model.model_validate(claims, strict=True)
+    except ValidationError as error:
+        raise _refused() from error
 
 
 def expiry(now: datetime, days: int) -> datetime:

@@ -7,13 +7,10 @@ Apart from the routes, so the functions that send emails (campaign fan-out, dige
 from datetime import datetime
 from typing import Literal, NamedTuple
 
-from pydantic import ValidationError
-
 from nudge import config
-from nudge.errors import Forbidden
 from nudge.identifiers import UserId
 from nudge.models import NudgeModel
-from nudge.subscribers.links import LinkKey, expiry, secret_key, sign, verify
+from nudge.subscribers.links import LinkKey, expiry, read_claims, secret_key, sign
 
 PURPOSE = "unsubscribe"
 KEY_VARIABLE = "UNSUBSCRIBE_KEY_SECRET_ARN"
@@ -38,11 +35,7 @@ def unsubscribe_token(key: LinkKey, user_id: str, scope: Scope, now: datetime, d
 
 def read_link(key: LinkKey, token: str, now: datetime) -> UnsubscribeLink:
     """What a link signed by Nudge asks; a forged or altered token is 403, an expired one 410."""
-    claims = verify(key, PURPOSE, token, now)
-    try:
-        valid = _Claims.model_validate(claims, strict=True)
-    except ValidationError as error:
-        raise Forbidden("this link was altered or was not made by Nudge", field="token") from error
+    valid = read_claims(key, PURPOSE, token, now, _Claims)
     return UnsubscribeLink(valid.u, valid.s)
 
 
