@@ -2,9 +2,9 @@
 and in `List-Unsubscribe`, and what following it does.
 
 The link's token (nudge.subscribers.unsubscribe_links, signed with UnsubscribeKeySecret, purpose
-"unsubscribe") names the user, the scope and an expiry; it is the only credential the routes ask for. `GET` shows a
-confirmation page and changes nothing (mail scanners follow links); `POST` (a mail client's
-`List-Unsubscribe=One-Click`, or the page's button) unsubscribes at once, as the design's
+"unsubscribe") names the user, the scope and an expiry; it is the only credential the routes ask for.
+`GET` shows a confirmation page and changes nothing (mail scanners follow links); `POST` (a mail
+client's `List-Unsubscribe=One-Click`, or the page's button) unsubscribes at once, as the design's
 handleUnsubscribe does, through the consent code, so every change has its history entry (source
 `unsubscribe_link`, the request's IP and user agent, the policy version):
 - `all`: personalized notifications, marketing emails and behavioral tracking off (tracking off also
