@@ -1,6 +1,6 @@
 """Each archetype has one name, in every text Nudge writes about it."""
 
-from nudge.defaults.archetype_detection import ARCHETYPE_LABELS, archetype_phrase
+from nudge.defaults.archetype_names import ARCHETYPE_LABELS, archetype_phrase
 
 
 def test_every_archetype_has_one_label() -> None:

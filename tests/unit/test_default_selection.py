@@ -2,7 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from nudge.defaults.archetype_detection import DEFAULT_ARCHETYPE_CONFIG, ArchetypeAssessment, ArchetypeType
+from nudge.defaults.archetype_detection import DEFAULT_ARCHETYPE_CONFIG, ArchetypeAssessment
+from nudge.defaults.archetype_names import ArchetypeType
 from nudge.defaults.default_selection import PricingConfig, select_default
 from nudge.defaults.urgency import assess_urgency
 from nudge.errors import InvalidInput

@@ -12,7 +12,7 @@ from nudge.anchoring.tiers import (
     savings_against,
     tier_price,
 )
-from nudge.defaults.archetype_detection import ArchetypeType
+from nudge.defaults.archetype_names import ArchetypeType
 from nudge.defaults.urgency import UrgencyLevel
 from nudge.errors import InvalidInput
 

@@ -20,8 +20,8 @@ from nudge.anchoring.offer_log import Impression, ShownTier
 from nudge.anchoring.pricing_table import PricingTable
 from nudge.anchoring.tiers import PricedTier, price_tiers, recommend_tier
 from nudge.behavior.behavior_table import BehaviorTable
-from nudge.defaults.archetype_detection import ArchetypeType
 from nudge.defaults.archetype_items import load_user_state
+from nudge.defaults.archetype_names import ArchetypeType
 from nudge.defaults.archetype_state import UserState, effective, resolve
 from nudge.defaults.options import OptionType
 from nudge.defaults.urgency import MAX_DAYS_AHEAD, UrgencyLevel, assess_urgency, days_until_check_in

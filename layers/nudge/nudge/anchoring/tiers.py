@@ -47,7 +47,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from nudge.anchoring.multiplier import Multiplier
-from nudge.defaults.archetype_detection import ARCHETYPE_LABELS, ArchetypeType
+from nudge.defaults.archetype_names import ARCHETYPE_LABELS, ArchetypeType
 from nudge.defaults.urgency import UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel

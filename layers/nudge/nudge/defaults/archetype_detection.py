@@ -64,31 +64,18 @@ Default price multipliers: big_spender 1.20, high_flexibility 0.90, average_user
 import math
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Literal, NamedTuple
+from typing import Annotated, NamedTuple
 
 from pydantic import Field
 
 from nudge.behavior.signals import TransactionValue, UserSignals
+from nudge.defaults.archetype_names import ARCHETYPE_LABELS, ArchetypeType
 from nudge.models import NudgeModel
 from nudge.money import Amount
 
-ArchetypeType = Literal["big_spender", "high_flexibility", "average_user", "new_user"]
 Range = tuple[float, float]
 
 NEUTRAL = 0.5
-ARCHETYPE_LABELS: dict[ArchetypeType, str] = {
-    "big_spender": "Big spender",
-    "high_flexibility": "Flexible user",
-    "average_user": "Average user",
-    "new_user": "New user",
-}
-"""The one name of each archetype in every text Nudge writes (detection notes, reasons, tier offers)."""
-
-
-def archetype_phrase(archetype: ArchetypeType) -> str:
-    """The archetype's name inside a sentence: "a big spender", "an average user"."""
-    label = ARCHETYPE_LABELS[archetype].lower()
-    return f"{'an' if label[0] in 'aeiou' else 'a'} {label}"
 
 
 _PRICE_MULTIPLIERS: dict[ArchetypeType, Decimal] = {

@@ -9,19 +9,17 @@ wins over any computation until an admin clears it.
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from nudge.behavior.signals import SignalAggregates, describe
 from nudge.defaults.archetype_detection import (
     DEFAULT_ARCHETYPE_CONFIG,
     ArchetypeAssessment,
     ArchetypeConfig,
-    ArchetypeType,
     detect_archetype,
 )
+from nudge.defaults.archetype_names import ArchetypeType
 from nudge.models import NudgeModel
-
-ArchetypeSource = Literal["override", "computed"]
 
 
 class StoredArchetype(NudgeModel):

@@ -4,8 +4,9 @@ from datetime import datetime
 
 from pydantic import Field
 
-from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType
-from nudge.defaults.archetype_state import ArchetypeOverride, ArchetypeSource, Resolution, effective
+from nudge.defaults.archetype_detection import ArchetypeAssessment
+from nudge.defaults.archetype_names import ArchetypeSource, ArchetypeType
+from nudge.defaults.archetype_state import ArchetypeOverride, Resolution, effective
 from nudge.models import NudgeModel
 from nudge.money import Amount
 

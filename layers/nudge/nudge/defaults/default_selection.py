@@ -42,12 +42,14 @@ from typing import NamedTuple
 
 from pydantic import Field
 
-from nudge.defaults.archetype_detection import ArchetypeAssessment, ArchetypeType, archetype_phrase
+from nudge.defaults.archetype_detection import ArchetypeAssessment
+from nudge.defaults.archetype_names import ArchetypeType, archetype_phrase
 from nudge.defaults.options import OptionType
+from nudge.defaults.transaction_option import TransactionOption
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.errors import InvalidInput
 from nudge.models import NudgeModel
-from nudge.money import Amount, round_cents
+from nudge.money import round_cents
 
 _PRICE_FACTORS: dict[OptionType, Decimal] = {
     "buyout": Decimal("1.00"),
@@ -77,18 +79,6 @@ class PricingConfig(NudgeModel):
 
 # Built without validation: importing (cold start) should not pay for a schema; a unit test validates it.
 DEFAULT_PRICING_CONFIG = PricingConfig.model_construct()
-
-
-class TransactionOption(NudgeModel):
-    type: OptionType
-    price: Amount
-    platform_fee: Amount
-    total_cost: Amount
-    priority: int = Field(description="1 is offered first")
-    recommended: bool
-    confidence: float
-    estimated_acceptance_probability: float
-    reasons: list[str]
 
 
 class DefaultSelection(NudgeModel):

@@ -3,10 +3,9 @@
 from datetime import date, datetime
 from typing import Literal
 
-from nudge.defaults.archetype_detection import ArchetypeType
-from nudge.defaults.archetype_state import ArchetypeSource
-from nudge.defaults.default_selection import TransactionOption
+from nudge.defaults.archetype_names import ArchetypeSource, ArchetypeType
 from nudge.defaults.options import OptionType
+from nudge.defaults.transaction_option import TransactionOption
 from nudge.defaults.urgency import Urgency, UrgencyLevel
 from nudge.models import NudgeModel
 from nudge.money import Amount
