@@ -265,7 +265,7 @@ DEMO_TEMPLATE = {
     "name": "Survey invitation",
     "category": "product",
     "email": {
-        "subject": "{{first_name}}, a new survey: {{survey_title}}",
+        "subject": "Hi {{first_name}}, a new survey: {{survey_title}}",
         "html": '<p>Hi {{first_name}},</p><p><a href="{{url}}">{{survey_title}}</a> is open.</p>'
         '<p><small>{{reason}} <a href="{{unsubscribe_url}}">Unsubscribe</a></small></p>',
         "text": "Hi {{first_name}},\n{{survey_title}} is open: {{url}}\n\n{{reason}}\nUnsubscribe: {{unsubscribe_url}}",
