@@ -173,6 +173,10 @@ def test_patching_without_a_profile_is_404_and_creates_nothing(api: Api, stack: 
         ({"behavioral": {"engagement_score": 100}}, "behavioral", "is read-only"),
         ({"interests": {"updated_at": "2026-01-01T00:00:00Z"}}, "interests.updated_at", "is read-only"),
         ({"created_at": "2020-01-01T00:00:00Z"}, "created_at", "is read-only"),
+        # A null removes nothing the stored fields hold, so only the patch itself shows these were sent.
+        ({"created_at": None}, "created_at", "is read-only"),
+        ({"behavioral": None, "name": "Ana"}, "behavioral", "is read-only"),
+        ({"interests": {"updated_at": None, "brands": []}}, "interests.updated_at", "is read-only"),
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "is not an IANA time zone"),
     ],
 )
@@ -329,6 +333,33 @@ def test_an_admin_may_read_and_write_a_profile_and_the_change_is_audited_not_act
     [record] = [entry for entry in log if entry["target"] == f"user:{user}"]
     assert (record["action"], record["actor"], record["user_agent"]) == ("profile.update", admin, "console/2")
     assert (record["before"], record["after"]) == ({"name": "Ana Lima"}, {"name": "Ana Lima Souza"})
+
+
+@pytest.mark.parametrize("admin", [False, True])
+def test_a_put_or_patch_that_changes_nothing_writes_nothing(
+    api: Api, stack: LocalStack, user: str, admin: bool
+) -> None:
+    created = put(api, user).body
+    before = stored_items(stack, user)
+    caller = f"admin-{user}" if admin else user
+
+    unchanged = [
+        api.call("PATCH", path(user), {}, user=caller, admin=admin, headers=MERGE_PATCH),
+        api.call(
+            "PATCH",
+            path(user),
+            {"name": "Ana Lima", "phone": "+5511987654321"},
+            user=caller,
+            admin=admin,
+            headers=MERGE_PATCH,
+        ),
+        api.call("PUT", path(user), PROFILE, user=caller, admin=admin),
+    ]
+
+    assert [(answer.status, answer.body["updated_at"]) for answer in unchanged] == [(200, created["updated_at"])] * 3
+    assert stored_items(stack, user) == before
+    log = api.call("GET", "/v1/admin/audit-log?limit=100", user="auditor", admin=True).body["records"]
+    assert [entry for entry in log if entry["target"] == f"user:{user}"] == []
 
 
 def _attribute_names(value: Any) -> list[str]:

@@ -76,6 +76,38 @@ def test_invalid_json_is_400() -> None:
     assert body["error"]["fields"] == [{"field": "body", "problem": "the request body is not valid JSON"}]
 
 
+@pytest.mark.parametrize("depth", [201, 5_000, 20_000])
+def test_json_nested_too_deeply_is_400_not_a_server_error(depth: int) -> None:
+    status, body = _call('{"size": 3, "deep": ' + "[" * depth + "]" * depth + "}")
+    assert status == 400
+    [problem] = body["error"]["fields"]
+    assert problem["field"] == "body"
+    assert problem["problem"].startswith("the request body is")
+    assert "nested too deeply" in problem["problem"] or "recursion limit exceeded" in problem["problem"]
+
+
+def test_a_lone_surrogate_escape_is_400_as_json_that_is_not_text() -> None:
+    status, body = _call('{"size": 3, "name": "\\ud800"}')
+    assert status == 400
+    assert body["error"]["fields"][0]["problem"].startswith("the request body is not valid JSON: ")
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/jsonfoo", "application/json-patch+json", "text/plain", "application/json5"]
+)
+def test_a_media_type_is_compared_whole_not_by_its_prefix(content_type: str) -> None:
+    status, body = _call('{"size": 3}', content_type=content_type)
+    assert status == 415
+    assert body["error"]["fields"] == [
+        {"field": "Content-Type", "problem": f"must be application/json, got {content_type}"}
+    ]
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "Application/JSON", " application/json "])
+def test_a_media_type_is_read_without_its_parameters_and_case(content_type: str) -> None:
+    assert _call('{"size": 3}', content_type=content_type)[0] == 200
+
+
 def _base64_call(raw: bytes, content: str | None = None) -> tuple[int, Any]:
     route = HttpRoute("POST", "/things/{thing_id}", "Fn", authorized=True)
     event = build_event(route, {"thing_id": "t1"}, "POST", "/things/t1", {}, b"", {"sub": "u1"})

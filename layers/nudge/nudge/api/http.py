@@ -167,9 +167,8 @@ def _decoded_body(event: Mapping[str, Any]) -> str:
 
 
 def _raw_body(event: Mapping[str, Any], max_bytes: int, content_types: tuple[str, ...]) -> str:
-    headers = event.get("headers") or {}
-    content_type = headers.get("content-type", "application/json")
-    if not content_type.startswith(content_types):
+    content_type = (event.get("headers") or {}).get("content-type", "application/json")
+    if _media_type(event) not in content_types:
         raise UnsupportedMediaType(f"must be {' or '.join(content_types)}, got {content_type}", field="Content-Type")
     raw = _decoded_body(event)
     if len(raw.encode("utf-8", errors="surrogatepass")) > max_bytes:
@@ -177,6 +176,12 @@ def _raw_body(event: Mapping[str, Any], max_bytes: int, content_types: tuple[str
     if not raw.strip():
         raise InvalidInput("a body is required", field="body")
     return raw
+
+
+def _media_type(event: Mapping[str, Any]) -> str:
+    """The body's media type without its parameters: "Application/JSON; charset=utf-8" -> "application/json"."""
+    content_type = (event.get("headers") or {}).get("content-type", "application/json")
+    return str(content_type).split(";", 1)[0].strip().lower()
 
 
 def _form_fields(raw: str) -> dict[str, str]:
@@ -207,15 +212,21 @@ def _parse_body[Model: BaseModel](model: type[Model], event: Mapping[str, Any], 
     """Strict JSON: a number is a JSON number, a boolean a JSON boolean; duplicate keys are refused. A form
     is its fields as strings."""
     raw = _raw_body(event, spec.max_body_bytes, spec.content_types)
-    if (event.get("headers") or {}).get("content-type", "").startswith(FORM):
+    if _media_type(event) == FORM:
         return _validated(model, _form_fields(raw))
     try:
         json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
     except ValueError as error:  # JSONDecodeError, and surrogates that are not text
         raise MalformedRequest("the request body is not valid JSON", field="body") from error
+    except RecursionError as error:
+        raise MalformedRequest("the request body is nested too deeply", field="body") from error
     try:
         return model.model_validate_json(raw, strict=True)
     except ValidationError as error:
+        unreadable = [problem for problem in error.errors() if problem["type"] == "json_invalid"]
+        if unreadable:  # what json.loads reads and pydantic's parser does not: a lone surrogate, nesting over 200
+            problem = f"the request body is not valid JSON: {unreadable[0]['ctx']['error']}"
+            raise MalformedRequest(problem, field="body") from error
         raise request_invalid(error) from error
 
 

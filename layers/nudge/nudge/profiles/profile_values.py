@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -70,8 +71,16 @@ def _unique[Item](values: list[Item]) -> list[Item]:
     return values
 
 
+READ_ONLY_PROBLEM = "is read-only: Nudge sets it"
+
+
 def _read_only(value: Any) -> Any:
-    raise PydanticCustomError("read_only", "is read-only: Nudge sets it")
+    raise PydanticCustomError("read_only", READ_ONLY_PROBLEM)
+
+
+def is_read_only(field: FieldInfo) -> bool:
+    """Whether a model's field is `ReadOnly` (below)."""
+    return any(isinstance(rule, BeforeValidator) and rule.func is _read_only for rule in field.metadata)
 
 
 def _matching(pattern: str, problem: str) -> AfterValidator:

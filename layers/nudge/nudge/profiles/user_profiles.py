@@ -10,11 +10,11 @@ the user's engagement too: the profile and the engagement aggregates are read in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from nudge.behavior.behavior_table import BehaviorTable
 from nudge.engagement.behavioral_summary import BehavioralSummary, behavioral_summary
@@ -23,6 +23,7 @@ from nudge.merge_patch import merge_patch
 from nudge.models import request_invalid
 from nudge.profiles.profile import ProfileFields, ProfileRecord, cross_field_problems
 from nudge.profiles.profile_table import ProfileTable, profile_table
+from nudge.profiles.profile_values import READ_ONLY_PROBLEM, is_read_only
 from nudge.profiles.profile_view import ProfileView, profile_view
 from nudge.users.actor import Actor
 
@@ -83,7 +84,27 @@ def patch_profile(tables: ProfileWrites, actor: Actor, user_id: str, patch: Prof
         document = merge_patch(current.fields.model_dump(mode="json", exclude_none=True), patch.root)
         return validated_fields(document)
 
+    named = read_only_members(patch.root, ProfileFields)
+    if named:
+        raise RequestInvalid([(member, READ_ONLY_PROBLEM) for member in named])
     return _write(tables, actor, user_id, merged, now, "profile.update")
+
+
+def read_only_members(patch: Mapping[str, Any], model: type[BaseModel], at: str = "") -> list[str]:
+    """The members of a patch that name a read-only field, whatever their value: merging a null removes a member
+    the stored fields never hold, so validating the merged profile alone would let it pass."""
+    named = []
+    for name, value in patch.items():
+        field, member = model.model_fields.get(name), f"{at}.{name}" if at else name
+        if field is not None and is_read_only(field):
+            named.append(member)
+        elif field is not None and isinstance(value, dict) and _is_model(field.annotation):
+            named += read_only_members(value, cast(type[BaseModel], field.annotation), member)
+    return named
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def validated_fields(document: Any) -> ProfileFields:
@@ -104,6 +125,8 @@ def _write(
         problems = cross_field_problems(fields)
         if problems:
             raise RequestInvalid(problems)
+        if current is not None and fields == current.fields:  # a change that changes nothing writes nothing
+            return profile_view(user_id, current, behavioral)
         record = _next(current, fields, now)
         by_user = actor.user_id == user_id
         also = [] if by_user else [tables.audit().put_request(_audit(actor, action, user_id, current, record, now))]
