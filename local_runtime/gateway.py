@@ -107,6 +107,11 @@ class Gateway:
         self.routes = routes
         self.functions = functions
 
+    def route_key(self, method: str, target: str) -> str | None:
+        """The route a request reaches, as the deployed access log names it (`GET /v1/r/{token}`), or None."""
+        path = urlsplit(target).path
+        return next((route.route_key for route in self.routes if route.match(method, path) is not None), None)
+
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> GatewayResponse:
         path = urlsplit(target).path
         for route in self.routes:

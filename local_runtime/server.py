@@ -121,6 +121,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """A request as the deployed access log writes it: its route key, never the path as sent, whose link
+        tokens are credentials and whose ids may be email addresses. A local page by its path; anything else
+        as no route."""
+        route = self.server.gateway.route_key(self.command, self.path)
+        page = self.path.split("?", 1)[0]
+        shown = route or (f"{self.command} {page}" if self._static() else f"{self.command} (no route)")
+        self.log_message('"%s" %s %s', shown, str(code), str(size))
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         if not self.server.quiet:
             super().log_message(format, *args)

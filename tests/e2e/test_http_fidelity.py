@@ -10,6 +10,8 @@ import threading
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import pytest
+
 from local_runtime.runtime import LocalStack
 from local_runtime.server import LocalHttpServer
 from local_runtime.tokens import issue_token
@@ -131,3 +133,30 @@ def test_a_body_that_is_not_utf8_reaches_the_function_instead_of_dropping_the_co
 
     assert response.status >= 400
     assert "error" in json.loads(response.read())  # the function's error shape: it got the request
+
+
+def test_the_server_logs_a_request_by_its_route_key_never_the_path_as_sent(
+    stack: LocalStack, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = LocalHttpServer(0, stack.gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for path in (
+            "/v1/users/ana%40example.com/signals?cursor=secret-cursor",
+            "/v1/r/secret-token",
+            "/nowhere/secret",
+        ):
+            connection = _connection(server)
+            connection.request("GET", path, headers={"Authorization": f"Bearer {issue_token('ana@example.com')}"})
+            connection.getresponse().read()
+            connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    logged = capsys.readouterr().err
+    assert '"GET /v1/users/{user_id}/signals" ' in logged
+    assert '"GET /v1/r/{token}" 403' in logged
+    assert '"GET (no route)" 404' in logged
+    assert "ana" not in logged
+    assert "secret" not in logged

@@ -102,3 +102,10 @@ def test_a_route_with_authorizer_none_reaches_the_function_without_a_token_and_w
     [event] = function.events
     assert "authorizer" not in event["requestContext"]
     assert event["pathParameters"] == {"token": "abc.def"}
+
+
+def test_a_request_is_named_by_its_route_key_as_the_deployed_access_log_names_it(function: _Recorder) -> None:
+    gateway = _gateway(function)
+    assert gateway.route_key("GET", "/v1/users/ana%40example.com/signals?cursor=c") == "GET /v1/users/{user_id}/signals"
+    assert gateway.route_key("POST", "/v1/events") == "POST /v1/events"
+    assert gateway.route_key("GET", "/v1/events") is None
