@@ -49,6 +49,8 @@ def test_the_names_are_exactly_what_is_never_inferred() -> None:
         ({"value": STATED_VALUE, "consent": 1}, "consent", "valid boolean"),
         ({"value": "", "consent": True}, "value", "at least 1 character"),
         ({"value": "   ", "consent": True}, "value", "must not be blank"),
+        ({"value": "Buddhist\u0000", "consent": True}, "value", "must not contain control characters"),
+        ({"value": "line one\nline two", "consent": True}, "value", "must not contain control characters"),
         ({"value": "x" * 201, "consent": True}, "value", "at most 200 characters"),
         ({"value": 7, "consent": True}, "value", "valid string"),
         ({"value": STATED_VALUE, "consent": True, "visible_to": "brands"}, "visible_to", "Extra inputs"),

@@ -30,6 +30,8 @@ MAX_VALUE_LENGTH = 200
 def _stated(value: str) -> str:
     if not value.strip():
         raise PydanticCustomError("blank_value", "must not be blank")
+    if not value.isprintable():  # one line of text, as a profile's name: no NUL, newline or other control character
+        raise PydanticCustomError("control_character", "must not contain control characters")
     return value
 
 
