@@ -33,6 +33,8 @@ from nudge.notifications.templates import TemplateFields
 from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
+from nudge.subscribers.click_links import ClickLink, click_token
+from nudge.subscribers.links import HmacKey
 from nudge.subscribers.suppression import SuppressionList
 from nudge.subscribers.suppression_table import SuppressionTable
 from nudge.users.actor import Actor
@@ -61,6 +63,17 @@ class CountingSender:
 
 def _digest(purpose: str, message: str) -> bytes:
     return hmac.new(b"campaign-test-key", f"{purpose}:{message}".encode(), "sha256").digest()
+
+
+CLICKABLE = frozenset({"nudge.example"})
+
+
+def _click_link(user_id: str, notification_id: str, campaign_id: str | None, target: str, now: datetime) -> str:
+    """The click redirect's link with a fixed key, RedirectAllowedDomains as the demo stack sets it."""
+    token = click_token(
+        HmacKey(b"click-test-key"), ClickLink(user_id, notification_id, campaign_id, target), CLICKABLE, now
+    )
+    return f"https://api.nudge.example/v1/r/{token}"
 
 
 def _seed(dynamodb: Any, table: str, recipients: int, now: datetime) -> None:
@@ -112,10 +125,11 @@ def campaign_throughput(template: Any, emulator: Any, meter: Any, recipients: in
         senders=senders,
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
+        click_link=_click_link,
         suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
         funnel=SurveyAnalyticsTable(template.ref("SurveyAnalyticsTable"), dynamodb),
     )
-    admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
+    admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb), lambda: CLICKABLE)
     _seed(dynamodb, template.ref("ProfileTable"), recipients, now)
     segment = SegmentFields.model_validate({"name": "Tech", "rules": {"categories": ["TECH_SAAS"]}})
     put_segment(notifications, admin.audit, ADMIN, "bench-tech", segment, now)

@@ -310,7 +310,7 @@ def _click_event() -> dict[str, Any]:
     from datetime import UTC, datetime
 
     from nudge.signing import STACK_KEY
-    from nudge.subscribers.clicks import ClickLink, allowed_domains, click_token
+    from nudge.subscribers.click_links import ClickLink, allowed_domains, click_token
     from nudge.subscribers.links import secret_key
 
     event = _sample("follow_click", "get_redirect.json")

@@ -84,7 +84,8 @@ def survey_with_responses(count: int, now: datetime) -> str:
     )
     stored, _ = catalog_table().survey_with_product(survey_id, None)
     if stored is None:
-        put_survey(catalog_table(), _Silent(), BrandSurveyPath(brand_id=BRAND, survey_id=survey_id), fields, now)
+        path = BrandSurveyPath(brand_id=BRAND, survey_id=survey_id)
+        put_survey(catalog_table(), _Silent(), path, fields, now, frozenset({"nudge.example"}))
     survey = catalog_table().survey_with_product(survey_id, None)[0]
     assert survey is not None
     parts = []

@@ -364,18 +364,21 @@ def seed_catalog(now: datetime) -> None:
     from nudge.catalog.products import BrandProductPath, put_product
     from nudge.catalog.surveys import BrandSurveyPath, put_survey
     from nudge.product_recommendations.candidate_store import candidate_lists
+    from nudge.subscribers.click_links import allowed_domains
 
     table, announcer, lists = catalog_table(), bus_announcer(), candidate_lists()
     for brand, product_id, name, category, launched_days in DEMO_PRODUCTS:
-        fields = {"name": name, "category": category, "url": f"https://{brand}.example/{product_id}"}
+        fields = {"name": name, "category": category, "url": f"https://{brand}.nudge.example/{product_id}"}
         if launched_days is not None:
             fields["launched_at"] = (now - timedelta(days=launched_days)).isoformat()
         path = BrandProductPath(brand_id=brand, product_id=product_id)
-        put_product(table, announcer, lists, path, ProductFields.model_validate(fields), now)
+        put_product(table, announcer, lists, path, ProductFields.model_validate(fields), now, allowed_domains())
     for brand, survey_id, title, category, product_id in DEMO_SURVEYS:
         survey = {"title": title, "category": category, "product_id": product_id, "questions": DEMO_QUESTIONS}
         written = SurveyFields.model_validate(survey | {"status": "published"})
-        put_survey(table, announcer, BrandSurveyPath(brand_id=brand, survey_id=survey_id), written, now)
+        put_survey(
+            table, announcer, BrandSurveyPath(brand_id=brand, survey_id=survey_id), written, now, allowed_domains()
+        )
     _seed_responses(now)
     _seed_panel(now)
     _seed_product_views(now)

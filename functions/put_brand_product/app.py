@@ -8,6 +8,7 @@ from nudge.catalog.catalog_models import Product, ProductFields
 from nudge.catalog.catalog_table import catalog_table
 from nudge.catalog.products import BrandProductPath, put_product
 from nudge.product_recommendations.candidate_store import candidate_lists
+from nudge.subscribers.click_links import allowed_domains
 
 PUT_PRODUCT = Endpoint(
     method="PUT",
@@ -24,4 +25,6 @@ PUT_PRODUCT = Endpoint(
 
 @endpoint(PUT_PRODUCT)
 def lambda_handler(call: ApiCall, path: BrandProductPath, body: ProductFields) -> Product:
-    return put_product(catalog_table(), bus_announcer(), candidate_lists(), path, body, datetime.now(UTC))
+    return put_product(
+        catalog_table(), bus_announcer(), candidate_lists(), path, body, datetime.now(UTC), allowed_domains()
+    )

@@ -7,6 +7,7 @@ from nudge.catalog.announcements import bus_announcer
 from nudge.catalog.catalog_models import Survey, SurveyFields
 from nudge.catalog.catalog_table import catalog_table
 from nudge.catalog.surveys import BrandSurveyPath, put_survey
+from nudge.subscribers.click_links import allowed_domains
 
 PUT_SURVEY = Endpoint(
     method="PUT",
@@ -23,4 +24,4 @@ PUT_SURVEY = Endpoint(
 
 @endpoint(PUT_SURVEY)
 def lambda_handler(call: ApiCall, path: BrandSurveyPath, body: SurveyFields) -> Survey:
-    return put_survey(catalog_table(), bus_announcer(), path, body, datetime.now(UTC))
+    return put_survey(catalog_table(), bus_announcer(), path, body, datetime.now(UTC), allowed_domains())

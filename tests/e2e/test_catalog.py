@@ -21,7 +21,7 @@ def test_a_brand_publishes_and_a_user_responds(client: Client, user: str) -> Non
     body = {
         "name": "Acme Watch",
         "category": "ELECTRONICS",
-        "url": "https://acme.example/watch",
+        "url": "https://acme.nudge.example/watch",
         "launched_at": launched,
     }
     questions = [

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 
 from nudge.signing import STACK_KEY
-from nudge.subscribers.clicks import ClickLink, click_token
+from nudge.subscribers.click_links import ClickLink, click_token
 from nudge.subscribers.links import secret_key
 from nudge.subscribers.unsubscribe_links import KEY_VARIABLE, unsubscribe_token
 from tests.e2e.conftest import Client, raw_request

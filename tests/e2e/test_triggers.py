@@ -6,6 +6,7 @@ over HTTP) and did not finish it."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ import pytest
 from local_runtime.runtime import LocalStack
 from local_runtime.tokens import issue_token
 from tests.builders import engaged
-from tests.e2e.conftest import Client
+from tests.e2e.conftest import Client, raw_request
 
 APP_URL = "https://app.nudge.example"
 NOTIFY_BY_EMAIL = {"personalized_notifications": {"enabled": True, "channels": {"email": True}}}
@@ -128,7 +129,7 @@ def test_a_product_launch_emails_the_users_following_its_category(
     product = {
         "name": f"Trowel {tag}",
         "category": "MEDIA",
-        "url": "https://acme.example/trowel",
+        "url": "https://acme.nudge.example/trowel",
         "launched_at": datetime.now(UTC).isoformat(),
     }
     brand = issue_token("ana", brand=f"acme-{tag}")
@@ -244,7 +245,7 @@ def test_a_started_survey_left_unfinished_is_reminded_once_by_email(
     monkeypatch.setitem(job.environment, "SURVEY_REMINDER_TEMPLATE_ID", f"reminder-{tag}")
     admin = client.as_user("ops", admin=True)
     assert client.request("PUT", f"/v1/admin/templates/reminder-{tag}", REMINDER_TEMPLATE, admin).status == 200
-    survey_id, url = f"shop-{tag}", f"https://acme.example/s/shop-{tag}"
+    survey_id, url = f"shop-{tag}", f"https://acme.nudge.example/s/shop-{tag}"
     _publish_survey(client, f"acme-{tag}", survey_id, {"title": f"Shop {tag}", "category": "RETAIL", "url": url})
     starter, finisher = f"starter-{tag}", f"finisher-{tag}"
     # The reminder is due SurveyReminderHours (48) after the start's occurred_at: a start 49 hours ago is due now.
@@ -280,7 +281,11 @@ def test_a_started_survey_left_unfinished_is_reminded_once_by_email(
     assert [entry["to"] for entry in outbox] == [f"{starter}@example.com"]
     assert outbox[0]["subject"] == f"Finish Shop {tag}, Ines"
     assert f"You see this because you started the survey &#x27;Shop {tag}&#x27;" in outbox[0]["html"]
-    assert outbox[0]["text"].startswith(f"Shop {tag}: {url}\n")
+    # The survey's page, through the click redirect: following the link lands there.
+    link = re.match(rf"Shop {tag}: https?://[^/]+(/v1/r/[A-Za-z0-9_.-]+)\n", outbox[0]["text"])
+    assert link is not None, outbox[0]["text"]
+    status, headers, _ = raw_request(client, "GET", link.group(1))
+    assert (status, headers["location"]) == (302, url)
     notified = {
         user: client.request("GET", f"/v1/users/{user}/notifications", token=client.as_user(user)).body
         for user in (starter, finisher)

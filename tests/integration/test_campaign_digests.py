@@ -16,8 +16,9 @@ from nudge.notifications.templates import TemplateFields
 from nudge.notifications.user_notifications import NotificationsQuery, notifications_for
 from nudge.profiles.consent import ConsentRecord, ConsentSettings
 from nudge.profiles.profile import ProfileFields
+from nudge.subscribers.click_links import ClickLink
 from nudge.users.actor import Actor
-from tests.integration.test_campaign_fanout import ADMIN, NOW, Campaigns, build_campaigns, counts
+from tests.integration.test_campaign_fanout import ADMIN, NOW, Campaigns, build_campaigns, click_links_in, counts
 from tests.integration.test_notification_admin_api import TEMPLATE
 
 LA_NINE = datetime(2026, 6, 10, 16, 0, tzinfo=UTC)  # NOW is 05:00 in Los Angeles; its 09:00 (PDT)
@@ -78,9 +79,15 @@ def test_two_campaigns_on_one_day_are_one_digest_at_the_send_hour_and_the_next_d
     [message] = _at(digests, LA_NINE)
     email = _email(message)
     assert (email.to, email.subject, email.campaign_id) == ("dana@example.com", "Your daily digest: 2 updates", None)
-    assert "- A survey for you, Ana\n  Tools\n  https://nudge.example/s/tools" in email.text
-    assert "- A survey for you, Ana\n  Travel\n  https://nudge.example/s/travel" in email.text
-    assert 'href="https://nudge.example/s/tools"' in (email.html or "")
+    assert "- A survey for you, Ana\n  Tools\n  https://api.nudge.example/v1/r/" in email.text
+    assert "- A survey for you, Ana\n  Travel\n  https://api.nudge.example/v1/r/" in email.text
+    # Each item's link goes through the click redirect, as its own email's would, naming the item.
+    items = {record.campaign_id: record.notification_id for record in digests.ledger("dana")}
+    links = [
+        ClickLink("dana", items[tools], tools, "https://nudge.example/s/tools"),
+        ClickLink("dana", items[travel], travel, "https://nudge.example/s/travel"),
+    ]
+    assert sorted(click_links_in(email.text)) == sorted(click_links_in(email.html)) == sorted(links)
     assert email.headers["List-Unsubscribe"] == "<https://nudge.example/v1/unsubscribe/dana-product>"
     for campaign_id in (tools, travel):
         assert digests.view(campaign_id).counts == counts(targeted=1, eligible=1, scheduled=1, sent=1)

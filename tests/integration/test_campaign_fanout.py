@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ from nudge.profiles.consent import ConsentRecord, ConsentSettings, apply_consent
 from nudge.profiles.profile import ProfileFields, ProfileRecord
 from nudge.profiles.profile_table import ProfileTable
 from nudge.profiles.user_consent import revise_consent
+from nudge.subscribers.click_links import ClickLink, allowed_target, click_token, read_click
+from nudge.subscribers.links import HmacKey
 from nudge.subscribers.suppression import SuppressionList
 from nudge.subscribers.suppression_table import SuppressionTable
 from nudge.subscribers.unsubscribe import unsubscribed
@@ -61,6 +64,22 @@ ADMIN = Actor("campaigns-admin", is_admin=True)
 
 def _digest(purpose: str, message: str) -> bytes:
     return hmac.new(b"campaign-test-key", f"{purpose}:{message}".encode(), "sha256").digest()
+
+
+CLICKABLE = frozenset({"nudge.example"})
+CLICK_KEY = HmacKey(b"click-test-key")
+
+
+def _click_link(user_id: str, notification_id: str, campaign_id: str | None, target: str, now: datetime) -> str:
+    """The click redirect's link with a fixed key, RedirectAllowedDomains as the demo stack sets it."""
+    token = click_token(CLICK_KEY, ClickLink(user_id, notification_id, campaign_id, target), CLICKABLE, now)
+    return f"https://api.nudge.example/v1/r/{token}"
+
+
+def click_links_in(text: str | None) -> list[ClickLink]:
+    """The click redirect's links in a message, read back as the redirect reads them."""
+    tokens = re.findall(r"https://api\.nudge\.example/v1/r/([A-Za-z0-9_.-]+)", text or "")
+    return [read_click(CLICK_KEY, token, NOW) for token in tokens]
 
 
 def plenty() -> int:
@@ -215,10 +234,11 @@ def build_campaigns(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Campa
         senders=senders,
         clock=clock,
         unsubscribe_link=lambda user, scope, now: f"https://nudge.example/v1/unsubscribe/{user}-{scope}",
+        click_link=_click_link,
         suppressions=SuppressionList(SuppressionTable(template.ref("SuppressionTable"), dynamodb), 3, _digest),
         funnel=SurveyAnalyticsTable(template.ref("SurveyAnalyticsTable"), dynamodb),
     )
-    admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb))
+    admin = CampaignAdmin(notifications, AuditTable(template.ref("AuditTable"), dynamodb), lambda: CLICKABLE)
     return Campaigns(template, ports, admin, FanOut(notifications, queue, 2), sender, clock, sqs, queue_url)
 
 
@@ -278,6 +298,10 @@ def test_each_recipient_is_counted_by_what_happened_and_the_delayed_one_goes_at_
     assert message.channel == "email"
     assert message.subject == "A survey for you, Ana"
     assert message.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # The campaign's link goes through the click redirect, naming this user, notification and campaign.
+    link = ClickLink("ok", message.notification_id, campaign_id, "https://nudge.example/s/1")
+    assert click_links_in(message.text) == click_links_in(message.html) == [link]
+    assert "https://nudge.example/s/1" not in (message.text or "") + (message.html or "")
     [scheduled] = campaigns.ledger("sleeping")
     assert (scheduled.status, scheduled.at) == ("scheduled", datetime(2026, 6, 10, 13, 0, tzinfo=UTC))
 
@@ -346,6 +370,26 @@ def test_a_failed_channel_falls_back_once_to_the_next_one_that_passes(campaigns:
     ledger = {(record.channel, record.status, record.fallback) for record in campaigns.ledger("bounces")}
     assert ledger == {("email", "failed", False), ("whatsapp", "sent", True)}
     assert campaigns.view(campaign_id).counts == counts(targeted=2, eligible=2, queued=2, sent=2, fallback_used=1)
+
+
+def test_an_email_whose_link_the_redirect_refuses_fails_and_never_goes_out_unredirected(campaigns: Campaigns) -> None:
+    campaigns.person("reader")
+    campaign_id = campaigns.campaign(channels=["email", "whatsapp"])
+
+    def narrowed(user: str, notification: str, campaign: str | None, target: str, now: datetime) -> str:
+        # RedirectAllowedDomains narrowed after the campaign was created.
+        allowed_target(target, frozenset({"other.example"}))
+        return _click_link(user, notification, campaign, target, now)
+
+    campaigns.ports = campaigns.ports._replace(click_link=narrowed)
+    campaigns.send(campaign_id)
+    campaigns.work()
+    campaigns.deliver()
+
+    # The email fails for good; the fallback's WhatsApp message carries no redirect (links in emails only).
+    assert campaigns.sender.recipients() == [("reader", "whatsapp")]
+    [failed] = [record for record in campaigns.ledger("reader") if record.channel == "email"]
+    assert (failed.status, failed.failure) == ("failed", "the link's target is not on a domain the redirect allows")
 
 
 def test_sms_is_passed_over_for_a_campaign_that_is_not_urgent(campaigns: Campaigns) -> None:

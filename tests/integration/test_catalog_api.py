@@ -66,7 +66,7 @@ def brands() -> tuple[str, str]:
 
 def product_body(**changes: Any) -> dict[str, Any]:
     body = {"name": "Acme Cloud", "category": "TECH_SAAS", "description": "Hosted workflows"}
-    return body | {"url": "https://acme.example/cloud"} | changes
+    return body | {"url": "https://acme.nudge.example/cloud"} | changes
 
 
 def survey_body(**changes: Any) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def test_a_brand_writes_its_product_and_any_user_reads_it_once_launched(
     assert (read.body["product_id"], read.body["category"], read.body["url"]) == (
         product_id,
         "TECH_SAAS",
-        "https://acme.example/cloud",
+        "https://acme.nudge.example/cloud",
     )
     [(detail_type, detail)] = bus.received()  # once, however often it is written after the launch
     assert detail_type == "product.launched"
@@ -144,7 +144,7 @@ def test_a_brand_writes_its_product_and_any_user_reads_it_once_launched(
         f"product.launched:{product_id}",
         acme,
         "TECH_SAAS",
-        "https://acme.example/cloud",
+        "https://acme.nudge.example/cloud",
     )
 
 
@@ -172,6 +172,9 @@ def test_another_brands_product_looks_absent_and_a_non_brand_user_is_refused(
     [
         ({"url": "http://acme.example"}, "url"),
         ({"url": "https://" + "a" * 2050 + ".example"}, "url"),
+        # Off RedirectAllowedDomains (nudge.example): launch emails link to it through the click redirect.
+        ({"url": "https://acme.example/watch"}, "url"),
+        ({"url": "https://nudge.example:8443/watch"}, "url"),
         ({"category": "WEAPONS"}, "category"),
         ({"name": ""}, "name"),
         ({"launched_at": (datetime.now(UTC) + timedelta(days=2)).isoformat()}, "launched_at"),
@@ -273,6 +276,7 @@ def test_another_brands_survey_looks_absent(api: Api, brands: tuple[str, str], u
     [
         ({"questions": []}, "questions"),
         ({"status": "archived"}, "status"),
+        ({"url": "https://evil.example/s"}, "url"),
         (
             {"questions": [{"question_id": "q", "type": "choice", "text": "Pick", "options": ["a", "a"]}]},
             "questions[0]",

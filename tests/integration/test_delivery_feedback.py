@@ -25,7 +25,7 @@ from nudge.notifications.delivery_table import DeliveryRecord, DeliveryTable
 from nudge.notifications.notification_table import NotificationTable
 from nudge.notifications.outgoing import OutgoingEmail, OutgoingWhatsApp
 from nudge.signing import STACK_KEY
-from nudge.subscribers.clicks import ClickLink, click_token
+from nudge.subscribers.click_links import ClickLink, click_token
 from nudge.subscribers.links import secret_key
 from nudge.subscribers.suppression import suppression_list
 from nudge.users.actor import Actor

@@ -46,7 +46,7 @@ def publish(stack: LocalStack, product_id: str, category: str = "GAMING") -> Non
         "brand_id": "acme",
         "category": category,
         "name": "Acme Arcade",
-        "url": "https://acme.example/arcade",
+        "url": "https://acme.nudge.example/arcade",
         "launched_at": "2026-12-01T08:59:00+00:00",
     }
     entry = {
@@ -94,7 +94,7 @@ def test_a_launch_starts_one_campaign_to_the_categorys_fans(api: Api, stack: Loc
     assert campaign["data"] == {
         "product_name": "Acme Arcade",
         "survey_title": None,
-        "url": "https://acme.example/arcade",
+        "url": "https://acme.nudge.example/arcade",
         "survey_id": None,
     }
     segment = admin(api, "GET", "/v1/admin/segments/product-launch-gaming").body

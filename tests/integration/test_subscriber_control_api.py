@@ -14,7 +14,7 @@ from local_runtime.runtime import LocalStack
 from local_runtime.template import ACCOUNT_ID, REGION
 from nudge.behavior.behavior_table import behavior_table
 from nudge.signing import STACK_KEY
-from nudge.subscribers.clicks import ClickLink, click_token
+from nudge.subscribers.click_links import ClickLink, click_token
 from nudge.subscribers.links import HmacKey, secret_key, sign
 from nudge.subscribers.suppression import suppression_list
 from nudge.subscribers.unsubscribe_links import KEY_VARIABLE, unsubscribe_token

@@ -66,7 +66,7 @@ class Reminders:
                 "brand_id": "acme",
                 "title": "Acme NPS",
                 "category": "TECH_SAAS",
-                "url": "https://acme.example/s/nps",
+                "url": "https://acme.nudge.example/s/nps",
                 "questions": [{"question_id": "nps", "type": "nps", "text": "Recommend us?"}],
                 "status": status,
                 "created_at": NOW,
@@ -153,7 +153,7 @@ def test_a_started_survey_is_reminded_once_on_whatsapp_when_opted_in_else_by_ema
     assert (view.total_segments, view.data.survey_title, view.data.url) == (
         0,
         "Acme NPS",
-        "https://acme.example/s/nps",
+        "https://acme.nudge.example/s/nps",
     )
     # SMS passed for sms-only, but the campaign is not urgent: passed over (downgraded), skipped as the first
     # channel's reason.
@@ -162,7 +162,7 @@ def test_a_started_survey_is_reminded_once_on_whatsapp_when_opted_in_else_by_ema
     )
     [email] = [message for message in people.sender.sent if isinstance(message, OutgoingEmail)]
     assert (email.to, email.subject) == ("mail@example.com", "Finish Acme NPS, Ana")
-    assert '<a href="https://acme.example/s/nps">Acme NPS</a>' in (email.html or "")
+    assert '<a href="https://acme.nudge.example/s/nps">Acme NPS</a>' in (email.html or "")
     assert "You see this because you started the survey &#x27;Acme NPS&#x27;" in (email.html or "")
     [whatsapp] = [message for message in people.sender.sent if isinstance(message, OutgoingWhatsApp)]
     assert (whatsapp.to, whatsapp.parameters) == ("+14155550123", ["Acme NPS"])
@@ -298,7 +298,7 @@ def test_through_the_api_and_the_schedules_a_started_survey_is_reminded_by_email
     survey = {
         "title": "Acme NPS",
         "category": "TECH_SAAS",
-        "url": "https://acme.example/s/nps",
+        "url": "https://acme.nudge.example/s/nps",
         "status": "published",
         "questions": [{"question_id": "nps", "type": "nps", "text": "Recommend us?"}],
     }

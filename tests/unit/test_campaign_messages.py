@@ -69,13 +69,17 @@ def _record(channel: str) -> DeliveryRecord:
     )
 
 
+# As long as a real click link: far over an SMS's 40 characters for a link, which only an SMS must keep.
+CLICK = "https://api.nudge.example/v1/r/" + "t" * 300
+
+
 def test_an_email_has_the_users_values_escaped_in_html_and_the_unsubscribe_headers() -> None:
-    email = outgoing(_send(), _record("email"), "https://nudge.example/unsubscribe")
+    email = outgoing(_send(), _record("email"), "https://nudge.example/unsubscribe", CLICK)
     assert isinstance(email, OutgoingEmail)
     assert (email.to, email.subject, email.text) == (
         "ana@example.com",
         "Tom & Jerry's <Cloud> for Ana",
-        "Tom & Jerry's <Cloud>: https://nudge.example/p",
+        f"Tom & Jerry's <Cloud>: {CLICK}",
     )
     assert email.html == (
         "<p>Tom &amp; Jerry&#x27;s &lt;Cloud&gt;</p>"
@@ -89,15 +93,17 @@ def test_an_email_has_the_users_values_escaped_in_html_and_the_unsubscribe_heade
 
 
 def test_an_urgent_sms_is_transactional_and_whatsapp_takes_the_parameters() -> None:
-    sms = outgoing(_send(), _record("sms"), "https://nudge.example/unsubscribe")
+    sms = outgoing(_send(), _record("sms"), "https://nudge.example/unsubscribe", "https://nudge.example/p")
     assert isinstance(sms, OutgoingSms)
     assert (sms.to, sms.text, sms.transactional) == (
         "+14155550123",
         "Tom & Jerry's <Cloud>: https://nudge.example/p",
         True,
     )
-    assert not outgoing(_send(priority="high"), _record("sms"), "https://u.example").transactional  # type: ignore[union-attr]
-    whatsapp = outgoing(_send(), _record("whatsapp"), "https://nudge.example/unsubscribe")
+    high = outgoing(_send(priority="high"), _record("sms"), "https://u.example", "https://nudge.example/p")
+    assert isinstance(high, OutgoingSms)
+    assert not high.transactional
+    whatsapp = outgoing(_send(), _record("whatsapp"), "https://nudge.example/unsubscribe", "https://nudge.example/p")
     assert isinstance(whatsapp, OutgoingWhatsApp)
     assert (whatsapp.template_name, whatsapp.parameters) == ("launch", ["Ana", "https://nudge.example/p"])
 
@@ -106,7 +112,7 @@ def test_a_template_without_the_channel_fails_permanently() -> None:
     template = NotificationTemplate.model_validate(TEMPLATE | {"sms": None})
     send = _send()._replace(template=template)
     with pytest.raises(PermanentSendFailure):
-        outgoing(send, _record("sms"), "https://nudge.example/unsubscribe")
+        outgoing(send, _record("sms"), "https://nudge.example/unsubscribe", "https://nudge.example/p")
 
 
 @pytest.mark.parametrize(
@@ -128,11 +134,29 @@ def test_a_template_without_the_channel_fails_permanently() -> None:
             ("data.survey_id", "only a survey_invite campaign names a survey"),
         ),
         ({"type": "survey_invite", "data": FIELDS["data"] | {"survey_id": "s-1"}}, None),
+        ({"data": FIELDS["data"] | {"url": "https://www.nudge.example/p"}}, None),
+        (
+            {"data": FIELDS["data"] | {"url": "https://evil.example/p"}},
+            (
+                "data.url",
+                "emails link to it through the click redirect, which refuses it: "
+                "the link's target is not on a domain the redirect allows",
+            ),
+        ),
+        (
+            {"data": FIELDS["data"] | {"url": "https://nudge.example@evil.example/p"}},
+            (
+                "data.url",
+                "emails link to it through the click redirect, which refuses it: "
+                "the link's target must name a plain host name, without user, password or port",
+            ),
+        ),
     ],
 )
 def test_campaign_problems(changes: dict[str, Any], problem: tuple[str, str] | None) -> None:
     fields = CampaignFields.model_validate(FIELDS | changes)
-    found = campaign_problems(fields, NotificationTemplate.model_validate(TEMPLATE), NOW)
+    template = NotificationTemplate.model_validate(TEMPLATE)
+    found = campaign_problems(fields, template, NOW, lambda: frozenset({"nudge.example"}))
     assert found == ([problem] if problem else [])
 
 
@@ -157,4 +181,6 @@ def test_a_survey_id_is_an_identifier() -> None:
 def test_a_template_lacking_a_campaign_channel_is_a_problem() -> None:
     template = NotificationTemplate.model_validate(TEMPLATE | {"whatsapp": None})
     fields = CampaignFields.model_validate(FIELDS | {"channels": ["whatsapp", "email"]})
-    assert campaign_problems(fields, template, NOW) == [("channels", "the template 't1' has no whatsapp content")]
+    assert campaign_problems(fields, template, NOW, lambda: frozenset({"nudge.example"})) == [
+        ("channels", "the template 't1' has no whatsapp content")
+    ]

@@ -33,7 +33,7 @@ def test_the_campaign_is_named_after_the_product_and_sent_by_email_with_its_name
         "launch-template",
         "Launch: Acme Cloud",
     )
-    assert (fields.data.product_name, fields.data.url) == ("Acme Cloud", "https://acme.example/cloud")
+    assert (fields.data.product_name, fields.data.url) == ("Acme Cloud", "https://acme.nudge.example/cloud")
 
 
 @pytest.mark.parametrize(

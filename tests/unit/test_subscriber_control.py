@@ -14,8 +14,8 @@ from pydantic import ValidationError
 
 from nudge.errors import Forbidden, Gone, NotFound
 from nudge.profiles.consent import ChannelConsent, ConsentSettings, NotificationConsent
-from nudge.subscribers.clicks import PURPOSE as CLICK_PURPOSE
-from nudge.subscribers.clicks import ClickLink, allowed_target, click_token, read_click
+from nudge.subscribers.click_links import PURPOSE as CLICK_PURPOSE
+from nudge.subscribers.click_links import ClickLink, allowed_target, click_token, read_click
 from nudge.subscribers.links import HmacKey, sign, verify
 from nudge.subscribers.suppression import SuppressionList
 from nudge.subscribers.suppression_table import SuppressionItem

@@ -99,14 +99,14 @@ def template(**channels: Any) -> NotificationTemplate:
 
 
 def test_the_reminder_campaign_prefers_whatsapp_then_email_then_sms_at_normal_priority() -> None:
-    fields = reminder_campaign_fields(survey(url="https://acme.example/s/nps"), template())
+    fields = reminder_campaign_fields(survey(url="https://acme.nudge.example/s/nps"), template())
     assert (fields.campaign_id, fields.type, fields.segment_id) == (
         "survey-reminder-s1",
         "reminder",
         "survey-reminders",
     )
     assert (fields.channels, fields.priority) == (["whatsapp", "email", "sms"], "normal")
-    assert (fields.data.survey_title, fields.data.url) == ("NPS", "https://acme.example/s/nps")
+    assert (fields.data.survey_title, fields.data.url) == ("NPS", "https://acme.nudge.example/s/nps")
     assert fields.name == "Reminder: NPS"
 
 

@@ -59,7 +59,7 @@ class TemplateOnly:
 
 
 def test_a_template_that_is_not_marketing_starts_nothing() -> None:
-    admin = CampaignAdmin(cast(Any, TemplateOnly("product")), cast(Any, None))
+    admin = CampaignAdmin(cast(Any, TemplateOnly("product")), cast(Any, None), lambda: frozenset({"nudge.example"}))
     ports = TriggerPorts(admin, cast(Any, None), "summary-template")
     answer = handle_run(ports, json.loads(SAMPLE.read_text()), NOW)
     assert answer == {"outcome": "wrong_category", "campaign_id": "weekly-summary-2026-W49"}

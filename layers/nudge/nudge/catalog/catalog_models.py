@@ -42,6 +42,16 @@ def _https(value: str) -> str:
 HttpsUrl = Annotated[str, Field(min_length=9, max_length=MAX_URL_LENGTH), AfterValidator(_https)]
 
 
+def refused_link(url: str | None, link_domains: frozenset[str]) -> None:
+    """A brand's url off the click redirect's domains is a 422: Nudge's emails link to it through the redirect."""
+    from nudge.errors import InvalidInput
+    from nudge.subscribers.click_links import link_problem
+
+    problem = link_problem(url, link_domains) if url else None
+    if problem is not None:
+        raise InvalidInput(problem, field="url")
+
+
 class ProductFields(NudgeModel):
     """A product as its brand writes it; PUT replaces it whole."""
 

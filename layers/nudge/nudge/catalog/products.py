@@ -10,7 +10,7 @@ from typing import Protocol
 
 from nudge.behavior.event_base import FUTURE_TOLERANCE
 from nudge.catalog.announcements import Announcer
-from nudge.catalog.catalog_models import BrandId, Product, ProductFields
+from nudge.catalog.catalog_models import BrandId, Product, ProductFields, refused_link
 from nudge.catalog.catalog_table import CatalogTable, StoredProduct
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
@@ -62,7 +62,11 @@ def put_product(
     path: BrandProductPath,
     fields: ProductFields,
     now: datetime,
+    link_domains: frozenset[str],
 ) -> Product:
+    """`link_domains`: the click redirect's (RedirectAllowedDomains); the product's `url` must be one of them, since a
+    launch campaign's emails link to it through the redirect."""
+    refused_link(fields.url, link_domains)
     current = table.product(path.product_id)
     product = next_product(current, path.brand_id, path.product_id, fields, now)
     announced = current.announced if current else False

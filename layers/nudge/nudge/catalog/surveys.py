@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from nudge.catalog.announcements import Announcer
-from nudge.catalog.catalog_models import BrandId, Product, Survey, SurveyFields, SurveyStatus
+from nudge.catalog.catalog_models import BrandId, Product, Survey, SurveyFields, SurveyStatus, refused_link
 from nudge.catalog.catalog_table import CatalogTable, StoredSurvey
 from nudge.errors import Conflict, InvalidInput, NotFound
 from nudge.identifiers import Identifier
@@ -70,8 +70,16 @@ def next_survey(
 
 
 def put_survey(
-    table: CatalogTable, announcer: Announcer, path: BrandSurveyPath, fields: SurveyFields, now: datetime
+    table: CatalogTable,
+    announcer: Announcer,
+    path: BrandSurveyPath,
+    fields: SurveyFields,
+    now: datetime,
+    link_domains: frozenset[str],
 ) -> Survey:
+    """`link_domains`: the click redirect's; the survey's `url` must be one of them, as its invites and reminders
+    link to it through the redirect."""
+    refused_link(fields.url, link_domains)
     stored, product = table.survey_with_product(path.survey_id, fields.product_id)
     survey = next_survey(stored.survey if stored else None, path.brand_id, path.survey_id, fields, product, now)
     announced = stored.announced if stored else False

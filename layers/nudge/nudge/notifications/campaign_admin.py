@@ -10,6 +10,7 @@ recipient from being sent twice).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -44,6 +45,9 @@ class CampaignList(NudgeModel):
 class CampaignAdmin(NamedTuple):
     table: NotificationTable
     audit: AuditTable
+    # The domains the click redirect allows (RedirectAllowedDomains), read when a campaign is created: its
+    # `data.url` must be one of them, since its emails link through the redirect.
+    link_domains: Callable[[], frozenset[str]]
 
 
 class FanOut(NamedTuple):
@@ -61,7 +65,7 @@ def create_campaign(admin: CampaignAdmin, actor: Actor, fields: CampaignFields, 
     if segment is None or template is None:
         missing = "segment_id" if segment is None else "template_id"
         raise RequestInvalid([(missing, f"there is no such {missing.removesuffix('_id')}")])
-    problems = campaign_problems(fields, template, now)
+    problems = campaign_problems(fields, template, now, admin.link_domains)
     if problems:
         raise RequestInvalid(problems)
     campaign = Campaign(**fields.model_dump(), status="draft", created_at=now, updated_at=now, version=1)
@@ -161,8 +165,9 @@ def _audit(
 def campaign_admin() -> CampaignAdmin:
     from nudge.audit.audit_table import audit_table
     from nudge.notifications.notification_table import notification_table
+    from nudge.subscribers.click_links import allowed_domains
 
-    return CampaignAdmin(notification_table(), audit_table())
+    return CampaignAdmin(notification_table(), audit_table(), allowed_domains)
 
 
 def fan_out() -> FanOut:

@@ -95,6 +95,9 @@ class CampaignPorts(NamedTuple):
     clock: Callable[[], datetime]
     # The user's signed one-click unsubscribe link for a template category (nudge.subscribers.unsubscribe).
     unsubscribe_link: Callable[[str, TemplateCategory, datetime], str]
+    # An email's link through the signed click redirect (nudge.subscribers.click_links.click_url): the user,
+    # the notification, the campaign, the target.
+    click_link: Callable[[str, str, str | None, str, datetime], str]
     suppressions: SuppressionList
     funnel: SurveyAnalyticsTable  # a survey invite's sends count in its survey's funnel
 
@@ -323,7 +326,8 @@ def _attempt(ports: CampaignPorts, send: Send, record: DeliveryRecord, last: boo
     campaign_id = record.campaign_id
     try:
         unsubscribe = ports.unsubscribe_link(record.user_id, send.template.category, ports.clock())
-        message = outgoing(send, record, unsubscribe)
+        url = email_link(ports, record, send.campaign.data.url) if record.channel == "email" else send.campaign.data.url
+        message = outgoing(send, record, unsubscribe, url)
         message_id = ports.senders(record.channel).send(message)
     except (PermanentSendFailure, TransientSendFailure, ValueError) as error:
         # ValueError: a token value the template cannot take (MissingTokenValue, TokenValueTooLong).
@@ -351,8 +355,22 @@ def funnel_survey(send: Send) -> str | None:
     return send.campaign.data.survey_id
 
 
-def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> OutgoingMessage:
-    """The template rendered for the user, as the channel's message; `unsubscribe_url` is the user's own link."""
+def email_link(ports: CampaignPorts, record: DeliveryRecord, target: str | None) -> str | None:
+    """A campaign's link as an email carries it: through the signed click redirect, which counts the click. A
+    target the redirect refuses (off RedirectAllowedDomains) fails the send rather than going out unredirected."""
+    from nudge.errors import Forbidden
+
+    if target is None:
+        return None
+    try:
+        return ports.click_link(record.user_id, record.notification_id, record.campaign_id, target, ports.clock())
+    except Forbidden as refused:
+        raise PermanentSendFailure(refused.message) from refused
+
+
+def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str, url: str | None) -> OutgoingMessage:
+    """The template rendered for the user, as the channel's message; `unsubscribe_url` is the user's own link,
+    `url` the campaign's link as the channel carries it (an email's through the click redirect)."""
     from nudge.notifications.templates import render, token_values
     from nudge.subscribers.unsubscribe_links import list_unsubscribe_headers
 
@@ -362,11 +380,13 @@ def outgoing(send: Send, record: DeliveryRecord, unsubscribe_url: str) -> Outgoi
         send.profile.name,
         product_name=data.product_name,
         survey_title=data.survey_title,
-        url=data.url,
+        url=url,
         reason=record.reason,
         unsubscribe_url=unsubscribe,
     )
-    rendered = render(send.template, values)
+    # Only the channel sent: an email's click link is longer than an SMS's budget for a link.
+    others = {channel: None for channel in ("email", "sms", "whatsapp") if channel != record.channel}
+    rendered = render(send.template.model_copy(update=others), values)
     common = {"notification_id": record.notification_id, "user_id": record.user_id, "campaign_id": record.campaign_id}
     if record.channel == "email" and rendered.email:
         headers = list_unsubscribe_headers(unsubscribe)
@@ -514,6 +534,7 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
     from nudge.notifications.delivery_table import delivery_table
     from nudge.notifications.notification_table import notification_table
     from nudge.profiles.profile_table import profile_table
+    from nudge.subscribers.click_links import click_url
     from nudge.subscribers.suppression import suppression_list
     from nudge.subscribers.unsubscribe_links import unsubscribe_url
 
@@ -526,6 +547,7 @@ def campaign_ports(senders: Callable[[Channel], ChannelSender]) -> CampaignPorts
         senders=senders,
         clock=lambda: datetime.now(UTC),
         unsubscribe_link=unsubscribe_url,
+        click_link=click_url,
         suppressions=suppression_list(),
         funnel=survey_analytics_table(),
     )

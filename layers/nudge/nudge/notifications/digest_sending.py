@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nudge.identifiers import new_id
-from nudge.notifications.campaign_fanout import CampaignPorts, Send, ledger_item
+from nudge.notifications.campaign_fanout import CampaignPorts, Send, email_link, ledger_item
 from nudge.notifications.campaigns import CampaignCounts
 from nudge.notifications.delivery_rules import Recipient, channel_problem
 from nudge.notifications.delivery_table import DeliveryRecord, digest_campaign_id, digest_period
@@ -50,6 +50,7 @@ from nudge.notifications.digests import (
     send_time,
 )
 from nudge.notifications.outgoing import OutgoingEmail, PermanentSendFailure, TransientSendFailure
+from nudge.observability import logger
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -193,7 +194,7 @@ def _deliver(
         "marketing" if all(entry.template.category == "marketing" for entry in held) else "product"
     )
     unsubscribe = ports.unsubscribe_link(digest.user_id, scope, ports.clock())
-    entries = [_entry(entry, fields, unsubscribe) for entry in held]
+    entries = [_entry(entry, fields, unsubscribe, _link(ports, entry)) for entry in held]
     first_name = fields.name.split()[0] if fields.name and fields.name.split() else NAME_FALLBACK
     email = digest_email(frequency, first_name, entries, unsubscribe)
     message = OutgoingEmail(
@@ -223,8 +224,19 @@ def _deliver(
     return int(failure is None)
 
 
-def _entry(held: Held, fields: ProfileFields, unsubscribe: str) -> DigestEntry:
-    """An item as the digest lists it: its template's email subject for the user, its product or survey, its link."""
+def _link(ports: CampaignPorts, held: Held) -> str | None:
+    """An item's link through the click redirect, as its own email's would be; an item whose target the redirect
+    refuses is listed without one, so that it does not hold back the others."""
+    try:
+        return email_link(ports, held.item, held.campaign.data.url)
+    except PermanentSendFailure:
+        logger().warning("digest item's link refused", extra={"campaign_id": held.item.campaign_id})
+        return None
+
+
+def _entry(held: Held, fields: ProfileFields, unsubscribe: str, url: str | None) -> DigestEntry:
+    """An item as the digest lists it: its template's email subject for the user, its product or survey, its link
+    (`url`, through the click redirect)."""
     from nudge.notifications.templates import render, token_values
 
     data = held.campaign.data
@@ -232,7 +244,7 @@ def _entry(held: Held, fields: ProfileFields, unsubscribe: str) -> DigestEntry:
         fields.name,
         product_name=data.product_name,
         survey_title=data.survey_title,
-        url=data.url,
+        url=url,
         reason=held.item.reason,
         unsubscribe_url=unsubscribe,
     )
@@ -242,4 +254,4 @@ def _entry(held: Held, fields: ProfileFields, unsubscribe: str) -> DigestEntry:
     except ValueError:
         rendered = None  # a value the template cannot take: the campaign's own name stands in
     title = rendered.subject if rendered else held.campaign.name
-    return DigestEntry(title=title, url=data.url, detail=data.product_name or data.survey_title)
+    return DigestEntry(title=title, url=url, detail=data.product_name or data.survey_title)
