@@ -26,7 +26,7 @@ from nudge.notifications.survey_reminders import ReminderPorts, send_reminders
 from nudge.notifications.templates import TemplateFields
 from tests.builders import engaged, event
 from tests.integration.conftest import Api
-from tests.integration.test_campaign_fanout import ADMIN, NOW, Campaigns, Crash, campaigns, plenty
+from tests.integration.test_campaign_fanout import ADMIN, NOW, Campaigns, Crash, campaigns, click_links_in, plenty
 from tests.integration.test_campaigns_api import admin, gamer, new_id
 
 __all__ = ["campaigns"]  # the fan-out tests' fixture: this module's tables, queue, sender and clock
@@ -162,7 +162,13 @@ def test_a_started_survey_is_reminded_once_on_whatsapp_when_opted_in_else_by_ema
     )
     [email] = [message for message in people.sender.sent if isinstance(message, OutgoingEmail)]
     assert (email.to, email.subject) == ("mail@example.com", "Finish Acme NPS, Ana")
-    assert '<a href="https://acme.nudge.example/s/nps">Acme NPS</a>' in (email.html or "")
+    # The survey's page, through the click redirect (the test's key: test_campaign_fanout._click_link).
+    [link] = click_links_in(email.html)
+    assert (link.user_id, link.campaign_id, link.target) == (
+        "mail",
+        email.campaign_id,
+        "https://acme.nudge.example/s/nps",
+    )
     assert "You see this because you started the survey &#x27;Acme NPS&#x27;" in (email.html or "")
     [whatsapp] = [message for message in people.sender.sent if isinstance(message, OutgoingWhatsApp)]
     assert (whatsapp.to, whatsapp.parameters) == ("+14155550123", ["Acme NPS"])
